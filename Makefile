@@ -1,0 +1,54 @@
+# The two commands a new machine needs: `make run` (kiosk in demo mode) and `make test`.
+# Both set everything up: Debian packages when run as root, a virtual environment, the
+# compiled translations.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= var/demo
+
+.PHONY: run test bench setup system-deps i18n i18n-extract i18n-report shots lint clean
+
+run: setup
+	KIOSK_DATA_DIR=$${KIOSK_DATA_DIR:-$(DEMO_DIR)} $(VENV)/bin/kiosk --demo
+
+test: setup
+	scripts/with-display.sh $(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	scripts/with-display.sh $(PY) bench/run.py
+
+shots: setup
+	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
+
+setup: system-deps $(STAMP) i18n
+
+system-deps:
+	@scripts/system-deps.sh
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,dev]'
+	touch $(STAMP)
+
+# Compiles the gettext catalogues (.po -> .mo); .mo files are build output, never committed.
+i18n: $(STAMP)
+	@$(PY) -m kiosk.core.i18n compile
+
+# Re-extracts interface strings into the template and merges them into every catalogue.
+i18n-extract: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k ntr:1,2 --no-default-keywords \
+	    --project=kiosk --msgid-bugs-address=translations@example.org \
+	    --omit-header -o kiosk/locale/kiosk.pot .
+	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --previous
+
+i18n-report: $(STAMP)
+	@$(PY) -m kiosk.core.i18n report
+
+lint: setup
+	$(VENV)/bin/ruff check kiosk tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

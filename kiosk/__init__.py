@@ -1,0 +1,3 @@
+"""Connecting London: a public-access kiosk for e-government and digital skills."""
+
+__version__ = "0.1.0"

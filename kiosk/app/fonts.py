@@ -1,0 +1,31 @@
+"""Which font face shows which language: the one place the app maps a language to files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kiosk.core import languages
+from kiosk.core.settings import PACKAGE_ROOT
+
+FONT_DIR = PACKAGE_ROOT / "assets" / "fonts"
+
+
+@dataclass(frozen=True)
+class Face:
+    path: str
+    script: str
+    direction: str
+    line_height: float
+
+
+@lru_cache(maxsize=None)
+def face(lang: str, bold: bool = False) -> Face:
+    language = languages.get(lang)
+    name = language.font_bold if bold else language.font
+    path = FONT_DIR / name
+    if not path.exists():  # a language whose font is not shipped yet: Latin
+        path = FONT_DIR / ("NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf")
+    script = language.script if len(language.script) == 4 else "Zyyy"
+    return Face(str(path), script, language.direction,
+                1.35 if language.script != "Latn" else 1.15)

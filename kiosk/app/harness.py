@@ -1,0 +1,124 @@
+"""Drive the real app without its main loop: for `kiosk shots`, `kiosk simulate`, the UI
+tests and the benchmarks. Frames advance only when asked; touches are simulated at a
+widget's centre, as a finger would land."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from kiosk.app import prepare
+
+
+class Harness:
+    def __init__(self, settings=None, catalogue=None, speech=None, browser=None, clock=None,
+                 data_dir: str | Path | None = None, size=(1280, 800)):
+        prepare(windowed=True, size=size)
+        from kivy.base import EventLoop, runTouchApp
+
+        from kiosk.app.main import KioskApp, Services
+        from kiosk.core import content, settings as settings_mod
+        from kiosk.services.browser import FakeBrowser
+        from kiosk.services.outbox import Outbox
+        from kiosk.services.speech import FakeSpeech
+
+        self._tmp = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="kiosk-harness-")
+            data_dir = self._tmp.name
+        self.data_dir = Path(data_dir)
+        self.settings = settings or settings_mod.load(environ={}, data_dir=str(data_dir))
+        self.catalogue = catalogue or content.load(self.settings.content_dir)
+        self.now = 1000.0
+        self.outbox = Outbox(self.data_dir / "outbox.db", self.settings.kiosk_id,
+                             self.settings.centre_id or self.catalogue.centre.id)
+        self.speech = speech or FakeSpeech()
+        self.browser = browser or FakeBrowser()
+        services = Services(self.outbox, self.speech, self.browser,
+                            clock or (lambda: self.now))
+        self.app = KioskApp(self.settings, self.catalogue, services)
+        self.app._run_prepare()
+        runTouchApp(embedded=True)
+        self.loop = EventLoop
+        from kivy.core.window import Window
+
+        self.window = Window
+        Window.size = size
+        self.frames(3)
+
+    # time and frames ---------------------------------------------------------------
+    def frames(self, n: int = 2) -> None:
+        for _ in range(n):
+            self.loop.idle()
+
+    def advance(self, seconds: float) -> None:
+        """Move the app's clock on (idle timeout, countdowns) and let it react."""
+        self.now += seconds
+        self.frames(2)
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> bool:
+        """Run frames until predicate() is true (work done on background threads)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.frames(1)
+            if predicate():
+                return True
+            time.sleep(0.01)
+        return predicate()
+
+    # touches -----------------------------------------------------------------------
+    def tap(self, widget) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        assert widget.get_root_window() is not None, f"{widget!r} is not on the screen"
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(2)
+
+    def tap_at(self, x: float, y: float) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(2)
+
+    def scroll_to(self, widget) -> None:
+        screen = self.app.current
+        scroll = getattr(screen, "scroll", None)
+        if scroll is not None and widget.parent is not None:
+            self.frames(1)
+            scroll.scroll_to(widget, padding=40, animate=False)
+            self.frames(2)
+
+    # looking -----------------------------------------------------------------------
+    @property
+    def screen(self):
+        return self.app.current
+
+    def screenshot(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.frames(2)
+        self.window.screenshot(name=str(path.with_suffix("")) + "%(counter)s.png")
+        # Window.screenshot appends a counter; move the file to the exact name asked for.
+        made = sorted(path.parent.glob(path.stem + "*.png"), key=lambda p: p.stat().st_mtime)
+        made[-1].replace(path)
+        return path
+
+    def close(self) -> None:
+        from kivy.base import stopTouchApp
+
+        self.app.end_session("closed") if self.app.session_id else None
+        self.app.stop()
+        stopTouchApp()
+        self.outbox.close()
+        for w in list(self.window.children):
+            self.window.remove_widget(w)
+        if self._tmp:
+            self._tmp.cleanup()

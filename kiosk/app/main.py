@@ -1,0 +1,347 @@
+"""KioskApp: the view-model of the terminal. It holds the session's state as Kivy
+properties, gets its services injected, and owns navigation and the one reset path."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.app import textfix
+from kiosk.core import i18n, languages, theme
+from kiosk.core.content import Catalogue
+from kiosk.core.events import new_session_id
+from kiosk.core.settings import Settings
+from kiosk.services.browser import Browser
+from kiosk.services.outbox import Outbox
+from kiosk.services.speech import Speech
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+TEXT_SCALES = (1.0, 1.5, 2.0)
+
+# Keys that must not leave or change the kiosk: Esc, F1 (Kivy's settings), F4, F11.
+BLOCKED_KEYS = {27, 282, 285, 292}
+
+
+class KivyTheme:
+    """A theme's colours as Kivy rgba tuples, attribute by attribute."""
+
+    def __init__(self, source: theme.Theme):
+        self.name = source.name
+        for name, value in vars(source).items():
+            if name != "name":
+                setattr(self, name, theme.rgba(value))
+
+
+@dataclass
+class Services:
+    outbox: Outbox
+    speech: Speech
+    browser: Browser
+    clock: object = time.monotonic
+
+
+@dataclass
+class Place:
+    """One entry in the navigation history: a screen and what it shows."""
+
+    screen: str
+    params: dict = field(default_factory=dict)
+
+
+class KioskApp(App):
+    title = "Connecting London"
+    lang = StringProperty("en")
+    rtl = BooleanProperty(False)
+    text_scale = NumericProperty(1.0)
+    high_contrast = BooleanProperty(False)
+    theme = ObjectProperty(None)
+    base_font = NumericProperty(22)
+    session_id = StringProperty("")
+    idle_warning_open = BooleanProperty(False)
+    speaking = BooleanProperty(False)
+
+    def __init__(self, settings: Settings, catalogue: Catalogue, services: Services, **kwargs):
+        textfix.install()
+        self.settings = settings
+        self.catalogue = catalogue
+        self.services = services
+        self.theme = KivyTheme(theme.STANDARD)
+        super().__init__(**kwargs)
+        self.history: list[Place] = []
+        self.session_started = 0.0
+        self.last_activity = 0.0
+        self.idle_timeout = settings.idle_timeout
+        self.idle_warning = settings.idle_warning
+        self._idle_dialog = None
+        self._modals: list = []
+        self.first_frame_callbacks: list = []
+        self.centre_id = settings.centre_id or catalogue.centre.id
+
+    # ----- strings -------------------------------------------------------------------
+    def tr(self, msgid: str, lang: str | None = None) -> str:
+        return i18n.tr(msgid, lang or self.lang)
+
+    def ntr(self, singular: str, plural: str, n: int) -> str:
+        return i18n.ntr(singular, plural, n, self.lang)
+
+    def text(self, t) -> tuple[str, str]:
+        """A content text in the session's language: (text, language it is shown in)."""
+        return t.get(self.lang), t.lang_for(self.lang)
+
+    # ----- building ------------------------------------------------------------------
+    def build(self):
+        from kiosk.app.screens import SCREENS
+        from kiosk.app.widgets.layout import Backdrop
+
+        self.screen_classes = SCREENS
+        Builder.load_file(str(HERE / "kiosk.kv"))
+        self._size_text()
+        Window.bind(size=self._size_text)
+        self.root_box = Backdrop()
+        self.manager = ScreenManager(transition=NoTransition())
+        self.root_box.add_widget(self.manager)
+        self.go("attract", remember=False)
+        Clock.schedule_interval(self._check_idle, 0.5)
+        return self.root_box
+
+    def on_start(self):
+        # Bound here, not in build(): only then does it run before Kivy's own F1/Esc handling.
+        Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
+        Window.bind(on_touch_down=self._on_activity, on_key_up=self._on_activity)
+        Clock.schedule_once(self._first_frame, 0)
+
+    def _first_frame(self, *_):
+        for callback in self.first_frame_callbacks:
+            callback()
+
+    def open_settings(self, *args):  # F1 and the settings panel must never open
+        return False
+
+    def on_stop(self):
+        self.services.speech.stop()
+
+    def _size_text(self, *_):
+        # Body text about 2.8 % of the screen's height (GOV.UK-like large type), never tiny.
+        self.base_font = max(dp(18), Window.height * 0.028)
+
+    def _on_key_down(self, window, key, scancode, codepoint, modifiers):
+        self._on_activity()
+        if key in BLOCKED_KEYS:
+            return True
+        if codepoint and codepoint.lower() in ("q", "w") and "ctrl" in modifiers:
+            return True
+        return False
+
+    def _on_request_close(self, *args, **kwargs):
+        return True  # the kiosk cannot be closed by Alt+F4, the window manager or Esc
+
+    # ----- navigation ----------------------------------------------------------------
+    @property
+    def current(self):
+        return self.manager.current_screen
+
+    def go(self, name: str, remember: bool = True, **params) -> None:
+        place = Place(name, params)
+        if remember:
+            self.history.append(place)
+        else:
+            self.history = [place]
+        self._show(place)
+
+    def _show(self, place: Place) -> None:
+        cls = self.screen_classes[place.screen]
+        screen = cls(name=f"{place.screen}-{len(self.history)}-{time.monotonic_ns()}",
+                     params=place.params)
+        old = self.manager.current_screen
+        self.manager.add_widget(screen)
+        self.manager.current = screen.name
+        if old is not None:
+            self.manager.remove_widget(old)
+        self.services.speech.stop()
+        self.speaking = False
+        if self.session_id:
+            self.record("screen_view", content_id=place.screen.replace("_", "-"))
+
+    def back(self) -> None:
+        if len(self.history) > 1:
+            self.history.pop()
+            self._show(self.history[-1])
+
+    def home(self) -> None:
+        self.history = [p for p in self.history[:1] if p.screen == "language"]
+        self.go("home")
+
+    def rebuild(self) -> None:
+        """Show the current screen again (after a language change)."""
+        if self.history:
+            self._show(self.history[-1])
+
+    # ----- session -------------------------------------------------------------------
+    def start_session(self) -> None:
+        self.session_id = new_session_id()
+        self.session_started = self.services.clock()
+        self.last_activity = self.session_started
+        self.record("session_start")
+        self.go("language", remember=False)
+
+    def choose_language(self, code: str) -> None:
+        lang = languages.get(code)
+        self.lang = code
+        self.rtl = lang.rtl
+        self.record("language_chosen", language=code)
+        if self.history and self.history[-1].screen == "language":
+            self.go("home")
+        else:
+            self.rebuild()
+
+    def end_session(self, outcome: str) -> None:
+        """The one reset path: finish, start again and timeout all come here."""
+        if self.session_id:
+            duration = int((self.services.clock() - self.session_started) * 1000)
+            self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
+        self.services.speech.stop()
+        self.services.browser.close()
+        for modal in list(self._modals):
+            modal.dismiss(animation=False)
+        self._modals.clear()
+        self._idle_dialog = None
+        self.idle_warning_open = False
+        self.session_id = ""
+        self.lang = languages.DEFAULT
+        self.rtl = False
+        self.text_scale = 1.0
+        self.high_contrast = False
+        self.speaking = False
+        self.theme = KivyTheme(theme.STANDARD)
+        self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
+                                                               "timeout"))
+
+    def record(self, type: str, **fields) -> None:
+        """Queue a usage event for this session (never anything typed)."""
+        if not self.session_id:
+            return
+        fields.setdefault("language", self.lang)
+        try:
+            self.services.outbox.record(self.session_id, type, **fields)
+        except ValueError:
+            log.exception("event %s not recorded", type)
+
+    # ----- accessibility -------------------------------------------------------------
+    def cycle_text_size(self) -> None:
+        i = TEXT_SCALES.index(self.text_scale) if self.text_scale in TEXT_SCALES else 0
+        self.text_scale = TEXT_SCALES[(i + 1) % len(TEXT_SCALES)]
+        self.record("a11y_toggle", content_id="text_size",
+                    outcome=f"{int(self.text_scale * 100)}")
+
+    def toggle_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.theme = KivyTheme(theme.HIGH_CONTRAST if self.high_contrast else theme.STANDARD)
+        self.record("a11y_toggle", content_id="contrast",
+                    outcome="on" if self.high_contrast else "off")
+
+    def toggle_read_aloud(self) -> None:
+        speech = self.services.speech
+        if self.speaking:
+            speech.stop()
+            self.speaking = False
+            self.record("a11y_toggle", content_id="read_aloud", outcome="off")
+            return
+        if not speech.can_speak(self.lang):
+            self.show_message(self.tr("Read aloud"),
+                              self.tr("Sorry, reading aloud is not available in this "
+                                      "language yet."))
+            self.record("a11y_toggle", content_id="read_aloud", outcome="unavailable")
+            return
+        text = self.current.read_aloud_text()
+        speech.say(text, self.lang)
+        self.speaking = True
+        self.record("a11y_toggle", content_id="read_aloud", outcome="on")
+
+    # ----- official service and phone hand-off -----------------------------------------
+    def open_official(self, service_id: str, url: str) -> None:
+        """Hand the official address to the browser, off the UI thread."""
+        def work():
+            try:
+                outcome = self.services.browser.open(url)
+            except Exception:
+                log.exception("browser failed for %s", url)
+                outcome = "failed"
+            Clock.schedule_once(lambda dt: self._official_opened(service_id, url, outcome))
+
+        threading.Thread(target=work, daemon=True, name="browser-open").start()
+
+    def _official_opened(self, service_id: str, url: str, outcome: str) -> None:
+        if not self.session_id:
+            return  # the session ended meanwhile
+        self.record("official_link_opened", content_id=service_id, outcome=outcome)
+        if outcome == "demo":
+            self.show_message(
+                self.tr("Demo mode"),
+                self.tr("On a library terminal, the official website would open now in a "
+                        "safe browser. This is a demonstration, so nothing opens.")
+                + "\n\n" + url)
+        elif outcome == "failed":
+            self.show_message(self.tr("Sorry"),
+                              self.tr("The official website could not be opened. Please ask "
+                                      "a member of staff, or use the code to continue on "
+                                      "your phone."))
+
+    def show_qr(self, service_id: str, url: str) -> None:
+        from kiosk.app.widgets.dialogs import QRDialog
+
+        self.record("qr_shown", content_id=service_id)
+        self.open_modal(QRDialog(url=url))
+
+    def show_message(self, title: str, message: str) -> None:
+        from kiosk.app.widgets.dialogs import MessageDialog
+
+        self.open_modal(MessageDialog(title=title, message=message))
+
+    def open_modal(self, modal) -> None:
+        self._modals.append(modal)
+        modal.bind(on_dismiss=lambda m: self._modals.remove(m) if m in self._modals else None)
+        modal.open(animation=False)
+
+    # ----- idle timeout --------------------------------------------------------------
+    def _on_activity(self, *args):
+        self.last_activity = self.services.clock()
+
+    def _check_idle(self, *_):
+        if not self.session_id or self._idle_dialog is not None:
+            return
+        if self.services.clock() - self.last_activity >= self.idle_timeout:
+            from kiosk.app.widgets.dialogs import IdleDialog
+
+            self.record("idle_warning")
+            self._idle_dialog = IdleDialog(seconds=self.idle_warning)
+            self._idle_dialog.bind(on_continue=self._idle_continue, on_expired=self._idle_expired)
+            self.idle_warning_open = True
+            self.open_modal(self._idle_dialog)
+
+    def _idle_continue(self, *_):
+        self.record("idle_continue")
+        self._close_idle()
+        self.last_activity = self.services.clock()
+
+    def _idle_expired(self, *_):
+        self.record("idle_timeout")
+        self._close_idle()
+        self.end_session("timeout")
+
+    def _close_idle(self):
+        dialog, self._idle_dialog = self._idle_dialog, None
+        self.idle_warning_open = False
+        if dialog is not None:
+            dialog.dismiss(animation=False)

@@ -1,0 +1,92 @@
+"""What every screen shares: the toolbar, a page that scrolls, a footer for the main action,
+and read-aloud text gathered from what the page shows."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import DictProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.app.widgets.layout import Backdrop
+from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.app.widgets.toolbar import Toolbar
+
+
+class KioskScreen(Screen):
+    params = DictProperty({})
+    toolbar_back = True
+    has_toolbar = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.app = App.get_running_app()
+        self.tr = self.app.tr
+        back = Backdrop()
+        self.add_widget(back)
+        outer = BoxLayout(orientation="vertical")
+        back.add_widget(outer)
+        self.toolbar = None
+        if self.has_toolbar:
+            self.toolbar = Toolbar(back=self.toolbar_back and len(self.app.history) > 1)
+            outer.add_widget(self.toolbar)
+        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(14), scroll_type=["bars",
+                                 "content"], bar_inactive_color=(0.4, 0.4, 0.4, 0.6))
+        margin = dp(48)
+        self.page = BoxLayout(orientation="vertical", size_hint_y=None,
+                              padding=[margin, dp(28), margin, dp(28)], spacing=dp(18))
+        self.page.bind(minimum_height=self.page.setter("height"))
+        self.scroll.add_widget(self.page)
+        outer.add_widget(self.scroll)
+        self.footer = BoxLayout(size_hint_y=None, height=0, spacing=dp(24),
+                                padding=[margin, 0, margin, 0])
+        outer.add_widget(self.footer)
+        self.build()
+
+    def build(self) -> None:
+        """Fill self.page (and maybe self.footer)."""
+
+    # helpers -------------------------------------------------------------------------
+    def add(self, widget, to=None):
+        (to or self.page).add_widget(widget)
+        return widget
+
+    def label(self, text: str = "", to=None, text_lang: str = "", **kwargs) -> KLabel:
+        kwargs.setdefault("size_hint_y", None)
+        return self.add(KLabel(text=text, text_lang=text_lang, **kwargs), to)
+
+    def content(self, t, to=None, **kwargs) -> KLabel:
+        """A label for a content text in the session's language (or English fallback)."""
+        text, lang = self.app.text(t)
+        return self.label(text, to=to, text_lang=lang, **kwargs)
+
+    def button(self, text: str, action, to=None, **kwargs) -> KButton:
+        b = KButton(text=text, **kwargs)
+        b.bind(on_release=lambda *_: action())
+        return self.add(b, to)
+
+    def footer_buttons(self, *buttons: KButton) -> None:
+        """The main actions, always visible; in reading order for the language."""
+        self.footer.height = dp(104)
+        self.footer.padding = [dp(48), dp(12), dp(48), dp(16)]
+        for b in (reversed(buttons) if self.app.rtl else buttons):
+            b.size_hint_y = 1
+            self.footer.add_widget(b)
+
+    def read_aloud_text(self) -> str:
+        """What the page shows, top to bottom; never anything typed by the citizen."""
+        out: list[str] = []
+
+        def walk(w):
+            if getattr(w, "private", False):
+                return
+            if isinstance(w, KLabel) and w.text and w.opacity > 0:
+                out.append(w.text)
+            for child in reversed(w.children):
+                walk(child)
+
+        walk(self.page)
+        walk(self.footer)
+        return "\n".join(out)

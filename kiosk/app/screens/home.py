@@ -1,0 +1,50 @@
+"""Home: three big choices."""
+
+from __future__ import annotations
+
+from kivy.metrics import dp
+from kivy.uix.behaviors import ButtonBehavior
+
+from kiosk.app.screens.base import KioskScreen
+from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.text import KLabel
+
+
+class Card(ButtonBehavior, Panel):
+    """A big tappable card: a heading and a line saying what is behind it."""
+
+    def __init__(self, heading: str, detail: str, heading_lang: str = "",
+                 detail_lang: str = "", **kwargs):
+        kwargs.setdefault("padding", [dp(28), dp(22)])
+        super().__init__(**kwargs)
+        self.heading = KLabel(text=heading, text_lang=heading_lang, role="heading", bold=True,
+                              size_hint_y=None, colour_name="link")
+        self.detail = KLabel(text=detail, text_lang=detail_lang, size_hint_y=None,
+                             colour_name="panel_text")
+        self.add_widget(self.heading)
+        self.add_widget(self.detail)
+        self.fbind("state", self._pressed)
+
+    def _pressed(self, *_):
+        self.bg_name = "focus" if self.state == "down" else "panel"
+
+
+class HomeScreen(KioskScreen):
+    def build(self):
+        tr = self.tr
+        self.label(tr("What would you like to do?"), role="title", bold=True)
+        self.cards = {}
+        for key, heading, detail, target in (
+            ("services", tr("Get help with a service"),
+             tr("Step-by-step help with Universal Credit, Council Tax, passports, "
+                "registering with a doctor and more."), "services"),
+            ("tutorials", tr("Learn a skill"),
+             tr("Short lessons with practice: using a touch screen, typing, staying safe "
+                "online and more."), "tutorials"),
+            ("help", tr("Help here"),
+             tr("Opening hours, and who can help you in this centre."), "help_here"),
+        ):
+            card = Card(heading, detail, min_height=dp(150))
+            card.bind(on_release=lambda _c, t=target: self.app.go(t))
+            self.cards[key] = card
+            self.add(card)

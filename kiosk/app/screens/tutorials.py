@@ -1,0 +1,139 @@
+"""Digital-skills tutorials: the list, each lesson with its practice, and the finish page."""
+
+from __future__ import annotations
+
+from kivy.graphics import Color, Rectangle
+from kivy.metrics import dp
+from kivy.uix.widget import Widget
+
+from kiosk.app.screens.base import KioskScreen
+from kiosk.app.screens.home import Card
+from kiosk.app.screens.services import card_grid
+from kiosk.app.widgets import practice
+from kiosk.app.widgets.text import KButton
+from kiosk.core import content as model
+
+
+class TutorialsScreen(KioskScreen):
+    def build(self):
+        self.label(self.tr("Learn a skill"), role="title", bold=True)
+        self.label(self.tr("Short lessons with practice on this screen. Take your time."),
+                   role="lead")
+        grid = card_grid()
+        self.cards = {}
+        for t in self.app.catalogue.tutorials.values():
+            (title, tl), (summary, sl) = self.app.text(t.title), self.app.text(t.summary)
+            minutes = self.app.ntr("About {n} minute", "About {n} minutes",
+                                   t.minutes).format(n=t.minutes)
+            card = Card(title, f"{summary}\n{minutes}" if sl == self.app.lang else summary,
+                        heading_lang=tl, detail_lang=sl)
+            card.bind(on_release=lambda _c, i=t.id: self.app.go("lesson", id=i, index=0))
+            self.cards[t.id] = card
+            grid.add_widget(card)
+        self.add(grid)
+
+
+class LessonProgress(Widget):
+    """How far through the tutorial; fills from the start side of the reading direction."""
+
+    def __init__(self, fraction: float, rtl: bool, theme, **kwargs):
+        super().__init__(size_hint_y=None, height=dp(14), **kwargs)
+        self.fraction, self.rtl, self.theme = fraction, rtl, theme
+        self.bind(pos=self._draw, size=self._draw)
+
+    def _draw(self, *_):
+        self.canvas.clear()
+        w = self.width * self.fraction
+        x = self.right - w if self.rtl else self.x
+        with self.canvas:
+            Color(*self.theme.border)
+            Rectangle(pos=self.pos, size=self.size)
+            Color(*self.theme.link)
+            Rectangle(pos=(x, self.y), size=(w, self.height))
+
+
+class LessonScreen(KioskScreen):
+    def build(self):
+        app = self.app
+        self.tutorial: model.Tutorial = app.catalogue.tutorials[self.params["id"]]
+        self.index = int(self.params.get("index", 0))
+        lesson = self.tutorial.lessons[self.index]
+        total = len(self.tutorial.lessons)
+        if self.index == 0 and not self.params.get("started"):
+            self.params["started"] = True  # going Back to this lesson does not count again
+            app.record("tutorial_started", content_id=self.tutorial.id)
+            app.tutorial_started_at = app.services.clock()
+        self.content(self.tutorial.title, role="small", colour_name="secondary_text")
+        self.label(self.tr("Part {n} of {total}").format(n=self.index + 1, total=total),
+                   role="small", colour_name="secondary_text")
+        self.add(LessonProgress((self.index + 1) / total, app.rtl, app.theme))
+        self.content(lesson.title, role="title", bold=True)
+        for para in lesson.body:
+            self.content(para)
+        self.practice = None
+        last = self.index + 1 >= total
+        self.next = KButton(text=self.tr("Finish") if last else self.tr("Continue"),
+                            kind="primary")
+        self.next.bind(on_release=lambda *_: self.go_on())
+        buttons = [self.next]
+        if lesson.practice is not None:
+            self.label(self.tr("Practice"), role="heading", bold=True)
+            self.practice = practice.make(lesson.practice)
+            self.practice.bind(on_answer=self._answered, done=self._done)
+            self.add(self.practice)
+            self.skip = KButton(text=self.tr("Skip this practice"), kind="secondary")
+            self.skip.bind(on_release=lambda *_: self.go_on())
+            buttons.append(self.skip)
+            self.next.disabled = True
+            self.next.opacity = 0.4
+        self.footer_buttons(*buttons)
+
+    def _answered(self, _practice, correct: bool):
+        self.app.record("practice_answered", content_id=self.tutorial.id,
+                        outcome="correct" if correct else "incorrect")
+
+    def _done(self, _practice, done: bool):
+        if done:
+            self.next.disabled = False
+            self.next.opacity = 1
+
+    def go_on(self):
+        if self.index + 1 < len(self.tutorial.lessons):
+            self.app.go("lesson", id=self.tutorial.id, index=self.index + 1, started=True)
+        else:
+            self.app.go("tutorial_done", id=self.tutorial.id)
+
+
+class TutorialDoneScreen(KioskScreen):
+    def build(self):
+        app = self.app
+        t: model.Tutorial = app.catalogue.tutorials[self.params["id"]]
+        if not self.params.get("recorded"):
+            self.params["recorded"] = True
+            started = getattr(app, "tutorial_started_at", None)
+            duration = int((app.services.clock() - started) * 1000) if started else None
+            app.record("tutorial_completed", content_id=t.id, duration_ms=duration)
+        self.label(self.tr("Well done!"), role="display", bold=True)
+        self.content(t.title, role="heading", bold=True)
+        self.label(self.tr("You have learnt:"), role="heading")
+        for item in t.learnt:
+            text, lang = app.text(item)
+            self.label(f"•  {text}", text_lang=lang)
+        if t.next:
+            self.label(self.tr("What to try next"), role="heading", bold=True)
+            grid = card_grid()
+            for item_id in t.next:
+                item = app.catalogue.item(item_id)
+                (title, tl), (summary, sl) = app.text(item.title), app.text(item.summary)
+                card = Card(title, summary, heading_lang=tl, detail_lang=sl)
+                if isinstance(item, model.Tutorial):
+                    card.bind(on_release=lambda _c, i=item_id: app.go("lesson", id=i, index=0))
+                else:
+                    card.bind(on_release=lambda _c, i=item_id: app.go("service", id=i))
+                grid.add_widget(card)
+            self.add(grid)
+        self.finish = KButton(text=self.tr("I have finished"), kind="primary")
+        self.finish.bind(on_release=lambda *_: app.end_session("finished"))
+        self.more = KButton(text=self.tr("Choose something else"), kind="secondary")
+        self.more.bind(on_release=lambda *_: app.home())
+        self.footer_buttons(self.finish, self.more)

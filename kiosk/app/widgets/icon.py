@@ -1,0 +1,99 @@
+"""Simple line icons drawn on the canvas (no icon font needed), always shown beside a word.
+Icons that point (back, forward) are mirrored for right-to-left languages."""
+
+from __future__ import annotations
+
+import math
+
+from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.widget import Widget
+
+NAMES = ("back", "forward", "home", "restart", "text", "contrast", "speaker", "phone",
+         "check", "cross", "open", "stop")
+
+
+class Icon(Widget):
+    name = StringProperty("")
+    colour = ListProperty([0, 0, 0, 1])
+    mirrored = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fbind("name", self.draw)
+        self.fbind("colour", self.draw)
+        self.fbind("mirrored", self.draw)
+        self.fbind("pos", self.draw)
+        self.fbind("size", self.draw)
+        self.draw()
+
+    def draw(self, *_):
+        self.canvas.clear()
+        if not self.name:
+            return
+        s = min(self.width, self.height)
+        x0 = self.center_x - s / 2
+        y0 = self.center_y - s / 2
+        w = max(1.5, s / 12)
+        m = -1 if self.mirrored else 1
+
+        def p(u, v):  # unit square (0..1) to widget coordinates, mirrored when asked
+            if m < 0:
+                u = 1 - u
+            return x0 + u * s, y0 + v * s
+
+        def line(*uv, close=False):
+            pts = []
+            for u, v in uv:
+                pts.extend(p(u, v))
+            Line(points=pts, width=w, close=close, cap="round", joint="round")
+
+        with self.canvas:
+            Color(*self.colour)
+            n = self.name
+            if n in ("back", "forward"):
+                if n == "forward":
+                    m = -m
+                line((0.85, 0.5), (0.15, 0.5))
+                line((0.45, 0.82), (0.15, 0.5), (0.45, 0.18))
+            elif n == "home":
+                line((0.1, 0.5), (0.5, 0.88), (0.9, 0.5))
+                line((0.22, 0.6), (0.22, 0.12), (0.78, 0.12), (0.78, 0.6))
+                line((0.42, 0.12), (0.42, 0.38), (0.58, 0.38), (0.58, 0.12))
+            elif n == "restart":
+                cx, cy = p(0.5, 0.5)
+                Line(circle=(cx, cy, s * 0.36, 60, 350), width=w, cap="round")
+                a = math.radians(60)
+                tip = (0.5 + 0.36 * math.sin(a), 0.5 + 0.36 * math.cos(a))
+                line((tip[0] - 0.2, tip[1] + 0.08), tip, (tip[0] - 0.05, tip[1] - 0.2))
+            elif n == "text":
+                line((0.05, 0.15), (0.3, 0.85), (0.55, 0.15))
+                line((0.14, 0.4), (0.46, 0.4))
+                line((0.6, 0.15), (0.77, 0.6), (0.95, 0.15))
+            elif n == "contrast":
+                cx, cy = p(0.5, 0.5)
+                Line(circle=(cx, cy, s * 0.4), width=w)
+                Ellipse(pos=(cx - s * 0.4, cy - s * 0.4), size=(s * 0.8, s * 0.8),
+                        angle_start=0 if m > 0 else 180, angle_end=180 if m > 0 else 360)
+            elif n == "speaker":
+                line((0.1, 0.38), (0.28, 0.38), (0.5, 0.15), (0.5, 0.85), (0.28, 0.62),
+                     (0.1, 0.62), close=True)
+                cx, cy = p(0.5, 0.5)
+                a, b = (45, 135) if m > 0 else (225, 315)
+                Line(circle=(cx, cy, s * 0.22, a, b), width=w)
+                Line(circle=(cx, cy, s * 0.4, a, b), width=w)
+            elif n == "stop":
+                a, b = p(0.22, 0.22)
+                Rectangle(pos=(a, b), size=(s * 0.56, s * 0.56))
+            elif n == "phone":
+                line((0.28, 0.05), (0.72, 0.05), (0.72, 0.95), (0.28, 0.95), close=True)
+                line((0.42, 0.15), (0.58, 0.15))
+            elif n == "check":
+                line((0.12, 0.5), (0.4, 0.2), (0.9, 0.8))
+            elif n == "cross":
+                line((0.18, 0.18), (0.82, 0.82))
+                line((0.18, 0.82), (0.82, 0.18))
+            elif n == "open":
+                line((0.55, 0.9), (0.1, 0.9), (0.1, 0.1), (0.9, 0.1), (0.9, 0.45))
+                line((0.45, 0.55), (0.92, 0.92))
+                Triangle(points=[*p(0.95, 0.95), *p(0.62, 0.95), *p(0.95, 0.62)])

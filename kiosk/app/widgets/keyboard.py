@@ -1,0 +1,108 @@
+"""The kiosk's own on-screen keyboard and the label-based field it types into.
+
+Kivy's TextInput cannot shape complex scripts, and a public terminal must not depend on a
+system keyboard, so typing is always: keys (big buttons) -> TypedField (a label). What is
+typed is private: it is never read aloud, never recorded, and gone at session reset.
+"""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.text import KButton, KLabel
+
+LATIN_ROWS = [
+    "1234567890",
+    "qwertyuiop",
+    "asdfghjkl'",
+    "zxcvbnm@.-",
+]
+
+
+class TypedField(Panel):
+    """Shows what was typed, with a caret. Marked private: read-aloud skips it."""
+
+    text = StringProperty("")
+    max_length = NumericProperty(60)
+    private = BooleanProperty(True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("bg_name", "background")
+        kwargs.setdefault("edge_name", "text")
+        kwargs.setdefault("padding", [dp(20), dp(10)])
+        super().__init__(**kwargs)
+        self.shown = KLabel(text_lang="en", role="heading", size_hint_y=None,
+                            min_height=dp(56), wrap=False)
+        self.add_widget(self.shown)
+        self.fbind("text", self._show)
+        self._show()
+
+    def _show(self, *_):
+        self.shown.text = self.text + "|"
+
+    def type(self, s: str) -> None:
+        if len(self.text) + len(s) <= self.max_length:
+            self.text += s
+
+    def delete(self) -> None:
+        self.text = self.text[:-1]
+
+    def clear(self) -> None:
+        self.text = ""
+
+
+class OnScreenKeyboard(BoxLayout):
+    """A Latin keyboard (the layouts for other scripts come with the languages work)."""
+
+    shift = BooleanProperty(False)
+
+    def __init__(self, target: TypedField, **kwargs):
+        kwargs.setdefault("orientation", "vertical")
+        kwargs.setdefault("spacing", dp(8))
+        kwargs.setdefault("size_hint_y", None)
+        super().__init__(**kwargs)
+        self.target = target
+        self.app = App.get_running_app()
+        self.keys: dict[str, KButton] = {}
+        key_h = dp(68)
+        for row in LATIN_ROWS:
+            line = BoxLayout(spacing=dp(8), size_hint_y=None, height=key_h)
+            for ch in row:
+                line.add_widget(self._key(ch, ch))
+            self.add_widget(line)
+        bottom = BoxLayout(spacing=dp(8), size_hint_y=None, height=key_h)
+        tr = self.app.tr
+        self.shift_key = self._key("shift", tr("Capital"), self.toggle_shift, size_hint_x=2)
+        bottom.add_widget(self.shift_key)
+        bottom.add_widget(self._key("space", tr("Space"), lambda: self.target.type(" "),
+                                    size_hint_x=5))
+        bottom.add_widget(self._key("_", "_"))
+        bottom.add_widget(self._key("delete", tr("Delete"), self.target.delete, size_hint_x=2))
+        self.add_widget(bottom)
+        self.height = key_h * (len(LATIN_ROWS) + 1) + dp(8) * len(LATIN_ROWS)
+
+    def _key(self, name: str, label: str, action=None, **kwargs) -> KButton:
+        b = KButton(text=label, text_lang="en", kind="secondary", min_height=dp(64),
+                    size_hint_y=1, pad=[dp(4), dp(4)], **kwargs)
+        b.bind(on_release=lambda *_: (action or (lambda: self.press(name)))())
+        self.keys[name] = b
+        return b
+
+    def press(self, ch: str) -> None:
+        if self.shift:
+            ch = ch.upper()
+            self.shift = False
+        self.target.type(ch)
+
+    def toggle_shift(self) -> None:
+        self.shift = not self.shift
+
+    def on_shift(self, _, shift: bool) -> None:
+        self.shift_key.selected = shift
+        for name, b in self.keys.items():
+            if len(name) == 1 and name.isalpha():
+                b.text = name.upper() if shift else name

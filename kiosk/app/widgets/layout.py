@@ -1,0 +1,98 @@
+"""Layout pieces shared by every screen: panels, the toolbar, a page that scrolls."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
+
+from kiosk.app.widgets.icon import Icon
+from kiosk.app.widgets.text import KLabel
+
+
+class Backdrop(FloatLayout):
+    """The screen's background colour."""
+
+
+class Panel(BoxLayout):
+    """A bordered box on the panel colour (cards, the step list, feedback)."""
+
+    bg = ListProperty([1, 1, 1, 1])
+    edge = ListProperty([0, 0, 0, 1])
+    bg_name = StringProperty("panel")
+    edge_name = StringProperty("border")
+    min_height = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("orientation", "vertical")
+        kwargs.setdefault("padding", [dp(24), dp(16)])
+        kwargs.setdefault("spacing", dp(12))
+        kwargs.setdefault("size_hint_y", None)
+        super().__init__(**kwargs)
+        self._app = App.get_running_app()
+        self._app.bind(theme=self._restyle)
+        self.fbind("bg_name", self._restyle)
+        self.fbind("edge_name", self._restyle)
+        self.fbind("minimum_height", self._fit)
+        self.fbind("min_height", self._fit)
+        self._restyle()
+
+    def _restyle(self, *_):
+        self.bg = getattr(self._app.theme, self.bg_name)
+        self.edge = getattr(self._app.theme, self.edge_name)
+
+    def _fit(self, *_):
+        if self.size_hint_y is None:
+            self.height = max(self.minimum_height, self.min_height)
+
+
+class ToolButton(ButtonBehavior, BoxLayout):
+    """A toolbar button: an icon beside a word, at least 64 dp square."""
+
+    bg = ListProperty([0, 0, 0, 0])
+    name = StringProperty("")
+
+    def __init__(self, icon: str, text: str, name: str, **kwargs):
+        kwargs.setdefault("padding", [dp(12), dp(6)])
+        kwargs.setdefault("spacing", dp(8))
+        super().__init__(name=name, **kwargs)
+        self._app = App.get_running_app()
+        self.icon = Icon(name=icon, size_hint=(None, 1), width=dp(30))
+        self.label = KLabel(text=text, role="toolbar", bold=True, wrap=False,
+                            size_hint=(None, 1))
+        self.label.bind(texture_size=self._fit)
+        self.add_widget(self.icon)
+        self.add_widget(self.label)
+        self._app.bind(theme=self._restyle, rtl=self._order)
+        self.fbind("state", self._restyle)
+        self._restyle()
+        self._order()
+
+    def _fit(self, *_):
+        self.label.width = self.label.texture_size[0]
+        self.width = max(dp(64), self.icon.width + self.label.width + dp(32))
+
+    def _order(self, *_):
+        rtl = self._app.rtl
+        self.icon.mirrored = rtl
+        kids = [self.icon, self.label] if not rtl else [self.label, self.icon]
+        self.clear_widgets()
+        for k in kids:
+            self.add_widget(k)
+
+    def _restyle(self, *_):
+        t = self._app.theme
+        down = self.state == "down"
+        self.bg = t.focus if down else t.button
+        fg = t.focus_text if down else t.button_text
+        self.icon.colour = fg
+        self.label.colour_name = "focus_text" if down else "button_text"
+        self.label.color = fg
+
+
+class Spacer(Widget):
+    pass

@@ -1,0 +1,232 @@
+"""Practice on the screen: the fixed vocabulary that tutorial content configures.
+
+Each practice widget says when it is `done` and reports each answer through `on_answer`
+(correct or not) so the lesson can record it. Nothing is drag-only; every answer is a tap.
+"""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+
+from kiosk.app.widgets.keyboard import OnScreenKeyboard, TypedField
+from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.core import content as model
+
+
+class Practice(BoxLayout):
+    done = BooleanProperty(False)
+    __events__ = ("on_answer",)
+
+    def __init__(self, item, **kwargs):
+        kwargs.setdefault("orientation", "vertical")
+        kwargs.setdefault("size_hint_y", None)
+        kwargs.setdefault("spacing", dp(16))
+        super().__init__(**kwargs)
+        self.item = item
+        self.app = App.get_running_app()
+        self.tr = self.app.tr
+        self.bind(minimum_height=self.setter("height"))
+        self.build()
+
+    def build(self) -> None:
+        """Add the practice's widgets."""
+
+    def on_answer(self, correct: bool) -> None:
+        pass
+
+    def label(self, t, **kwargs) -> KLabel:
+        if isinstance(t, model.Text):
+            text, lang = self.app.text(t)
+        else:
+            text, lang = t, ""
+        kwargs.setdefault("size_hint_y", None)
+        lab = KLabel(text=text, text_lang=lang, **kwargs)
+        self.add_widget(lab)
+        return lab
+
+    def feedback(self, correct: bool, text: str, text_lang: str = "") -> Panel:
+        """Kind feedback in a coloured panel (replaces the previous one)."""
+        old = getattr(self, "_feedback", None)
+        if old is not None and old.parent is self:
+            self.remove_widget(old)
+        name = "success" if correct else "focus"
+        panel = Panel(bg_name=name, edge_name=name)
+        panel.add_widget(KLabel(text=text, text_lang=text_lang, size_hint_y=None,
+                                colour_name=f"{name}_text"))
+        self._feedback = panel
+        self.add_widget(panel)
+        return panel
+
+
+class TapTargetPractice(Practice):
+    """Targets appear one at a time at different places; tap each one."""
+
+    index = NumericProperty(0)
+
+    def build(self):
+        self.label(self.item.prompt, role="lead")
+        self.progress = self.label("", role="small")
+        self.area = Panel(size_hint_y=None, height=dp(380), bg_name="panel")
+        self.field = FloatLayout()
+        self.area.add_widget(self.field)
+        self.add_widget(self.area)
+        self._show_target()
+
+    def _show_target(self):
+        self.field.clear_widgets()
+        targets = self.item.targets
+        if self.index >= len(targets):
+            self.progress.text = ""
+            self.done = True
+            self.feedback(True, self.tr("Well done! You tapped every target."))
+            return
+        self.progress.text = self.tr("Target {n} of {total}").format(
+            n=self.index + 1, total=len(targets))
+        t = targets[self.index]
+        text, lang = self.app.text(t.label)
+        x = 1 - t.x if self.app.rtl else t.x
+        b = KButton(text=text, text_lang=lang, kind="primary", size_hint=(None, None),
+                    width=dp(220), min_height=dp(96),
+                    pos_hint={"center_x": 0.12 + 0.76 * x, "center_y": 0.15 + 0.7 * t.y})
+        b.bind(on_release=lambda *_: self.hit())
+        self.target_button = b
+        self.field.add_widget(b)
+
+    def hit(self):
+        self.dispatch("on_answer", True)
+        self.index += 1
+        self._show_target()
+
+
+class TypeThisPractice(Practice):
+    def build(self):
+        self.label(self.item.prompt, role="lead")
+        # The answer to copy, shown in Latin letters whatever the interface language.
+        self.label(self.item.answer, text_lang="en", role="heading", bold=True)
+        if self.item.hint:
+            self.label(self.item.hint, role="small", colour_name="secondary_text")
+        self.field = TypedField()
+        self.add_widget(self.field)
+        self.keyboard = OnScreenKeyboard(self.field)
+        self.add_widget(self.keyboard)
+        self.check = KButton(text=self.tr("Check my typing"), kind="primary")
+        self.check.bind(on_release=lambda *_: self.check_answer())
+        self.add_widget(self.check)
+
+    def check_answer(self):
+        ok = self.item.accepts(self.field.text)
+        self.dispatch("on_answer", ok)
+        if ok:
+            self.done = True
+            self.feedback(True, self.tr("Well done! That is exactly right."))
+        else:
+            self.feedback(False, self.tr("Not quite. Check each letter against the example, "
+                                         "use Delete to fix it, and try again."))
+
+
+class ChooseAnswerPractice(Practice):
+    def build(self):
+        self.label(self.item.question, role="lead")
+        self.options = []
+        for i, option in enumerate(self.item.options):
+            text, lang = self.app.text(option.text)
+            b = KButton(text=text, text_lang=lang, kind="choice", align="start")
+            b.bind(on_release=lambda _b, i=i: self.choose(i))
+            self.options.append(b)
+            self.add_widget(b)
+
+    def choose(self, i: int):
+        option = self.item.options[i]
+        for j, b in enumerate(self.options):
+            b.selected = j == i
+        self.dispatch("on_answer", option.correct)
+        text, lang = self.app.text(option.feedback)
+        prefix = self.tr("Right.") if option.correct else self.tr("Not quite.")
+        if prefix.rstrip(".") and not text.startswith(prefix.rstrip(".")):
+            text = f"{prefix} {text}"
+        self.feedback(option.correct, text, lang)
+        if option.correct:
+            self.done = True
+
+
+class RealOrScamPractice(Practice):
+    index = NumericProperty(0)
+    right = NumericProperty(0)
+
+    def build(self):
+        self.label(self.item.prompt, role="lead")
+        self.progress = self.label("", role="small")
+        self.card = Panel(bg_name="background", edge_name="text")
+        self.add_widget(self.card)
+        self.answers = BoxLayout(size_hint_y=None, height=dp(88), spacing=dp(24))
+        self.real = KButton(text=self.tr("Real"), kind="button", size_hint_y=1)
+        self.scam = KButton(text=self.tr("Scam"), kind="danger", size_hint_y=1)
+        self.real.bind(on_release=lambda *_: self.answer(False))
+        self.scam.bind(on_release=lambda *_: self.answer(True))
+        for b in ([self.scam, self.real] if self.app.rtl else [self.real, self.scam]):
+            self.answers.add_widget(b)
+        self.add_widget(self.answers)
+        self.next_button = KButton(text=self.tr("Next message"), kind="primary")
+        self.next_button.bind(on_release=lambda *_: self.next_card())
+        self._show_card()
+
+    def _show_card(self):
+        self.card.clear_widgets()
+        cards = self.item.cards
+        self.progress.text = self.tr("Message {n} of {total}").format(
+            n=self.index + 1, total=len(cards))
+        c = cards[self.index]
+        self.card.add_widget(KLabel(text=self.tr("From: {sender}").format(sender=c.sender),
+                                    size_hint_y=None, bold=True))
+        text, lang = self.app.text(c.message)
+        self.card.add_widget(KLabel(text=text, text_lang=lang, size_hint_y=None))
+        self.answers.disabled = False
+        self.answers.opacity = 1
+
+    def answer(self, says_scam: bool):
+        if self.answers.disabled:
+            return
+        c = self.item.cards[self.index]
+        correct = says_scam == c.is_scam
+        self.right += int(correct)
+        self.dispatch("on_answer", correct)
+        verdict = self.tr("This one is a scam.") if c.is_scam else self.tr("This one is real.")
+        text, lang = self.app.text(c.explanation)
+        head = self.tr("Right!") if correct else self.tr("Not quite.")
+        self.feedback(correct, f"{head} {verdict}\n{text}", lang if lang == self.app.lang
+                      else "")
+        self.answers.disabled = True
+        self.answers.opacity = 0.5
+        if self.index + 1 < len(self.item.cards):
+            if self.next_button.parent is None:
+                self.add_widget(self.next_button)
+        else:
+            self.done = True
+            self.label(self.tr("You got {right} of {total} right.").format(
+                right=self.right, total=len(self.item.cards)), role="heading", bold=True)
+
+    def next_card(self):
+        if self.next_button.parent is not None:
+            self.remove_widget(self.next_button)
+        old = getattr(self, "_feedback", None)
+        if old is not None and old.parent is self:
+            self.remove_widget(old)
+        self.index += 1
+        self._show_card()
+
+
+PRACTICE = {
+    "tap_target": TapTargetPractice,
+    "type_this": TypeThisPractice,
+    "choose_answer": ChooseAnswerPractice,
+    "real_or_scam": RealOrScamPractice,
+}
+
+
+def make(item) -> Practice:
+    return PRACTICE[item.type](item)

@@ -1,0 +1,59 @@
+"""The bar on every screen but the attract screen: Back, Home, Start again, and the three
+accessibility controls (text size, contrast, read aloud). Mirrored for right-to-left."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.app.widgets.layout import Panel, Spacer, ToolButton
+
+
+class Toolbar(Panel):
+    def __init__(self, back: bool = True, **kwargs):
+        kwargs.setdefault("orientation", "horizontal")
+        kwargs.setdefault("size_hint_y", None)
+        kwargs.setdefault("height", dp(88))
+        kwargs.setdefault("padding", [dp(12), dp(10)])
+        kwargs.setdefault("spacing", dp(16))
+        kwargs.setdefault("min_height", dp(88))
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        tr = app.tr
+        self.buttons: dict[str, ToolButton] = {}
+        nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home),
+               ("start_again", "restart", tr("Start again"),
+                lambda: app.end_session("start_again"))]
+        if not back:
+            nav = nav[1:]
+        access = [("text_size", "text", tr("Text size"), app.cycle_text_size),
+                  ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
+                  ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
+        left = BoxLayout(spacing=dp(16))
+        right = BoxLayout(spacing=dp(16))
+        for box, items in ((left, nav), (right, access)):
+            for name, icon, text, action in items:
+                b = ToolButton(icon, text, name)
+                b.bind(on_release=lambda _b, a=action: a())
+                box.add_widget(b)
+                self.buttons[name] = b
+            box.size_hint_x = None
+            box.bind(minimum_width=box.setter("width"))
+        app.bind(speaking=self._speaking)
+        self._speaking(app, app.speaking)
+        parts = [left, Spacer(), right]
+        if app.rtl:
+            parts.reverse()
+            for box in (left, right):
+                kids = list(box.children)
+                box.clear_widgets()
+                for k in kids:  # children are stored last-first: re-adding reverses them
+                    box.add_widget(k)
+        for p in parts:
+            self.add_widget(p)
+
+    def _speaking(self, app, speaking):
+        b = self.buttons["read_aloud"]
+        b.icon.name = "stop" if speaking else "speaker"
+        b.label.text = app.tr("Stop reading") if speaking else app.tr("Read aloud")

@@ -1,0 +1,208 @@
+"""The `kiosk` command: run the terminal, or one of its headless jobs (see shared CLI.md)."""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from kiosk.core import content, settings as settings_mod
+from kiosk.core.settings import PACKAGE_ROOT, SettingsError
+
+
+def _process_age() -> float:
+    """Seconds since this process started (from the kernel, so Python's own start counts)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _T0
+
+
+_T0 = time.perf_counter()
+
+
+class UserError(Exception):
+    """A mistake the operator can fix: one line on stderr, no traceback."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "kiosk"
+
+
+def load_settings(args) -> settings_mod.Settings:
+    data_dir = args.data_dir or os.environ.get("KIOSK_DATA_DIR") or str(default_data_dir())
+    config = args.config or os.environ.get("KIOSK_CONFIG")
+    if config:
+        path = Path(config)
+    else:
+        path = Path(data_dir) / "kiosk.toml"
+        if not path.exists():
+            path = PACKAGE_ROOT / "config" / "kiosk.toml"
+    text = None
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read config file {path}: {e}") from None
+    elif args.config:
+        raise UserError(f"config file {path} does not exist")
+    try:
+        return settings_mod.load(text, str(path), data_dir=data_dir,
+                                 windowed=True if getattr(args, "windowed", False) else None,
+                                 demo=True if getattr(args, "demo", False) else None)
+    except SettingsError as e:
+        raise UserError(str(e)) from None
+
+
+def _load_content(s: settings_mod.Settings) -> content.Catalogue:
+    try:
+        return content.load(s.content_dir)
+    except content.ContentError as e:
+        raise UserError(f"content in {s.content_dir} is not valid: {e}") from None
+
+
+def run_kiosk(args) -> int:
+    s = load_settings(args)
+    # Content loads on a worker thread while Kivy imports: start-up pays for the slower one.
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    catalogue_future = pool.submit(_load_content, s)
+    from kiosk.app import prepare
+
+    data_dir = Path(s.data_dir)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot create data directory {data_dir}: {e}") from None
+    prepare(windowed=s.windowed, kivy_home=data_dir / "kivy")
+    from kiosk.app.main import KioskApp, Services
+    from kiosk.services.browser import DemoBrowser
+    from kiosk.services.outbox import Outbox
+    from kiosk.services.speech import EspeakSpeech
+
+    catalogue = catalogue_future.result()
+    pool.shutdown()
+    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, s.centre_id or catalogue.centre.id)
+    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser())
+    app = KioskApp(s, catalogue, services)
+    if args.lang:
+        app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
+    if args.smoke:
+        from kivy.core.window import Window
+
+        from kivy.clock import Clock
+
+        def ready(*_):
+            print(f"ready in {_process_age():.3f} s", flush=True)
+            app.stop()
+
+        def first_flip(*_):  # on_flip runs before the buffer swap: report just after it
+            Window.unbind(on_flip=first_flip)
+            Clock.schedule_once(ready, 0)
+
+        app.first_frame_callbacks.append(lambda: Window.bind(on_flip=first_flip))
+    try:
+        app.run()
+    finally:
+        services.speech.stop()
+        outbox.close()
+    return 0
+
+
+def _start_in(app, code: str) -> None:
+    app.start_session()
+    app.choose_language(code)
+
+
+def run_shots(args) -> int:
+    s = load_settings(args)
+    from kiosk.app.shots import render_all
+
+    out = Path(args.out)
+    made = render_all(s, out, args.lang or ["en"], progress=sys.stderr.isatty())
+    print(f"{len(made)} screenshots in {out}")
+    return 0
+
+
+def run_status(args) -> int:
+    s = load_settings(args)
+    catalogue = _load_content(s)
+    db_path = Path(s.data_dir) / "outbox.db"
+    queued = 0
+    if db_path.exists():
+        import sqlite3
+
+        with sqlite3.connect(db_path) as conn:
+            try:
+                queued = conn.execute("select count(*) from events where sent = 0").fetchone()[0]
+            except sqlite3.DatabaseError:
+                queued = None
+    report = {
+        "kiosk_id": s.kiosk_id,
+        "centre": s.centre_id or catalogue.centre.id,
+        "content_dir": s.content_dir,
+        "content_version": None,  # packs come with the content-pack work
+        "services": len(catalogue.services),
+        "tutorials": len(catalogue.tutorials),
+        "queued_events": queued,
+        "last_sync": None,
+        "enrolled": bool(s.hub_url),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for k, v in report.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="where the kiosk keeps its state "
+                                           "(default: $KIOSK_DATA_DIR or ~/.local/share/kiosk)")
+    common.add_argument("--config", help="settings file (TOML); default: DATA_DIR/kiosk.toml, "
+                                         "then config/kiosk.toml")
+    p = argparse.ArgumentParser(prog="kiosk", parents=[common],
+                                description="Connecting London public-access kiosk.")
+    p.add_argument("--windowed", action="store_true", help="a window, not fullscreen")
+    p.add_argument("--lang", help="start a session in this language (development)")
+    p.add_argument("--smoke", action="store_true",
+                   help="start, draw the first screen, print 'ready in N.NNN s' and exit")
+    p.add_argument("--demo", action="store_true",
+                   help="demo mode: bundled content, no hub, the official-service browser "
+                        "only explains")
+    sub = p.add_subparsers(dest="command")
+    shots = sub.add_parser("shots", parents=[common],
+                           help="render every main screen in each language to PNG files")
+    shots.add_argument("--out", required=True, help="folder for the PNG files")
+    shots.add_argument("--lang", nargs="+", help="language codes (default: en); 'all' for "
+                                                 "every language the content offers")
+    status = sub.add_parser("status", parents=[common],
+                            help="content, queued events, last sync, enrolment")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "shots":
+            return run_shots(args)
+        if args.command == "status":
+            return run_status(args)
+        return run_kiosk(args)
+    except UserError as e:
+        print(f"kiosk: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

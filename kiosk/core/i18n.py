@@ -1,0 +1,111 @@
+"""Interface strings: gettext catalogues under kiosk/locale/<code>/LC_MESSAGES/kiosk.po.
+
+Source strings are plain English in the code (`tr("Home")`). `make i18n` compiles the .po
+files to .mo (build output, never committed); when a .mo is missing or older than its .po,
+the .po is read directly through Babel, so a fresh checkout still shows every language.
+
+`python -m kiosk.core.i18n compile` compiles; `... report` prints completeness per language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "kiosk"
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as f:
+            return gettext.GNUTranslations(f)
+    if po.exists():
+        return _from_po(po)
+    return gettext.NullTranslations()
+
+
+def _from_po(po: Path) -> gettext.NullTranslations:
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def tr(msgid: str, lang: str) -> str:
+    return translations(lang).gettext(msgid)
+
+
+def ntr(singular: str, plural: str, n: int, lang: str) -> str:
+    return translations(lang).ngettext(singular, plural, n)
+
+
+def catalogue_languages() -> list[str]:
+    return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()) \
+        if LOCALE_DIR.is_dir() else []
+
+
+def compile_all() -> int:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    count = 0
+    for lang in catalogue_languages():
+        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        mo = po.with_suffix(".mo")
+        if not po.exists() or (mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime):
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        with mo.open("wb") as f:
+            write_mo(f, catalog)
+        count += 1
+    return count
+
+
+def completeness() -> dict[str, tuple[int, int]]:
+    """Per language: (translated, total) against the template."""
+    from babel.messages.pofile import read_po
+
+    result = {}
+    for lang in catalogue_languages():
+        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        msgs = [m for m in catalog if m.id]
+        done = [m for m in msgs if m.string and not m.fuzzy and
+                (all(m.string) if isinstance(m.string, (list, tuple)) else True)]
+        result[lang] = (len(done), len(msgs))
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["compile"]:
+        compile_all()
+        return 0
+    if argv[:1] == ["report"]:
+        for lang, (done, total) in completeness().items():
+            print(f"{lang}: {done}/{total} ({100 * done / max(total, 1):.0f}%)")
+        return 0
+    print("usage: python -m kiosk.core.i18n compile|report", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,107 @@
+"""The language registry: every language the kiosk knows, and how to show and speak it.
+
+One place says, for each language, its name in its own script, its script (ISO 15924),
+its direction, its fonts and its espeak-ng voice. The app, the content validator and the
+hub all read it, so they cannot disagree on what a language code means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    native_name: str
+    english_name: str
+    script: str  # ISO 15924, exactly four letters (Kivy silently ignores anything else)
+    direction: str  # "ltr" or "rtl"
+    font: str  # regular font file in assets/fonts/
+    font_bold: str
+    voice: str | None  # espeak-ng voice, None when there is none
+    keyboard: str = "latin"
+    ui_ready: bool = False  # the interface is translated and its text path tested
+    greeting: str = "Welcome"  # the attract screen's rotating greeting
+
+    @property
+    def rtl(self) -> bool:
+        return self.direction == "rtl"
+
+
+_LATIN = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+_ARABIC = ("KioskArabic-Regular.ttf", "KioskArabic-Bold.ttf")  # Noto Arabic + Latin
+_BENGALI = ("KioskBengali-Regular.ttf", "KioskBengali-Bold.ttf")  # Noto Bengali + Latin
+
+
+def _lang(code, native, english, script, direction, fonts, voice, keyboard="latin",
+          ui_ready=False, greeting="Welcome"):
+    return Language(code, native, english, script, direction, fonts[0], fonts[1], voice,
+                    keyboard, ui_ready, greeting)
+
+
+# English first, then London's main languages after English (2021 Census order).
+# Languages whose fonts are not shipped yet fall back to Latin fonts and are not offered on
+# the language screen until their interface is translated (ui_ready).
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in [
+        _lang("en", "English", "English", "Latn", "ltr", _LATIN, "en-gb", ui_ready=True,
+              greeting="Welcome"),
+        _lang("ro", "Română", "Romanian", "Latn", "ltr", _LATIN, "ro", greeting="Bun venit"),
+        _lang("es", "Español", "Spanish", "Latn", "ltr", _LATIN, "es", greeting="Bienvenido"),
+        _lang("pl", "Polski", "Polish", "Latn", "ltr", _LATIN, "pl", greeting="Witamy"),
+        _lang("bn", "বাংলা", "Bengali", "Beng", "ltr", _BENGALI, "bn", keyboard="bengali",
+              ui_ready=True, greeting="স্বাগতম"),
+        _lang("pt", "Português", "Portuguese", "Latn", "ltr", _LATIN, "pt", greeting="Bem-vindo"),
+        _lang("it", "Italiano", "Italian", "Latn", "ltr", _LATIN, "it", greeting="Benvenuto"),
+        _lang("gu", "ગુજરાતી", "Gujarati", "Gujr", "ltr", _LATIN, "gu", keyboard="gujarati"),
+        _lang("pa", "ਪੰਜਾਬੀ", "Punjabi", "Guru", "ltr", _LATIN, "pa", keyboard="gurmukhi"),
+        _lang("fr", "Français", "French", "Latn", "ltr", _LATIN, "fr", greeting="Bienvenue"),
+        _lang("ur", "اردو", "Urdu", "Arab", "rtl", _ARABIC, "ur", keyboard="urdu"),
+        _lang("tr", "Türkçe", "Turkish", "Latn", "ltr", _LATIN, "tr", greeting="Hoş geldiniz"),
+        _lang("ar", "العربية", "Arabic", "Arab", "rtl", _ARABIC, "ar", keyboard="arabic",
+              ui_ready=True, greeting="أهلاً وسهلاً"),
+        _lang("ta", "தமிழ்", "Tamil", "Taml", "ltr", _LATIN, "ta", keyboard="tamil"),
+        _lang("fa", "فارسی", "Persian", "Arab", "rtl", _ARABIC, "fa", keyboard="persian"),
+        _lang("so", "Soomaali", "Somali", "Latn", "ltr", _LATIN, None, greeting="Soo dhawoow"),
+    ]
+}
+
+DEFAULT = "en"
+
+
+def get(code: str) -> Language:
+    """The language for a code; KeyError names the code when it is unknown."""
+    try:
+        return LANGUAGES[code]
+    except KeyError:
+        raise KeyError(f"unknown language code {code!r}") from None
+
+
+def is_known(code: str) -> bool:
+    return code in LANGUAGES
+
+
+def offered() -> list[Language]:
+    """The languages a citizen can choose today (interface translated and tested)."""
+    return [lang for lang in LANGUAGES.values() if lang.ui_ready]
+
+
+# Unicode blocks of each non-Latin script, to tell whether a text is written in it.
+SCRIPT_RANGES: dict[str, tuple[tuple[int, int], ...]] = {
+    "Arab": ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF),
+             (0xFE70, 0xFEFF)),
+    "Beng": ((0x0980, 0x09FF),),
+    "Gujr": ((0x0A80, 0x0AFF),),
+    "Guru": ((0x0A00, 0x0A7F),),
+    "Taml": ((0x0B80, 0x0BFF),),
+}
+
+
+def uses_script(text: str, script: str) -> bool:
+    """True when the text has at least one letter of the script (Latin: always true)."""
+    ranges = SCRIPT_RANGES.get(script)
+    if ranges is None:
+        return True
+    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in ranges)

@@ -1,0 +1,98 @@
+"""Settings: defaults, then the config file (TOML), then KIOSK_<NAME> environment variables.
+
+Pure parsing, no side effects: the caller reads the file and passes its text. A wrong value
+raises SettingsError naming the setting and where it came from.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONTENT_DIR = PACKAGE_ROOT / "assets" / "content"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = ""  # filled in by the caller: --data-dir, KIOSK_DATA_DIR or a default
+    content_dir: str = str(DEFAULT_CONTENT_DIR)
+    kiosk_id: str = "demo-kiosk"
+    centre_id: str = ""  # empty: the content's centre
+    idle_timeout: float = 120.0  # seconds of quiet before the "more time?" warning
+    idle_warning: float = 30.0  # seconds the warning counts down (at least 20)
+    windowed: bool = False
+    demo: bool = False
+    hub_url: str = ""
+    trusted_keys: str = ""
+    speech: bool = True
+
+    def check(self, origin: str = "settings") -> "Settings":
+        if self.idle_timeout < 5:
+            raise SettingsError(f"{origin}: idle_timeout must be at least 5 seconds")
+        if self.idle_warning < 20:
+            raise SettingsError(f"{origin}: idle_warning must be at least 20 seconds "
+                                "(WCAG 2.2.1 asks for at least 20 s to answer)")
+        return self
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _convert(name: str, value, origin: str):
+    kind = _TYPES[name]
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError
+        if kind == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+            if not math.isfinite(number):  # "nan" would disable every check and timer
+                raise ValueError
+            return number
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValueError
+        return str(value)
+    except (ValueError, TypeError):  # TypeError: a TOML list or table where a number goes
+        want = {"bool": "true or false", "float": "a number"}.get(kind, "a string")
+        raise SettingsError(f"{origin}: {name} must be {want}, not {value!r}") from None
+
+
+def load(config_text: str | None = None, config_origin: str = "config file",
+         environ: dict | None = None, **overrides) -> Settings:
+    """Defaults < config file < environment < explicit overrides (command-line flags)."""
+    environ = os.environ if environ is None else environ
+    s = Settings()
+    if config_text:
+        try:
+            data = tomllib.loads(config_text)
+        except tomllib.TOMLDecodeError as e:
+            raise SettingsError(f"{config_origin}: not valid TOML ({e})") from None
+        data = data.get("kiosk", data)
+        for key, value in data.items():
+            if key not in _TYPES:
+                raise SettingsError(f"{config_origin}: unknown setting {key!r}")
+            s = replace(s, **{key: _convert(key, value, config_origin)})
+    for name in _TYPES:
+        env = f"KIOSK_{name.upper()}"
+        if env in environ:
+            s = replace(s, **{name: _convert(name, environ[env], env)})
+    for key, value in overrides.items():
+        if value is not None:
+            s = replace(s, **{key: _convert(key, value, f"--{key.replace('_', '-')}")})
+    return s.check(config_origin)

@@ -1,0 +1,100 @@
+"""The event outbox: usage events queued on disk (SQLite, WAL) until the hub has them.
+
+`record()` is called from the UI thread and never touches the disk: it checks the event
+against the schema and appends it to an in-memory queue. A writer thread moves the queue to
+SQLite every `flush_interval` seconds (well under a second, so an event recorded a second
+before a crash is on disk) and at `close()`.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from kiosk.core import events
+
+log = logging.getLogger(__name__)
+
+COLUMNS = {
+    "event_id": str, "kiosk": str, "centre": str, "time": float, "session": str, "type": str,
+    "content_id": str, "language": str, "duration_ms": int, "outcome": str, "sent": int,
+}
+
+
+def open_db(path: Path) -> sqlite_utils.Database:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    if "events" not in db.table_names():
+        db["events"].create(COLUMNS, pk="event_id", not_null={"event_id", "type", "time"},
+                            defaults={"sent": 0})
+        db["events"].create_index(["sent", "time"])
+    return db
+
+
+class Outbox:
+    def __init__(self, path: Path, kiosk: str, centre: str, flush_interval: float = 0.25):
+        self.path = Path(path)
+        self.kiosk, self.centre = kiosk, centre
+        self.flush_interval = flush_interval
+        self._queue: collections.deque[dict] = collections.deque()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._lock = threading.Lock()  # one writer at a time (flush() vs. the thread)
+        self._db = open_db(self.path)
+        self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
+        self._thread.start()
+
+    def record(self, session: str, type: str, **fields) -> dict:
+        """Queue one event (UI thread; no disk). Raises EventError on a schema mistake."""
+        event = events.make(self.kiosk, self.centre, session, type, time.time(), **fields)
+        self._queue.append(event)
+        return event
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # a full disk must not kill the writer; retried next round
+                log.exception("could not write events to %s", self.path)
+
+    def flush(self) -> int:
+        """Write every queued event to disk now; returns how many were written."""
+        with self._lock:
+            batch = []
+            while self._queue:
+                batch.append(self._queue.popleft())
+            if not batch:
+                return 0
+            try:
+                self._db["events"].insert_all(batch, ignore=True)
+            except Exception:
+                self._queue.extendleft(reversed(batch))  # keep them for the next try
+                raise
+            return len(batch)
+
+    def pending(self) -> int:
+        """Events not yet acknowledged by the hub (on disk plus in memory)."""
+        on_disk = self._db.execute("select count(*) from events where sent = 0").fetchone()[0]
+        return on_disk + len(self._queue)
+
+    def all_events(self) -> list[dict]:
+        self.flush()
+        return list(self._db["events"].rows_where(order_by="time"))
+
+    def close(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=5)
+        self.flush()
+        self._db.conn.close()

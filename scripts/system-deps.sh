@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages the kiosk and its tests need, when they are missing.
+# Only as root (a developer without root installs them by hand: the list is below).
+set -e
+PKGS="xvfb libgl1-mesa-dri libmtdev1 espeak-ng xdotool"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "note: missing Debian packages:$missing (run 'make' as root, or: sudo apt-get install$missing)" >&2
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: not a Debian system; please install:$missing" >&2
+    exit 0
+fi
+echo "installing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 || {
+    apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
