@@ -11,7 +11,7 @@ _prepared = False
 
 
 def prepare(windowed: bool = False, kivy_home: Path | None = None,
-            size: tuple[int, int] = (1280, 800)) -> None:
+            size: tuple[int, int] = (1280, 800), max_fps: int = 60) -> None:
     global _prepared
     if _prepared:
         return
@@ -30,6 +30,7 @@ def prepare(windowed: bool = False, kivy_home: Path | None = None,
     Config.set("kivy", "log_level", "warning")
     Config.set("kivy", "keyboard_mode", "system")
     Config.set("graphics", "allow_screensaver", "0")
+    Config.set("graphics", "maxfps", str(max_fps))  # 0: headless runs never wait for vsync
     Config.set("graphics", "fullscreen", "0" if windowed else "auto")
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))

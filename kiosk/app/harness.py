@@ -14,7 +14,7 @@ from kiosk.app import prepare
 class Harness:
     def __init__(self, settings=None, catalogue=None, speech=None, browser=None, clock=None,
                  data_dir: str | Path | None = None, size=(1280, 800)):
-        prepare(windowed=True, size=size)
+        prepare(windowed=True, size=size, max_fps=0)
         from kivy.base import EventLoop, runTouchApp
 
         from kiosk.app.main import KioskApp, Services
@@ -45,12 +45,24 @@ class Harness:
 
         self.window = Window
         Window.size = size
-        self.frames(3)
+        self.frames(3, draw=True)
 
     # time and frames ---------------------------------------------------------------
-    def frames(self, n: int = 2) -> None:
+    def frames(self, n: int = 2, draw: bool = False) -> None:
+        """Run n frames: clock, input, layout. Drawing (slow with software GL) only when
+        asked; screenshots ask."""
+        from kivy.clock import Clock
+        from kivy.lang import Builder
+
         for _ in range(n):
-            self.loop.idle()
+            if draw:
+                self.loop.idle()
+                continue
+            Clock.tick()
+            self.loop.dispatch_input()
+            Builder.sync()
+            Clock.tick_draw()
+            Builder.sync()
 
     def advance(self, seconds: float) -> None:
         """Move the app's clock on (idle timeout, countdowns) and let it react."""
@@ -72,12 +84,13 @@ class Harness:
         from kivy.tests.common import UnitTestTouch
 
         assert widget.get_root_window() is not None, f"{widget!r} is not on the screen"
+        self.scroll_to(widget)  # a finger can only touch what is in view, if it is not
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.frames(1)
         touch.touch_up()
-        self.frames(2)
+        self.frames(1)
 
     def tap_at(self, x: float, y: float) -> None:
         from kivy.tests.common import UnitTestTouch
@@ -91,10 +104,18 @@ class Harness:
     def scroll_to(self, widget) -> None:
         screen = self.app.current
         scroll = getattr(screen, "scroll", None)
-        if scroll is not None and widget.parent is not None:
-            self.frames(1)
+        w = widget
+        while w is not None and w is not scroll and w.parent is not w:  # Window is its own parent
+            w = w.parent
+        if w is scroll and scroll is not None and not self._in_view(widget, scroll):
             scroll.scroll_to(widget, padding=40, animate=False)
             self.frames(2)
+
+    @staticmethod
+    def _in_view(widget, scroll) -> bool:
+        x, y = widget.to_window(*widget.pos)
+        sx, sy = scroll.to_window(*scroll.pos)
+        return y >= sy and y + widget.height <= sy + scroll.height
 
     # looking -----------------------------------------------------------------------
     @property
@@ -104,7 +125,7 @@ class Harness:
     def screenshot(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.frames(2)
+        self.frames(2, draw=True)
         self.window.screenshot(name=str(path.with_suffix("")) + "%(counter)s.png")
         # Window.screenshot appends a counter; move the file to the exact name asked for.
         made = sorted(path.parent.glob(path.stem + "*.png"), key=lambda p: p.stat().st_mtime)

@@ -106,7 +106,9 @@ class KioskApp(App):
         from kiosk.app.widgets.layout import Backdrop
 
         self.screen_classes = SCREENS
-        Builder.load_file(str(HERE / "kiosk.kv"))
+        kv = str(HERE / "kiosk.kv")
+        if kv not in Builder.files:  # several apps in one process (tests, shots)
+            Builder.load_file(kv)
         self._size_text()
         Window.bind(size=self._size_text)
         self.root_box = Backdrop()

@@ -68,12 +68,22 @@ class KioskScreen(Screen):
         return self.add(b, to)
 
     def footer_buttons(self, *buttons: KButton) -> None:
-        """The main actions, always visible; in reading order for the language."""
-        self.footer.height = dp(104)
+        """The main actions, always visible; in reading order for the language. The footer
+        grows with its tallest button, so large text never spills out."""
         self.footer.padding = [dp(48), dp(12), dp(48), dp(16)]
         for b in (reversed(buttons) if self.app.rtl else buttons):
-            b.size_hint_y = 1
+            b.size_hint_y = None
+            b.bind(texture_size=self._fit_footer)
             self.footer.add_widget(b)
+        self._fit_footer()
+
+    def _fit_footer(self, *_):
+        # From the texts' own heights (not the buttons'), so the row can shrink again.
+        tallest = max([dp(76)] + [b.texture_size[1] + 2 * b.pad[1]
+                                  for b in self.footer.children])
+        for b in self.footer.children:  # one row of equally tall buttons
+            b.min_height = tallest
+        self.footer.height = tallest + dp(28)
 
     def read_aloud_text(self) -> str:
         """What the page shows, top to bottom; never anything typed by the citizen."""

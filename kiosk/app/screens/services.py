@@ -69,6 +69,17 @@ class ServiceScreen(KioskScreen):
         return self.label(f"•  {text}", text_lang=lang, to=to)
 
 
+def fit_word(button: KButton, least: float) -> KButton:
+    """A button that shows one word ("or", "Show") is at least `least` wide and grows to fit
+    its word, so the word is never broken between letters (Bengali "or" at 100 % text,
+    "Show" at 200 %)."""
+    button.wrap = False
+    button._rewrap()
+    button.bind(texture_size=lambda b, size: setattr(b, "width", max(least,
+                                                                     size[0] + 2 * b.pad[0])))
+    return button
+
+
 class StepHeader(ButtonBehavior, BoxLayout):
     """A step's number (or "and" / "or"), its title, and Show / Hide."""
 
@@ -96,6 +107,8 @@ class StepView(BoxLayout):
                             size_hint_y=None, min_height=dp(72))
         self.toggle = KButton(text=tr("Show"), kind="link", size_hint=(None, None),
                               width=dp(150))
+        for b, least in ((self.marker, dp(84)), (self.toggle, dp(150))):
+            fit_word(b, least)
         self.marker.bind(on_release=lambda *_: self.flip())
         self.toggle.bind(on_release=lambda *_: self.flip())
         header.bind(on_release=lambda *_: self.flip())

@@ -85,7 +85,6 @@ class LessonScreen(KioskScreen):
             self.skip.bind(on_release=lambda *_: self.go_on())
             buttons.append(self.skip)
             self.next.disabled = True
-            self.next.opacity = 0.4
         self.footer_buttons(*buttons)
 
     def _answered(self, _practice, correct: bool):
@@ -95,7 +94,6 @@ class LessonScreen(KioskScreen):
     def _done(self, _practice, done: bool):
         if done:
             self.next.disabled = False
-            self.next.opacity = 1
 
     def go_on(self):
         if self.index + 1 < len(self.tutorial.lessons):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
@@ -20,12 +21,10 @@ class Icon(Widget):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fbind("name", self.draw)
-        self.fbind("colour", self.draw)
-        self.fbind("mirrored", self.draw)
-        self.fbind("pos", self.draw)
-        self.fbind("size", self.draw)
-        self.draw()
+        redraw = Clock.create_trigger(self.draw, -1)  # once per frame, after layout
+        for prop in ("name", "colour", "mirrored", "pos", "size"):
+            self.fbind(prop, redraw)
+        redraw()
 
     def draw(self, *_):
         self.canvas.clear()

@@ -68,13 +68,12 @@ class OnScreenKeyboard(BoxLayout):
         self.target = target
         self.app = App.get_running_app()
         self.keys: dict[str, KButton] = {}
-        key_h = dp(68)
+        self.rows = []
         for row in LATIN_ROWS:
-            line = BoxLayout(spacing=dp(8), size_hint_y=None, height=key_h)
+            line = self._row()
             for ch in row:
                 line.add_widget(self._key(ch, ch))
-            self.add_widget(line)
-        bottom = BoxLayout(spacing=dp(8), size_hint_y=None, height=key_h)
+        bottom = self._row()
         tr = self.app.tr
         self.shift_key = self._key("shift", tr("Capital"), self.toggle_shift, size_hint_x=2)
         bottom.add_widget(self.shift_key)
@@ -82,12 +81,25 @@ class OnScreenKeyboard(BoxLayout):
                                     size_hint_x=5))
         bottom.add_widget(self._key("_", "_"))
         bottom.add_widget(self._key("delete", tr("Delete"), self.target.delete, size_hint_x=2))
-        self.add_widget(bottom)
-        self.height = key_h * (len(LATIN_ROWS) + 1) + dp(8) * len(LATIN_ROWS)
+        self._fit()
+
+    def _row(self) -> BoxLayout:
+        line = BoxLayout(spacing=dp(8), size_hint_y=None, height=dp(68))
+        self.rows.append(line)
+        self.add_widget(line)
+        return line
+
+    def _fit(self, *_):
+        """Each row as tall as its tallest key (key names in large text may wrap)."""
+        for line in self.rows:
+            line.height = max([dp(68)] + [k.height for k in line.children])
+        self.height = sum(r.height for r in self.rows) + self.spacing * (len(self.rows) - 1)
 
     def _key(self, name: str, label: str, action=None, **kwargs) -> KButton:
-        b = KButton(text=label, text_lang="en", kind="secondary", min_height=dp(64),
-                    size_hint_y=1, pad=[dp(4), dp(4)], **kwargs)
+        # Letters are Latin; the names of special keys are in the citizen's language.
+        b = KButton(text=label, text_lang="en" if action is None else "", kind="secondary",
+                    min_height=dp(68), role="key", pad=[dp(4), dp(4)], **kwargs)
+        b.bind(height=self._fit)
         b.bind(on_release=lambda *_: (action or (lambda: self.press(name)))())
         self.keys[name] = b
         return b

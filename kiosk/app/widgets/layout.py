@@ -59,6 +59,8 @@ class ToolButton(ButtonBehavior, BoxLayout):
     def __init__(self, icon: str, text: str, name: str, **kwargs):
         kwargs.setdefault("padding", [dp(12), dp(6)])
         kwargs.setdefault("spacing", dp(8))
+        kwargs.setdefault("size_hint_x", None)
+        kwargs.setdefault("width", dp(64))
         super().__init__(name=name, **kwargs)
         self._app = App.get_running_app()
         self.icon = Icon(name=icon, size_hint=(None, 1), width=dp(30))
@@ -71,6 +73,7 @@ class ToolButton(ButtonBehavior, BoxLayout):
         self.fbind("state", self._restyle)
         self._restyle()
         self._order()
+        self._fit()
 
     def _fit(self, *_):
         self.label.width = self.label.texture_size[0]

@@ -43,7 +43,7 @@ class Practice(BoxLayout):
         if isinstance(t, model.Text):
             text, lang = self.app.text(t)
         else:
-            text, lang = t, ""
+            text, lang = t, kwargs.pop("text_lang", "")
         kwargs.setdefault("size_hint_y", None)
         lab = KLabel(text=text, text_lang=lang, **kwargs)
         self.add_widget(lab)
@@ -71,7 +71,7 @@ class TapTargetPractice(Practice):
     def build(self):
         self.label(self.item.prompt, role="lead")
         self.progress = self.label("", role="small")
-        self.area = Panel(size_hint_y=None, height=dp(380), bg_name="panel")
+        self.area = Panel(min_height=dp(380), bg_name="panel")
         self.field = FloatLayout()
         self.area.add_widget(self.field)
         self.add_widget(self.area)

@@ -15,9 +15,9 @@ from kiosk.app import fonts
 from kiosk.core import languages
 
 ROLE_SCALE = {"small": 0.85, "body": 1.0, "lead": 1.15, "heading": 1.35, "title": 1.7,
-              "display": 2.4, "button": 1.0, "toolbar": 0.8}
+              "display": 2.4, "button": 1.0, "toolbar": 0.8, "key": 1.0}
 # The toolbar must stay usable at 200 %, so it grows less than the page does.
-ROLE_GROWS = {"toolbar": 0.25}
+ROLE_GROWS = {"toolbar": 0.25, "key": 0.5}
 
 
 class KLabel(Label):
@@ -104,6 +104,7 @@ class KButton(ButtonBehavior, KLabel):
         self.fbind("kind", self._restyle)
         self.fbind("selected", self._restyle)
         self.fbind("state", self._restyle)
+        self.fbind("disabled", self._restyle)
 
     def _restyle(self, *_):
         app = self._app
@@ -121,7 +122,9 @@ class KButton(ButtonBehavior, KLabel):
             bg, fg, edge = t.background, t.link, t.background
         else:  # secondary and choice: a panel with a border
             bg, fg, edge = t.panel, t.panel_text, t.border
-        if getattr(self, "state", "normal") == "down":
+        if self.disabled:
+            bg, fg, edge = t.panel, t.secondary_text, t.border
+        elif getattr(self, "state", "normal") == "down":
             bg, fg = t.focus, t.focus_text
         self.bg, self.edge = bg, edge
         self.underline = kind == "link"

@@ -1,0 +1,147 @@
+"""A citizen's whole journey by touches: attract, language, home, a service guide, the
+official service, the phone hand-off, finish, and every piece of state cleared."""
+
+from __future__ import annotations
+
+from kiosk.app.widgets.dialogs import QRDialog
+from kiosk.app.widgets.keyboard import TypedField
+from tests.ui.conftest import event_types, find
+
+
+def test_whole_journey_by_touch(kiosk):
+    h = kiosk
+    app = h.app
+    assert h.screen.__class__.__name__ == "AttractScreen"
+    h.tap(h.screen.start)
+    assert app.session_id
+    assert h.screen.__class__.__name__ == "LanguageScreen"
+
+    h.tap(h.screen.choices["en"])
+    assert h.screen.__class__.__name__ == "HomeScreen"
+    h.tap(h.screen.cards["services"])
+    assert h.screen.__class__.__name__ == "ServicesScreen"
+
+    card = h.screen.cards["register-to-vote"]
+    h.scroll_to(card)
+    h.tap(card)
+    assert h.screen.__class__.__name__ == "ServiceScreen"
+    assert "Register to vote" in h.screen.read_aloud_text()
+
+    # The citizen makes the text bigger and switches contrast on the way.
+    h.tap(h.screen.toolbar.buttons["text_size"])
+    h.tap(h.screen.toolbar.buttons["contrast"])
+    assert app.text_scale == 1.5 and app.high_contrast
+
+    h.tap(h.screen.start_now)
+    guide = h.screen
+    assert guide.__class__.__name__ == "GuideScreen"
+    step1, step2 = guide.steps[0], guide.steps[1]
+    h.tap(step1.toggle)
+    assert step1.expanded and step1.body is not None and step1.body.parent is step1
+    h.scroll_to(step2)
+    h.tap(step2.marker)
+    assert step2.expanded
+
+    h.tap(guide.official)
+    assert h.wait_for(lambda: h.browser.opened == ["https://www.gov.uk/register-to-vote"])
+    assert h.wait_for(lambda: "official_link_opened" in event_types(h))
+
+    h.tap(guide.phone)
+    dialogs = [m for m in app._modals if isinstance(m, QRDialog)]
+    assert len(dialogs) == 1
+    assert h.wait_for(lambda: dialogs[0].code.ready)
+    assert dialogs[0].url == "https://www.gov.uk/register-to-vote"
+    buttons = find(dialogs[0], text="Close")
+    h.tap(buttons[0])
+    assert not app._modals
+
+    h.tap(guide.finish)
+    assert_fresh(h)
+
+    types = event_types(h)
+    for expected in ("session_start", "language_chosen", "screen_view", "guide_opened",
+                     "step_expanded", "official_link_opened", "qr_shown", "a11y_toggle",
+                     "session_end"):
+        assert expected in types, expected
+    events = h.outbox.all_events()
+    end = [e for e in events if e["type"] == "session_end"][0]
+    assert end["outcome"] == "finished"
+    assert len({e["session"] for e in events}) == 1
+    steps = [e["outcome"] for e in events if e["type"] == "step_expanded"]
+    assert steps == ["step-1", "step-2"]
+
+
+def assert_fresh(h):
+    """Nothing of the last session is left: the one reset path did its work."""
+    app = h.app
+    assert h.screen.__class__.__name__ == "AttractScreen"
+    assert app.session_id == ""
+    assert app.lang == "en" and not app.rtl
+    assert app.text_scale == 1.0
+    assert not app.high_contrast and app.theme.name == "standard"
+    assert [p.screen for p in app.history] == ["attract"]
+    assert len(app.manager.screens) == 1
+    assert not app._modals and not app.idle_warning_open
+    assert not find(app.root, TypedField)
+    assert h.speech.stopped > 0 and h.browser.closed > 0
+
+
+def test_start_again_clears_typing_and_language(kiosk):
+    h = kiosk
+    app = h.app
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["ar"])
+    assert app.lang == "ar" and app.rtl
+    app.go("lesson", id="on-screen-keyboard", index=1)
+    h.frames(2)
+    fields = find(h.screen, TypedField)
+    assert fields, "the keyboard lesson has a typing practice"
+    keyboard = h.screen.practice.keyboard
+    for ch in "sam":
+        h.scroll_to(keyboard.keys[ch])
+        h.tap(keyboard.keys[ch])
+    assert fields[0].text == "sam"
+    # Read aloud never reads what was typed.
+    app.toggle_read_aloud()
+    said = h.speech.said[-1][0] if h.speech.said else ""
+    assert "sam" not in said.split()
+    h.tap(h.screen.toolbar.buttons["start_again"])
+    assert_fresh(h)
+    end = [e for e in h.outbox.all_events() if e["type"] == "session_end"][0]
+    assert end["outcome"] == "start_again"
+    assert all("sam" not in str(v) for e in h.outbox.all_events() for v in e.values())
+
+
+def test_rtl_mirrors_the_toolbar(kiosk):
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["ar"])
+    h.app.go("services")
+    h.frames(3)
+    bar = h.screen.toolbar.buttons
+    assert bar["back"].to_window(*bar["back"].pos)[0] > bar["home"].to_window(
+        *bar["home"].pos)[0], "Back is on the right in Arabic"
+    assert bar["read_aloud"].to_window(*bar["read_aloud"].pos)[0] < h.window.width / 2
+    h.app.end_session("start_again")
+    h.frames(2)
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["en"])
+    h.app.go("services")
+    h.frames(3)
+    bar = h.screen.toolbar.buttons
+    assert bar["back"].to_window(*bar["back"].pos)[0] < bar["home"].to_window(
+        *bar["home"].pos)[0]
+
+
+def test_help_here_and_back(kiosk):
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["bn"])
+    h.tap(h.screen.cards["help"])
+    assert h.screen.__class__.__name__ == "HelpHereScreen"
+    text = h.screen.read_aloud_text()
+    assert h.app.catalogue.centre.name.get("bn") in text
+    h.tap(h.screen.toolbar.buttons["back"])
+    assert h.screen.__class__.__name__ == "HomeScreen"
+    h.tap(h.screen.toolbar.buttons["home"])
+    assert h.screen.__class__.__name__ == "HomeScreen"

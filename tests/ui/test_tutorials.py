@@ -1,0 +1,106 @@
+"""Every tutorial completed by touches alone: tapping targets, typing on the kiosk's own
+keyboard, choosing answers and judging scam cards, then the finish page."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.app.widgets import practice as p
+from kiosk.core import content
+from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from tests.ui.conftest import event_types
+
+TUTORIALS = list(content.load(DEFAULT_CONTENT_DIR).tutorials)
+
+
+def type_on_keyboard(h, keyboard, text: str) -> None:
+    for ch in text:
+        if ch == " ":
+            key = keyboard.keys["space"]
+        else:
+            if ch.isupper() and not keyboard.shift:
+                h.scroll_to(keyboard.shift_key)
+                h.tap(keyboard.shift_key)
+            key = keyboard.keys[ch.lower()]
+        h.scroll_to(key)
+        h.tap(key)
+
+
+def solve(h, widget) -> None:
+    """Answer a practice the way a careful learner would, by touch only."""
+    if isinstance(widget, p.TapTargetPractice):
+        for _ in widget.item.targets:
+            h.scroll_to(widget.target_button)
+            h.tap(widget.target_button)
+    elif isinstance(widget, p.TypeThisPractice):
+        type_on_keyboard(h, widget.keyboard, "x")  # a slip first, fixed with Delete
+        h.tap(widget.keyboard.keys["delete"])
+        type_on_keyboard(h, widget.keyboard, widget.item.answer)
+        assert widget.field.text == widget.item.answer
+        h.scroll_to(widget.check)
+        h.tap(widget.check)
+    elif isinstance(widget, p.ChooseAnswerPractice):
+        wrong = [i for i, o in enumerate(widget.item.options) if not o.correct][0]
+        right = [i for i, o in enumerate(widget.item.options) if o.correct][0]
+        h.scroll_to(widget.options[wrong])
+        h.tap(widget.options[wrong])
+        assert not widget.done, "a wrong answer does not finish the practice"
+        h.scroll_to(widget.options[right])
+        h.tap(widget.options[right])
+    elif isinstance(widget, p.RealOrScamPractice):
+        for i, card in enumerate(widget.item.cards):
+            button = widget.scam if card.is_scam else widget.real
+            h.scroll_to(button)
+            h.tap(button)
+            if i + 1 < len(widget.item.cards):
+                h.scroll_to(widget.next_button)
+                h.tap(widget.next_button)
+    assert widget.done, f"{type(widget).__name__} not done after solving"
+
+
+@pytest.mark.parametrize("tutorial_id", TUTORIALS)
+def test_tutorial_completed_by_touch(kiosk, tutorial_id):
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["en"])
+    h.tap(h.screen.cards["tutorials"])
+    card = h.screen.cards[tutorial_id]
+    h.scroll_to(card)
+    h.tap(card)
+    tutorial = h.app.catalogue.tutorials[tutorial_id]
+    for index in range(len(tutorial.lessons)):
+        screen = h.screen
+        assert screen.__class__.__name__ == "LessonScreen" and screen.index == index
+        if screen.practice is not None:
+            assert screen.next.disabled, "Continue waits for the practice"
+            solve(h, screen.practice)
+            assert not screen.next.disabled
+        h.tap(screen.next)
+    assert h.screen.__class__.__name__ == "TutorialDoneScreen"
+    text = h.screen.read_aloud_text()
+    assert tutorial.learnt[0].get("en") in text
+    types = event_types(h)
+    assert types.count("tutorial_started") == 1
+    assert types.count("tutorial_completed") == 1
+    assert "practice_answered" in types or not any(x.practice for x in tutorial.lessons)
+    h.tap(h.screen.finish)
+    assert h.screen.__class__.__name__ == "AttractScreen"
+
+
+def test_wrong_typing_gets_kind_feedback(kiosk):
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["en"])
+    tutorial = h.app.catalogue.tutorials["on-screen-keyboard"]
+    index = next(i for i, x in enumerate(tutorial.lessons) if isinstance(x.practice,
+                                                                         content.TypeThis))
+    h.app.go("lesson", id="on-screen-keyboard", index=index)
+    h.frames(2)
+    widget = h.screen.practice
+    type_on_keyboard(h, widget.keyboard, "zz")
+    h.scroll_to(widget.check)
+    h.tap(widget.check)
+    assert not widget.done
+    assert "try again" in widget._feedback.children[0].text
+    events = [e for e in h.outbox.all_events() if e["type"] == "practice_answered"]
+    assert [e["outcome"] for e in events] == ["incorrect"]
