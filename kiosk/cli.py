@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import logging
 import os
 import sys
 import time
@@ -68,8 +69,35 @@ def _load_content(s: settings_mod.Settings) -> content.Catalogue:
         raise UserError(f"content in {s.content_dir} is not valid: {e}") from None
 
 
+def setup_logging(data_dir: Path | None = None) -> None:
+    """Errors to stderr; warnings and more to DATA_DIR/kiosk.log (rotated) for staff and
+    maintainers. Kivy's own chatter stays out of the operator's terminal."""
+    import logging.handlers
+
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.ERROR)
+    console.setFormatter(logging.Formatter("kiosk: %(name)s: %(message)s"))
+    root.addHandler(console)
+    if data_dir is not None:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            log_file = logging.handlers.RotatingFileHandler(
+                data_dir / "kiosk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        except OSError:
+            return
+        log_file.setLevel(logging.WARNING)
+        log_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
+                                                "%(message)s"))
+        root.addHandler(log_file)
+
+
 def run_kiosk(args) -> int:
     s = load_settings(args)
+    setup_logging(Path(s.data_dir))
     # Content loads on a worker thread while Kivy imports: start-up pays for the slower one.
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     catalogue_future = pool.submit(_load_content, s)
@@ -191,6 +219,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    setup_logging()
     try:
         if args.command == "shots":
             return run_shots(args)

@@ -67,6 +67,7 @@ class Harness:
     def advance(self, seconds: float) -> None:
         """Move the app's clock on (idle timeout, countdowns) and let it react."""
         self.now += seconds
+        self.app.tick_idle()  # what the app's half-second clock would do meanwhile
         self.frames(2)
 
     def wait_for(self, predicate, timeout: float = 5.0) -> bool:

@@ -115,7 +115,7 @@ class KioskApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         self.root_box.add_widget(self.manager)
         self.go("attract", remember=False)
-        Clock.schedule_interval(self._check_idle, 0.5)
+        Clock.schedule_interval(self.tick_idle, 0.5)
         return self.root_box
 
     def on_start(self):
@@ -319,6 +319,12 @@ class KioskApp(App):
     # ----- idle timeout --------------------------------------------------------------
     def _on_activity(self, *args):
         self.last_activity = self.services.clock()
+
+    def tick_idle(self, *_):
+        """Twice a second: warn after the quiet time, count the warning down."""
+        self._check_idle()
+        if self._idle_dialog is not None:
+            self._idle_dialog.tick()
 
     def _check_idle(self, *_):
         if not self.session_id or self._idle_dialog is not None:

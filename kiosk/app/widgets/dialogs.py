@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
@@ -88,18 +87,20 @@ class IdleDialog(Dialog):
         self.more = self.add(KButton(text=tr("Yes, I need more time"), kind="primary",
                                      min_height=dp(96), role="heading"))
         self.more.bind(on_release=lambda *_: self.dispatch("on_continue"))
-        self._tick_event = Clock.schedule_interval(self._tick, 0.2)
-        self.bind(on_dismiss=lambda *_: self._tick_event.cancel())
-        self._tick()
+        self.expired = False
+        self.tick()
 
-    def _tick(self, *_):
+    def tick(self, *_):
+        """Called by the app's idle clock; the countdown follows the app's clock."""
+        if self.expired:
+            return
         self.remaining = max(0, self.seconds - (self.clock() - self.started))
         n = int(self.remaining + 0.999)
         self.countdown.text = self.app.ntr("The screen will clear in {n} second.",
                                            "The screen will clear in {n} seconds.",
                                            n).format(n=n)
         if self.remaining <= 0:
-            self._tick_event.cancel()
+            self.expired = True
             self.dispatch("on_expired")
 
     def on_continue(self):
