@@ -8,9 +8,19 @@ import pytest
 from kiosk.app.widgets import practice as p
 from kiosk.core import content
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from kiosk.core.theme import contrast
 from tests.ui.conftest import event_types
 
 TUTORIALS = list(content.load(DEFAULT_CONTENT_DIR).tutorials)
+
+
+def legible(button) -> bool:
+    """The colour the button's text is drawn in has 4.5:1 contrast on its background."""
+    def hex_of(rgba):
+        return "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+
+    drawn = button.disabled_color if button.disabled else button.color
+    return contrast(hex_of(drawn), hex_of(button.bg)) >= 4.5 and drawn[3] == 1
 
 
 def type_on_keyboard(h, keyboard, text: str) -> None:
@@ -73,6 +83,7 @@ def test_tutorial_completed_by_touch(kiosk, tutorial_id):
         assert screen.__class__.__name__ == "LessonScreen" and screen.index == index
         if screen.practice is not None:
             assert screen.next.disabled, "Continue waits for the practice"
+            assert legible(screen.next), "a disabled button is still readable"
             solve(h, screen.practice)
             assert not screen.next.disabled
         h.tap(screen.next)

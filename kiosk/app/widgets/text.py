@@ -70,6 +70,7 @@ class KLabel(Label):
                        "end": "left" if rtl else "right"}[self.align]
         self.valign = "middle"
         self.color = getattr(app.theme, self.colour_name)
+        self.disabled_color = self.color  # disabled looks are the theme's, legible (4.5:1)
         self._rewrap()
 
     def _rewrap(self, *_):
@@ -129,4 +130,4 @@ class KButton(ButtonBehavior, KLabel):
         self.bg, self.edge = bg, edge
         self.underline = kind == "link"
         super()._restyle()
-        self.color = fg
+        self.color = self.disabled_color = fg
