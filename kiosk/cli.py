@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.core import content, settings as settings_mod
+from kiosk.core import settings as settings_mod
 from kiosk.core.settings import PACKAGE_ROOT, SettingsError
 
 
@@ -62,7 +62,9 @@ def load_settings(args) -> settings_mod.Settings:
         raise UserError(str(e)) from None
 
 
-def _load_content(s: settings_mod.Settings) -> content.Catalogue:
+def _load_content(s: settings_mod.Settings):
+    from kiosk.core import content  # imported by the worker thread, in parallel with Kivy
+
     try:
         return content.load(s.content_dir)
     except content.ContentError as e:

@@ -15,6 +15,7 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.app import textfix
@@ -112,8 +113,15 @@ class KioskApp(App):
         self._size_text()
         Window.bind(size=self._size_text)
         self.root_box = Backdrop()
+        frame = BoxLayout(orientation="vertical")
+        self.toolbar_slot = BoxLayout(size_hint_y=None, height=0)
+        self.toolbar = None
         self.manager = ScreenManager(transition=NoTransition())
-        self.root_box.add_widget(self.manager)
+        frame.add_widget(self.toolbar_slot)
+        frame.add_widget(self.manager)
+        self.root_box.add_widget(frame)
+        for prop in ("theme", "text_scale", "base_font"):
+            self.fbind(prop, self.restyle_all)
         self.go("attract", remember=False)
         Clock.schedule_interval(self.tick_idle, 0.5)
         return self.root_box
@@ -166,6 +174,7 @@ class KioskApp(App):
         cls = self.screen_classes[place.screen]
         screen = cls(name=f"{place.screen}-{len(self.history)}-{time.monotonic_ns()}",
                      params=place.params)
+        self._place_toolbar(cls.has_toolbar)
         old = self.manager.current_screen
         self.manager.add_widget(screen)
         self.manager.current = screen.name
@@ -175,6 +184,36 @@ class KioskApp(App):
         self.speaking = False
         if self.session_id:
             self.record("screen_view", content_id=place.screen.replace("_", "-"))
+
+    def _place_toolbar(self, show: bool) -> None:
+        from kiosk.app.widgets.toolbar import Toolbar
+
+        if not show:
+            self.toolbar_slot.clear_widgets()
+            self.toolbar_slot.height = 0
+            return
+        if self.toolbar is None or self.toolbar.lang != self.lang:
+            self.toolbar = Toolbar()
+        if self.toolbar.parent is None:
+            self.toolbar_slot.clear_widgets()
+            self.toolbar_slot.add_widget(self.toolbar)
+        self.toolbar_slot.height = self.toolbar.min_height
+        self.toolbar.show_back(len(self.history) > 1)
+
+    def restyle_all(self, *_):
+        """Text size, contrast or screen size changed: every widget on the window restyles
+        itself once (widgets do not each bind to the app: screens come and go)."""
+        def walk(w):
+            restyle = getattr(w, "restyle", None)
+            if restyle is not None:
+                restyle()
+            for child in w.children:
+                walk(child)
+
+        for w in Window.children:
+            walk(w)
+        if self.toolbar is not None and self.toolbar.parent is None:
+            walk(self.toolbar)
 
     def back(self) -> None:
         if len(self.history) > 1:

@@ -1,11 +1,18 @@
-"""The one global fix for Kivy 2.3.1's measuring of shaped text (see docs/architecture.md).
+"""The one global fix for Kivy 2.3.1's measuring of shaped text (see docs/architecture.md),
+and a cache that makes measuring cheap.
 
 SDL2_ttf shapes text with HarfBuzz, but Kivy applies a label's script and direction to the
 font only when it renders, not when it measures; the font cache ignores them too. So the
 first layout of Arabic, Bengali or Tamil text is measured unshaped: Arabic comes out too
-wide, Tamil too narrow and clipped. Before measuring, we render one space with the label's
-options, which sets script and direction on the cached font. We remember per font what was
-applied, so this costs one tiny render per font and setting, not one per measurement.
+wide, Tamil too narrow and clipped. Before each render (which measures every word), we
+render one space with the label's options when the cached font does not have them yet,
+which sets script and direction on it. We remember per font what was applied, so that
+costs one tiny render per font and setting.
+
+Measuring is most of the cost of showing a screen: Kivy measures word by word, rebuilding
+the font's id string twice per word. During a render the id is computed once, and each
+(font, script, direction, text) measurement is cached, so the words a screen shares with
+earlier screens, and every re-render, cost a dictionary lookup.
 
 This relies on Kivy's private text API, which is why Kivy is pinned to 2.3.1 and
 tests/ui/test_text_measure.py guards it.
@@ -17,6 +24,8 @@ from kivy.core.text import text_sdl2
 from kivy.core.text._text_sdl2 import _SurfaceContainer
 
 _applied: dict[str, tuple[str, str]] = {}
+_extents: dict[tuple, tuple[int, int]] = {}
+_EXTENTS_MAX = 50_000
 _installed = False
 
 
@@ -24,9 +33,7 @@ def _wanted(options) -> tuple[str, str]:
     return (options.get("font_script_name") or "Zyyy", options.get("font_direction") or "ltr")
 
 
-def _apply(label) -> None:
-    font_id = label._get_font_id()
-    wanted = _wanted(label.options)
+def _apply(label, font_id: str, wanted: tuple[str, str]) -> None:
     if _applied.get(font_id, ("Zyyy", "ltr")) != wanted:
         _SurfaceContainer(4, 4).render(label, " ", 0, 0)
         _applied[font_id] = wanted
@@ -37,11 +44,35 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    original = text_sdl2.LabelSDL2.get_extents
+    cls = text_sdl2.LabelSDL2
+    original_render = cls.render
+    original_extents = cls.get_extents
+    font_id_of = cls._get_font_id
+
+    def render(self, real=False):
+        font_id = font_id_of(self)
+        wanted = _wanted(self.options)
+        _apply(self, font_id, wanted)
+        self._get_font_id = lambda: font_id
+        self._measure_key = (font_id, wanted)
+        try:
+            return original_render(self, real)
+        finally:
+            del self._get_font_id
+            del self._measure_key
 
     def get_extents(self, text):
-        _apply(self)
-        return original(self, text)
+        key = self.__dict__.get("_measure_key")
+        if key is None:  # measured outside a render: apply, but do not cache
+            _apply(self, font_id_of(self), _wanted(self.options))
+            return original_extents(self, text)
+        found = _extents.get((key, text))
+        if found is None:
+            if len(_extents) >= _EXTENTS_MAX:
+                _extents.clear()
+            found = _extents[(key, text)] = tuple(original_extents(self, text))
+        return found
 
-    text_sdl2.LabelSDL2.get_extents = get_extents
+    cls.render = render
+    cls.get_extents = get_extents
     _installed = True

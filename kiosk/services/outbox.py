@@ -1,9 +1,10 @@
 """The event outbox: usage events queued on disk (SQLite, WAL) until the hub has them.
 
 `record()` is called from the UI thread and never touches the disk: it checks the event
-against the schema and appends it to an in-memory queue. A writer thread moves the queue to
-SQLite every `flush_interval` seconds (well under a second, so an event recorded a second
-before a crash is on disk) and at `close()`.
+against the schema and appends it to an in-memory queue. A writer thread opens the database
+(so start-up does not wait for it), then moves the queue to SQLite every `flush_interval`
+seconds (well under a second, so an event recorded a second before a crash is on disk) and
+at `close()`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import threading
 import time
 from pathlib import Path
 
-import sqlite_utils
-
 from kiosk.core import events
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,9 @@ COLUMNS = {
 }
 
 
-def open_db(path: Path) -> sqlite_utils.Database:
+def open_db(path: Path):
+    import sqlite_utils  # here, not at the top: the writer thread pays for the import
+
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
@@ -49,7 +50,9 @@ class Outbox:
         self._wake = threading.Event()
         self._stopping = False
         self._lock = threading.Lock()  # one writer at a time (flush() vs. the thread)
-        self._db = open_db(self.path)
+        self._db = None
+        self._ready = threading.Event()
+        self._open_error: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
         self._thread.start()
 
@@ -59,7 +62,30 @@ class Outbox:
         self._queue.append(event)
         return event
 
+    def _open(self) -> bool:
+        try:
+            self._db = open_db(self.path)
+            self._open_error = None
+            return True
+        except Exception as e:  # unwritable or full disk: events wait in memory, retried
+            if self._open_error is None:
+                log.exception("cannot open the event outbox %s", self.path)
+            self._open_error = e
+            return False
+        finally:
+            self._ready.set()
+
+    def _database(self):
+        """The open database (waits for the writer thread to open it; not for the UI)."""
+        self._ready.wait(30)
+        with self._lock:
+            if self._db is None and not self._open():
+                raise self._open_error
+        return self._db
+
     def _run(self) -> None:
+        with self._lock:
+            self._open()
         while not self._stopping:
             self._wake.wait(self.flush_interval)
             self._wake.clear()
@@ -77,6 +103,8 @@ class Outbox:
             if not batch:
                 return 0
             try:
+                if self._db is None and not self._open():
+                    raise self._open_error
                 self._db["events"].insert_all(batch, ignore=True)
             except Exception:
                 self._queue.extendleft(reversed(batch))  # keep them for the next try
@@ -85,16 +113,17 @@ class Outbox:
 
     def pending(self) -> int:
         """Events not yet acknowledged by the hub (on disk plus in memory)."""
-        on_disk = self._db.execute("select count(*) from events where sent = 0").fetchone()[0]
+        on_disk = self._database().execute("select count(*) from events where sent = 0").fetchone()[0]
         return on_disk + len(self._queue)
 
     def all_events(self) -> list[dict]:
         self.flush()
-        return list(self._db["events"].rows_where(order_by="time"))
+        return list(self._database()["events"].rows_where(order_by="time"))
 
     def close(self) -> None:
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout=5)
         self.flush()
-        self._db.conn.close()
+        if self._db is not None:
+            self._db.conn.close()

@@ -132,10 +132,10 @@ def fresh():
     """Measurements from two fresh processes: {"fix": [...], "nofix": [...]}."""
     out = {}
     with tempfile.TemporaryDirectory(prefix="kiosk-measure-") as home:
-        env = {**os.environ, "KIVY_HOME": home, "KIVY_NO_ARGS": "1", "KIVY_NO_FILELOG": "1",
-               "KIVY_LOG_MODE": "PYTHON", "PYTHONPATH": str(ROOT)}
         runs = {}
-        for mode in ("fix", "nofix"):  # both at once
+        for mode in ("fix", "nofix"):  # both at once, each with its own Kivy home
+            env = {**os.environ, "KIVY_HOME": os.path.join(home, mode), "KIVY_NO_ARGS": "1",
+                   "KIVY_NO_FILELOG": "1", "KIVY_LOG_MODE": "PYTHON", "PYTHONPATH": str(ROOT)}
             code = f"from tests.ui.test_text_measure import _main; _main({mode!r})"
             runs[mode] = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -215,8 +215,8 @@ def test_fix_measures_latin_like_kivy_in_this_process():
     from kiosk.app import textfix
 
     textfix.install()
-    assert LabelSDL2.get_extents.__name__ == "get_extents" and \
-        LabelSDL2.get_extents.__module__ == textfix.__name__, "the fix is installed"
+    assert LabelSDL2.render.__name__ == "render" and \
+        LabelSDL2.render.__module__ == textfix.__name__, "the fix is installed"
     for script, (direction, font, text) in LATIN.items():
         for size in (19.5, 53.5):  # sizes nothing else measures: fresh fonts
             label = LabelSDL2(text=text, font_name=str(font), font_size=size,

@@ -97,11 +97,16 @@ def test_optional_fields_may_be_absent():
 # The outbox
 
 def rows(path) -> list[dict]:
-    """What is on disk, read through a connection of our own (not the outbox's)."""
+    """What is on disk, read through a connection of our own (not the outbox's). The outbox
+    opens its database on its writer thread, so the table may not be there yet."""
     conn = sqlite3.connect(str(path))
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute("select * from events order by time")]
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return []
+        raise
     finally:
         conn.close()
 

@@ -17,8 +17,7 @@ from kiosk.app.widgets.toolbar import Toolbar
 
 class KioskScreen(Screen):
     params = DictProperty({})
-    toolbar_back = True
-    has_toolbar = True
+    has_toolbar = True  # the app's toolbar shows above this screen
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -28,10 +27,6 @@ class KioskScreen(Screen):
         self.add_widget(back)
         outer = BoxLayout(orientation="vertical")
         back.add_widget(outer)
-        self.toolbar = None
-        if self.has_toolbar:
-            self.toolbar = Toolbar(back=self.toolbar_back and len(self.app.history) > 1)
-            outer.add_widget(self.toolbar)
         self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(14), scroll_type=["bars",
                                  "content"], bar_inactive_color=(0.4, 0.4, 0.4, 0.6))
         margin = dp(48)
@@ -47,6 +42,10 @@ class KioskScreen(Screen):
 
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""
+
+    @property
+    def toolbar(self) -> Toolbar | None:
+        return self.app.toolbar if self.has_toolbar else None
 
     # helpers -------------------------------------------------------------------------
     def add(self, widget, to=None):

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.app import fonts
 from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.paint import Boxed
 from kiosk.app.widgets.text import KButton, KLabel
 
 LATIN_ROWS = [
@@ -55,6 +59,33 @@ class TypedField(Panel):
         self.text = ""
 
 
+class Key(Boxed, ButtonBehavior, Label):
+    """One character key. Lighter than a KButton (a keyboard has forty of them): a single
+    Latin character needs no wrapping, no script and no language of its own."""
+
+    bg = ListProperty([0, 0, 0, 0])
+    edge = ListProperty([0, 0, 0, 0])
+    selected = BooleanProperty(False)  # keys are never selected; KButton's interface
+
+    def __init__(self, **kwargs):
+        self._app = App.get_running_app()
+        face = fonts.face("en", True)
+        super().__init__(font_name=face.path, size_hint_y=None, height=dp(68),
+                         halign="center", valign="middle", **kwargs)
+        self.fbind("state", self.restyle)
+        self.restyle()
+        self._init_paint()
+
+    def restyle(self, *_):
+        t = self._app.theme
+        app = self._app
+        down = self.state == "down"
+        self.font_size = app.base_font * (1.0 + (app.text_scale - 1.0) * 0.5)
+        self.bg = t.focus if down else t.panel
+        self.edge = t.border
+        self.color = t.focus_text if down else t.panel_text
+
+
 class OnScreenKeyboard(BoxLayout):
     """A Latin keyboard (the layouts for other scripts come with the languages work)."""
 
@@ -95,11 +126,13 @@ class OnScreenKeyboard(BoxLayout):
             line.height = max([dp(68)] + [k.height for k in line.children])
         self.height = sum(r.height for r in self.rows) + self.spacing * (len(self.rows) - 1)
 
-    def _key(self, name: str, label: str, action=None, **kwargs) -> KButton:
-        # Letters are Latin; the names of special keys are in the citizen's language.
-        b = KButton(text=label, text_lang="en" if action is None else "", kind="secondary",
-                    min_height=dp(68), role="key", pad=[dp(4), dp(4)], **kwargs)
-        b.bind(height=self._fit)
+    def _key(self, name: str, label: str, action=None, **kwargs):
+        if action is None:  # a character: Latin, one line
+            b = Key(text=label, **kwargs)
+        else:  # a named key (Capital, Space, Delete): in the citizen's language, may wrap
+            b = KButton(text=label, kind="secondary", min_height=dp(68), role="key",
+                        pad=[dp(4), dp(4)], **kwargs)
+            b.bind(height=self._fit)
         b.bind(on_release=lambda *_: (action or (lambda: self.press(name)))())
         self.keys[name] = b
         return b

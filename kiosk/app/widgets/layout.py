@@ -11,6 +11,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.icon import Icon
+from kiosk.app.widgets.paint import Boxed
 from kiosk.app.widgets.text import KLabel
 
 
@@ -18,12 +19,13 @@ class Backdrop(FloatLayout):
     """The screen's background colour."""
 
 
-class Panel(BoxLayout):
+class Panel(Boxed, BoxLayout):
     """A bordered box on the panel colour (cards, the step list, feedback)."""
 
     bg = ListProperty([1, 1, 1, 1])
     edge = ListProperty([0, 0, 0, 1])
     bg_name = StringProperty("panel")
+    edge_width = dp(2)
     edge_name = StringProperty("border")
     min_height = NumericProperty(0)
 
@@ -34,14 +36,14 @@ class Panel(BoxLayout):
         kwargs.setdefault("size_hint_y", None)
         super().__init__(**kwargs)
         self._app = App.get_running_app()
-        self._app.bind(theme=self._restyle)
-        self.fbind("bg_name", self._restyle)
-        self.fbind("edge_name", self._restyle)
+        self.fbind("bg_name", self.restyle)
+        self.fbind("edge_name", self.restyle)
         self.fbind("minimum_height", self._fit)
         self.fbind("min_height", self._fit)
-        self._restyle()
+        self.restyle()
+        self._init_paint()
 
-    def _restyle(self, *_):
+    def restyle(self, *_):
         self.bg = getattr(self._app.theme, self.bg_name)
         self.edge = getattr(self._app.theme, self.edge_name)
 
@@ -50,10 +52,12 @@ class Panel(BoxLayout):
             self.height = max(self.minimum_height, self.min_height)
 
 
-class ToolButton(ButtonBehavior, BoxLayout):
+class ToolButton(Boxed, ButtonBehavior, BoxLayout):
     """A toolbar button: an icon beside a word, at least 64 dp square."""
 
     bg = ListProperty([0, 0, 0, 0])
+    edge = ListProperty([0, 0, 0, 0])
+    edge_width = 0
     name = StringProperty("")
 
     def __init__(self, icon: str, text: str, name: str, **kwargs):
@@ -69,11 +73,11 @@ class ToolButton(ButtonBehavior, BoxLayout):
         self.label.bind(texture_size=self._fit)
         self.add_widget(self.icon)
         self.add_widget(self.label)
-        self._app.bind(theme=self._restyle, rtl=self._order)
-        self.fbind("state", self._restyle)
-        self._restyle()
+        self.fbind("state", self.restyle)
+        self.restyle()
         self._order()
         self._fit()
+        self._init_paint()
 
     def _fit(self, *_):
         self.label.width = self.label.texture_size[0]
@@ -87,10 +91,10 @@ class ToolButton(ButtonBehavior, BoxLayout):
         for k in kids:
             self.add_widget(k)
 
-    def _restyle(self, *_):
+    def restyle(self, *_):
         t = self._app.theme
         down = self.state == "down"
-        self.bg = t.focus if down else t.button
+        self.bg = self.edge = t.focus if down else t.button
         fg = t.focus_text if down else t.button_text
         self.icon.colour = fg
         self.label.colour_name = "focus_text" if down else "button_text"

@@ -1,6 +1,13 @@
 """Labels and buttons that know their language: font, script, direction and alignment follow
 the language of their text (the interface language unless the text says otherwise), and
-their size follows the citizen's text-size choice."""
+their size follows the citizen's text-size choice.
+
+Built for speed, because a screen holds dozens of them: the whole style is computed once
+and passed to Label's constructor; a wrapping label does not render its text until layout
+has given it a width (the first render would be at Kivy's default 100 px, then thrown away);
+and labels do not bind to the app: when the language, text size or theme changes, the app
+calls `restyle()` on every widget on the window (`KioskApp.restyle_all`).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,15 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from kiosk.app import fonts
+from kiosk.app.widgets.paint import Boxed
 from kiosk.core import languages
 
 ROLE_SCALE = {"small": 0.85, "body": 1.0, "lead": 1.15, "heading": 1.35, "title": 1.7,
               "display": 2.4, "button": 1.0, "toolbar": 0.8, "key": 1.0}
 # The toolbar must stay usable at 200 %, so it grows less than the page does.
 ROLE_GROWS = {"toolbar": 0.25, "key": 0.5}
+_UNSET_WIDTH = 100  # Kivy's default width: a widget no layout has sized yet
+_MIN_WRAP_WIDTH = dp(24)
 
 
 class KLabel(Label):
@@ -35,61 +45,85 @@ class KLabel(Label):
 
     def __init__(self, **kwargs):
         self._app = App.get_running_app()
+        self._sized = "width" in kwargs or kwargs.get("size_hint_x", 1) is None
+        kwargs.update(self._style(kwargs))
         super().__init__(**kwargs)
-        self._app.bind(lang=self._restyle, text_scale=self._restyle, theme=self._restyle,
-                       base_font=self._restyle)
-        self.fbind("text_lang", self._restyle)
-        self.fbind("text", self._restyle)
-        self.fbind("role", self._restyle)
-        self.fbind("bold", self._restyle)
-        self.fbind("colour_name", self._restyle)
-        self.fbind("align", self._restyle)
+        for prop in ("text_lang", "role", "bold", "colour_name", "align"):
+            self.fbind(prop, self.restyle)
+        self.fbind("text", self._text_changed)
         self.fbind("width", self._rewrap)
         self.fbind("pad", self._rewrap)
+        self.fbind("wrap", self._rewrap)
         self.fbind("texture_size", self._fit)
         self.fbind("min_height", self._fit)
-        self._restyle()
-
-    def _restyle(self, *_):
-        app = self._app
-        lang = self.text_lang or app.lang
-        if not self.text_lang and self.text and not languages.uses_script(
-                self.text, languages.get(lang).script):
-            lang = "en"  # an interface string not translated yet: show it as English
-        self.effective_lang = lang
-        face = fonts.face(lang, self.bold)
-        self.font_name = face.path
-        self.font_script_name = face.script
-        self.font_direction = face.direction
-        grow = ROLE_GROWS.get(self.role, 1.0)
-        scale = 1.0 + (app.text_scale - 1.0) * grow
-        self.font_size = app.base_font * ROLE_SCALE[self.role] * scale
-        self.line_height = face.line_height
-        rtl = face.direction == "rtl"
-        self.halign = {"start": "right" if rtl else "left", "center": "center",
-                       "end": "left" if rtl else "right"}[self.align]
-        self.valign = "middle"
-        self.color = getattr(app.theme, self.colour_name)
-        self.disabled_color = self.color  # disabled looks are the theme's, legible (4.5:1)
         self._rewrap()
 
+    def _lang_for(self, text: str, text_lang: str) -> str:
+        lang = text_lang or self._app.lang
+        if not text_lang and text and not languages.uses_script(
+                text, languages.get(lang).script):
+            lang = "en"  # an interface string not translated yet: show it as English
+        return lang
+
+    def _style(self, given: dict | None = None) -> dict:
+        """Every Label property the style decides, from this label's settings and the app."""
+        def get(name, default):
+            return given.get(name, default) if given is not None else getattr(self, name)
+
+        app = self._app
+        lang = self._lang_for(get("text", ""), get("text_lang", ""))
+        role = get("role", "body")
+        face = fonts.face(lang, get("bold", False))
+        scale = 1.0 + (app.text_scale - 1.0) * ROLE_GROWS.get(role, 1.0)
+        rtl = face.direction == "rtl"
+        colour = getattr(app.theme, get("colour_name", "text"))
+        return {
+            "effective_lang": lang, "font_name": face.path, "font_script_name": face.script,
+            "font_direction": face.direction, "line_height": face.line_height,
+            "font_size": app.base_font * ROLE_SCALE[role] * scale,
+            "halign": {"start": "right" if rtl else "left", "center": "center",
+                       "end": "left" if rtl else "right"}[get("align", "start")],
+            "valign": "middle", "color": colour,
+            # Disabled looks come from the theme too, so they keep 4.5:1 (Kivy's are faint).
+            "disabled_color": colour,
+        }
+
+    def restyle(self, *_):
+        for name, value in self._style().items():
+            setattr(self, name, value)
+
+    def _text_changed(self, _, text):
+        if not self.text_lang and self._lang_for(text, "") != self.effective_lang:
+            self.restyle()
+
+    def texture_update(self, *largs):
+        if self.wrap and (not self._sized or self.width < _MIN_WRAP_WIDTH):
+            # No width from layout yet (or a passing one while nested layouts settle):
+            # rendering now would be thrown away, and wrapping a paragraph into a few
+            # pixels costs more than the real render.
+            return
+        super().texture_update(*largs)
+
     def _rewrap(self, *_):
+        if self.width != _UNSET_WIDTH and not self._sized:
+            self._sized = True
         if self.wrap:
             self.text_size = (max(self.width - 2 * self.pad[0], 1), None)
         else:
             self.text_size = (None, None)
+        if self._sized:
+            self._trigger_texture()
 
     def _fit(self, *_):
         if self.size_hint_y is None:
             self.height = max(self.min_height, self.texture_size[1] + 2 * self.pad[1])
 
 
-class KButton(ButtonBehavior, KLabel):
+class KButton(Boxed, ButtonBehavior, KLabel):
     """A big touch target: at least 64 dp high, text wraps, colours from the theme."""
 
     kind = OptionProperty("button", options=["primary", "button", "secondary", "link",
                                              "choice", "danger"])
-    icon = StringProperty("")  # an Icon name drawn beside the text
     selected = BooleanProperty(False)
     bg = ListProperty([0, 0, 0, 0])
     edge = ListProperty([0, 0, 0, 0])
@@ -102,16 +136,15 @@ class KButton(ButtonBehavior, KLabel):
         kwargs.setdefault("min_height", dp(72))
         kwargs.setdefault("pad", [dp(20), dp(12)])
         super().__init__(**kwargs)
-        self.fbind("kind", self._restyle)
-        self.fbind("selected", self._restyle)
-        self.fbind("state", self._restyle)
-        self.fbind("disabled", self._restyle)
+        for prop in ("kind", "selected", "state", "disabled"):
+            self.fbind(prop, self.restyle)
+        self._paint()
+        self._init_paint()
 
-    def _restyle(self, *_):
-        app = self._app
-        t = app.theme
-        kind = getattr(self, "kind", "button")
-        if getattr(self, "selected", False):
+    def _paint(self):
+        t = self._app.theme
+        kind = self.kind
+        if self.selected:
             bg, fg, edge = t.focus, t.focus_text, t.text
         elif kind == "primary":
             bg, fg, edge = t.primary, t.primary_text, t.primary
@@ -125,9 +158,12 @@ class KButton(ButtonBehavior, KLabel):
             bg, fg, edge = t.panel, t.panel_text, t.border
         if self.disabled:
             bg, fg, edge = t.panel, t.secondary_text, t.border
-        elif getattr(self, "state", "normal") == "down":
+        elif self.state == "down":
             bg, fg = t.focus, t.focus_text
         self.bg, self.edge = bg, edge
         self.underline = kind == "link"
-        super()._restyle()
         self.color = self.disabled_color = fg
+
+    def restyle(self, *_):
+        super().restyle()
+        self._paint()

@@ -11,7 +11,10 @@ from kiosk.app.widgets.layout import Panel, Spacer, ToolButton
 
 
 class Toolbar(Panel):
-    def __init__(self, back: bool = True, **kwargs):
+    """One toolbar for the whole app (not one per screen): built for a language, rebuilt only
+    when the language changes."""
+
+    def __init__(self, **kwargs):
         kwargs.setdefault("orientation", "horizontal")
         kwargs.setdefault("size_hint_y", None)
         kwargs.setdefault("height", dp(88))
@@ -20,13 +23,12 @@ class Toolbar(Panel):
         kwargs.setdefault("min_height", dp(88))
         super().__init__(**kwargs)
         app = App.get_running_app()
+        self.lang = app.lang
         tr = app.tr
         self.buttons: dict[str, ToolButton] = {}
         nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home),
                ("start_again", "restart", tr("Start again"),
                 lambda: app.end_session("start_again"))]
-        if not back:
-            nav = nav[1:]
         access = [("text_size", "text", tr("Text size"), app.cycle_text_size),
                   ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
                   ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
@@ -52,6 +54,12 @@ class Toolbar(Panel):
                     box.add_widget(k)
         for p in parts:
             self.add_widget(p)
+
+    def show_back(self, show: bool) -> None:
+        """Back only when there is somewhere to go back to."""
+        b = self.buttons["back"]
+        b.disabled = not show
+        b.opacity = 1 if show else 0
 
     def _speaking(self, app, speaking):
         b = self.buttons["read_aloud"]
