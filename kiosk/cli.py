@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -118,9 +119,12 @@ def run_kiosk(args) -> int:
 
     catalogue = catalogue_future.result()
     pool.shutdown()
-    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, s.centre_id or catalogue.centre.id)
+    first_frame = threading.Event()
+    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, s.centre_id or catalogue.centre.id,
+                    open_after=first_frame)
     services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser())
     app = KioskApp(s, catalogue, services)
+    app.first_frame_callbacks.append(first_frame.set)
     if args.lang:
         app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
     if args.smoke:

@@ -42,7 +42,10 @@ def open_db(path: Path):
 
 
 class Outbox:
-    def __init__(self, path: Path, kiosk: str, centre: str, flush_interval: float = 0.25):
+    def __init__(self, path: Path, kiosk: str, centre: str, flush_interval: float = 0.25,
+                 open_after: threading.Event | None = None):
+        """`open_after`: the writer thread opens the database once this is set (the app sets
+        it after its first frame, so start-up does not share the CPU with SQLite's setup)."""
         self.path = Path(path)
         self.kiosk, self.centre = kiosk, centre
         self.flush_interval = flush_interval
@@ -53,6 +56,7 @@ class Outbox:
         self._db = None
         self._ready = threading.Event()
         self._open_error: Exception | None = None
+        self._open_after = open_after
         self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
         self._thread.start()
 
@@ -84,8 +88,11 @@ class Outbox:
         return self._db
 
     def _run(self) -> None:
+        if self._open_after is not None:
+            self._open_after.wait(5)
         with self._lock:
-            self._open()
+            if self._db is None:
+                self._open()
         while not self._stopping:
             self._wake.wait(self.flush_interval)
             self._wake.clear()
@@ -122,6 +129,8 @@ class Outbox:
 
     def close(self) -> None:
         self._stopping = True
+        if self._open_after is not None:
+            self._open_after.set()
         self._wake.set()
         self._thread.join(timeout=5)
         self.flush()

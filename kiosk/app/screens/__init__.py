@@ -1,21 +1,33 @@
-"""Every screen, by the name navigation uses."""
+"""Every screen, by the name navigation uses. Modules are imported on first use, so start-up
+loads only the attract screen."""
 
-from kiosk.app.screens.attract import AttractScreen
-from kiosk.app.screens.help_here import HelpHereScreen
-from kiosk.app.screens.home import HomeScreen
-from kiosk.app.screens.language import LanguageScreen
-from kiosk.app.screens.services import GuideScreen, ServiceScreen, ServicesScreen
-from kiosk.app.screens.tutorials import LessonScreen, TutorialDoneScreen, TutorialsScreen
+from __future__ import annotations
 
-SCREENS = {
-    "attract": AttractScreen,
-    "language": LanguageScreen,
-    "home": HomeScreen,
-    "services": ServicesScreen,
-    "service": ServiceScreen,
-    "guide": GuideScreen,
-    "tutorials": TutorialsScreen,
-    "lesson": LessonScreen,
-    "tutorial_done": TutorialDoneScreen,
-    "help_here": HelpHereScreen,
+import importlib
+
+_WHERE = {
+    "attract": ("attract", "AttractScreen"),
+    "language": ("language", "LanguageScreen"),
+    "home": ("home", "HomeScreen"),
+    "services": ("services", "ServicesScreen"),
+    "service": ("services", "ServiceScreen"),
+    "guide": ("services", "GuideScreen"),
+    "tutorials": ("tutorials", "TutorialsScreen"),
+    "lesson": ("tutorials", "LessonScreen"),
+    "tutorial_done": ("tutorials", "TutorialDoneScreen"),
+    "help_here": ("help_here", "HelpHereScreen"),
 }
+
+
+class _Screens(dict):
+    def __missing__(self, name: str):
+        module, cls = _WHERE[name]
+        found = self[name] = getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+        return found
+
+    def __contains__(self, name) -> bool:
+        return name in _WHERE
+
+
+SCREENS = _Screens()
+NAMES = tuple(_WHERE)

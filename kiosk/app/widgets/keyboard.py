@@ -90,6 +90,7 @@ class OnScreenKeyboard(BoxLayout):
     """A Latin keyboard (the layouts for other scripts come with the languages work)."""
 
     shift = BooleanProperty(False)
+    style: tuple = ("",)
 
     def __init__(self, target: TypedField, **kwargs):
         kwargs.setdefault("orientation", "vertical")
@@ -111,7 +112,8 @@ class OnScreenKeyboard(BoxLayout):
         bottom.add_widget(self._key("space", tr("Space"), lambda: self.target.type(" "),
                                     size_hint_x=5))
         bottom.add_widget(self._key("_", "_"))
-        bottom.add_widget(self._key("delete", tr("Delete"), self.target.delete, size_hint_x=2))
+        bottom.add_widget(self._key("delete", tr("Delete"), lambda: self.target.delete(),
+                                    size_hint_x=2))
         self._fit()
 
     def _row(self) -> BoxLayout:
@@ -151,3 +153,32 @@ class OnScreenKeyboard(BoxLayout):
         for name, b in self.keys.items():
             if len(name) == 1 and name.isalpha():
                 b.text = name.upper() if shift else name
+
+
+def keyboard_for(target: TypedField) -> OnScreenKeyboard:
+    """The app's one keyboard, pointed at `target`. Forty keys are the costliest part of a
+    typing lesson to build, and a keyboard holds nothing of the citizen (what is typed lives
+    in the TypedField), so it is built once per language and reused."""
+    app = App.get_running_app()
+    style = (app.lang, app.theme.name, app.text_scale, app.base_font)
+    kb = getattr(app, "shared_keyboard", None)
+    if kb is None or kb.style[0] != app.lang:
+        kb = OnScreenKeyboard(target)
+    else:
+        if kb.parent is not None:
+            kb.parent.remove_widget(kb)
+        kb.target = target
+        kb.shift = False
+        if kb.style != style:  # text size or contrast changed since it was last shown
+            _restyle_tree(kb)
+    kb.style = style
+    app.shared_keyboard = kb
+    return kb
+
+
+def _restyle_tree(widget) -> None:
+    restyle = getattr(widget, "restyle", None)
+    if restyle is not None:
+        restyle()
+    for child in widget.children:
+        _restyle_tree(child)

@@ -12,7 +12,7 @@ from kivy.properties import BooleanProperty, NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 
-from kiosk.app.widgets.keyboard import OnScreenKeyboard, TypedField
+from kiosk.app.widgets.keyboard import TypedField, keyboard_for
 from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.core import content as model
@@ -112,7 +112,7 @@ class TypeThisPractice(Practice):
             self.label(self.item.hint, role="small", colour_name="secondary_text")
         self.field = TypedField()
         self.add_widget(self.field)
-        self.keyboard = OnScreenKeyboard(self.field)
+        self.keyboard = keyboard_for(self.field)
         self.add_widget(self.keyboard)
         self.check = KButton(text=self.tr("Check my typing"), kind="primary")
         self.check.bind(on_release=lambda *_: self.check_answer())
