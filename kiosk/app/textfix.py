@@ -14,6 +14,9 @@ the font's id string twice per word. During a render the id is computed once, an
 (font, script, direction, text) measurement is cached, so the words a screen shares with
 earlier screens, and every re-render, cost a dictionary lookup.
 
+Kivy has no bidi algorithm either: in right-to-left text, Latin and digit runs are reversed
+for drawing (kiosk/core/bidi.py) so "gov.uk" and "£94.50" read correctly inside Arabic.
+
 This relies on Kivy's private text API, which is why Kivy is pinned to 2.3.1 and
 tests/ui/test_text_measure.py guards it.
 """
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 from kivy.core.text import text_sdl2
 from kivy.core.text._text_sdl2 import _SurfaceContainer
+
+from kiosk.core import bidi
 
 _applied: dict[str, tuple[str, str]] = {}
 _extents: dict[tuple, tuple[int, int]] = {}
@@ -55,9 +60,13 @@ def install() -> None:
         _apply(self, font_id, wanted)
         self._get_font_id = lambda: font_id
         self._measure_key = (font_id, wanted)
+        logical = self._text
+        if wanted[1] == "rtl" and logical:
+            self._text = bidi.for_rtl_renderer(logical)  # Latin and digits read correctly
         try:
             return original_render(self, real)
         finally:
+            self._text = logical
             del self._get_font_id
             del self._measure_key
 
