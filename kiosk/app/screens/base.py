@@ -9,8 +9,9 @@ from kivy.properties import DictProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Backdrop
+from kiosk.app.widgets.layout import Backdrop, ToolButton
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.app.widgets.toolbar import Toolbar
 
@@ -34,7 +35,11 @@ class KioskScreen(Screen):
                               padding=[margin, dp(28), margin, dp(28)], spacing=dp(18))
         self.page.bind(minimum_height=self.page.setter("height"))
         self.scroll.add_widget(self.page)
-        outer.add_widget(self.scroll)
+        middle = BoxLayout()
+        self.rail = self._page_buttons()
+        for w in ((self.rail, self.scroll) if self.app.rtl else (self.scroll, self.rail)):
+            middle.add_widget(w)
+        outer.add_widget(middle)
         self.footer = BoxLayout(size_hint_y=None, height=0, spacing=dp(24),
                                 padding=[margin, 0, margin, 0])
         outer.add_widget(self.footer)
@@ -42,6 +47,42 @@ class KioskScreen(Screen):
 
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""
+
+    def _page_buttons(self) -> BoxLayout:
+        """Up and Down beside a page longer than the screen: scrolling must never need a
+        drag. Shown only when there is somewhere to scroll to."""
+        rail = BoxLayout(orientation="vertical", size_hint_x=None, width=0, opacity=0,
+                         padding=[0, dp(16), dp(12), dp(16)], spacing=dp(24))
+        self.page_up = ToolButton("up", self.tr("Up"), "page_up", size_hint_y=None,
+                                  height=dp(96))
+        self.page_down = ToolButton("down", self.tr("Down"), "page_down", size_hint_y=None,
+                                    height=dp(96))
+        self.page_up.bind(on_release=lambda *_: self.page_by(+1))
+        self.page_down.bind(on_release=lambda *_: self.page_by(-1))
+        rail.add_widget(self.page_up)
+        rail.add_widget(Widget())
+        rail.add_widget(self.page_down)
+        self.page.bind(height=self._update_rail)
+        self.page_up.label.bind(texture_size=self._update_rail)
+        self.page_down.label.bind(texture_size=self._update_rail)
+        self.scroll.bind(height=self._update_rail)
+        return rail
+
+    def _update_rail(self, *_):
+        overflow = self.page.height > self.scroll.height + 1
+        widest = max(self.page_up.natural_width, self.page_down.natural_width)
+        self.page_up.min_width = self.page_down.min_width = widest
+        self.rail.width = widest + dp(12) if overflow else 0
+        self.rail.opacity = 1 if overflow else 0
+        self.rail.disabled = not overflow
+
+    def page_by(self, direction: int) -> None:
+        """Move the page by most of a screen: +1 up, -1 down."""
+        extra = self.page.height - self.scroll.height
+        if extra <= 0:
+            return
+        step = self.scroll.height * 0.8 / extra
+        self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
 
     @property
     def toolbar(self) -> Toolbar | None:

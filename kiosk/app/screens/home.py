@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.widget import Widget
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.widgets.layout import Panel
@@ -23,6 +24,7 @@ class Card(ButtonBehavior, Panel):
                              colour_name="panel_text")
         self.add_widget(self.heading)
         self.add_widget(self.detail)
+        self.add_widget(Widget())  # takes any extra height, so the text stays at the top
         self.fbind("state", self._pressed)
 
     def _pressed(self, *_):

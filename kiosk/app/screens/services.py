@@ -11,13 +11,28 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
 from kiosk.app.widgets.layout import Panel
-from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
 
 
 def card_grid(cols: int = 2) -> GridLayout:
+    """Cards side by side; the cards of a row are as tall as the tallest (a grid would
+    otherwise leave the shorter ones hanging at the bottom of their row)."""
     grid = GridLayout(cols=cols, spacing=dp(20), size_hint_y=None)
     grid.bind(minimum_height=grid.setter("height"))
+
+    def even_rows(*_):
+        cards = list(reversed(grid.children))  # reading order
+        for i in range(0, len(cards), cols):
+            row = cards[i:i + cols]
+            tallest = max(c.minimum_height for c in row)
+            for c in row:
+                c.min_height = tallest
+
+    def watch(_, card):
+        card.bind(minimum_height=even_rows)
+
+    grid.bind(children=lambda g, children: [watch(g, c) for c in children])
     return grid
 
 
@@ -67,17 +82,6 @@ class ServiceScreen(KioskScreen):
     def bullet(self, t, to=None):
         text, lang = self.app.text(t)
         return self.label(f"•  {text}", text_lang=lang, to=to)
-
-
-def fit_word(button: KButton, least: float) -> KButton:
-    """A button that shows one word ("or", "Show") is at least `least` wide and grows to fit
-    its word, so the word is never broken between letters (Bengali "or" at 100 % text,
-    "Show" at 200 %)."""
-    button.wrap = False
-    button._rewrap()
-    button.bind(texture_size=lambda b, size: setattr(b, "width", max(least,
-                                                                     size[0] + 2 * b.pad[0])))
-    return button
 
 
 class StepHeader(ButtonBehavior, BoxLayout):

@@ -10,7 +10,7 @@ from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
 
-NAMES = ("back", "forward", "home", "restart", "text", "contrast", "speaker", "phone",
+NAMES = ("back", "forward", "up", "down", "home", "restart", "text", "contrast", "speaker", "phone",
          "check", "cross", "open", "stop")
 
 
@@ -55,6 +55,11 @@ class Icon(Widget):
                     m = -m
                 line((0.85, 0.5), (0.15, 0.5))
                 line((0.45, 0.82), (0.15, 0.5), (0.45, 0.18))
+            elif n in ("up", "down"):
+                top, bottom = (0.88, 0.12) if n == "up" else (0.12, 0.88)
+                line((0.5, bottom), (0.5, top))
+                line((0.2, top - (0.3 if n == "up" else -0.3)), (0.5, top),
+                     (0.8, top - (0.3 if n == "up" else -0.3)))
             elif n == "home":
                 line((0.1, 0.5), (0.5, 0.88), (0.9, 0.5))
                 line((0.22, 0.6), (0.22, 0.12), (0.78, 0.12), (0.78, 0.6))

@@ -58,6 +58,7 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
     bg = ListProperty([0, 0, 0, 0])
     edge = ListProperty([0, 0, 0, 0])
     edge_width = 0
+    min_width = NumericProperty(0)
     name = StringProperty("")
 
     def __init__(self, icon: str, text: str, name: str, **kwargs):
@@ -74,6 +75,7 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
         self.add_widget(self.icon)
         self.add_widget(self.label)
         self.fbind("state", self.restyle)
+        self.fbind("min_width", self._fit)
         self.restyle()
         self._order()
         self._fit()
@@ -81,7 +83,11 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
     def _fit(self, *_):
         self.label.width = self.label.texture_size[0]
-        self.width = max(dp(64), self.icon.width + self.label.width + dp(32))
+        self.width = max(dp(64), self.min_width, self.natural_width)
+
+    @property
+    def natural_width(self) -> float:
+        return self.icon.width + self.label.texture_size[0] + dp(32)
 
     def _order(self, *_):
         rtl = self._app.rtl

@@ -14,7 +14,7 @@ from kivy.uix.floatlayout import FloatLayout
 
 from kiosk.app.widgets.keyboard import TypedField, keyboard_for
 from kiosk.app.widgets.layout import Panel
-from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
 
 
@@ -92,7 +92,9 @@ class TapTargetPractice(Practice):
         x = 1 - t.x if self.app.rtl else t.x
         b = KButton(text=text, text_lang=lang, kind="primary", size_hint=(None, None),
                     width=dp(220), min_height=dp(96),
-                    pos_hint={"center_x": 0.12 + 0.76 * x, "center_y": 0.15 + 0.7 * t.y})
+                    # y runs down from the top, as people read a screen
+                    pos_hint={"center_x": 0.12 + 0.76 * x, "center_y": 0.85 - 0.7 * t.y})
+        fit_word(b, dp(220))
         b.bind(on_release=lambda *_: self.hit())
         self.target_button = b
         self.field.add_widget(b)
