@@ -28,6 +28,7 @@ ROLE_SCALE = {"small": 0.85, "body": 1.0, "lead": 1.15, "heading": 1.35, "title"
 ROLE_GROWS = {"toolbar": 0.25, "key": 0.5}
 _UNSET_WIDTH = 100  # Kivy's default width: a widget no layout has sized yet
 _MIN_WRAP_WIDTH = dp(24)
+_RUNNING_TEXT = ("small", "body", "lead")
 
 
 class KLabel(Label):
@@ -79,7 +80,10 @@ class KLabel(Label):
         colour = getattr(app.theme, get("colour_name", "text"))
         return {
             "effective_lang": lang, "font_name": face.path, "font_script_name": face.script,
-            "font_direction": face.direction, "line_height": face.line_height,
+            "font_direction": face.direction,
+            # Extra line height helps tall scripts in running text; a one-line button label
+            # would only sit off-centre.
+            "line_height": face.line_height if role in _RUNNING_TEXT else 1.0,
             "font_size": app.base_font * ROLE_SCALE[role] * scale,
             "halign": {"start": "right" if rtl else "left", "center": "center",
                        "end": "left" if rtl else "right"}[get("align", "start")],
