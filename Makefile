@@ -42,7 +42,7 @@ i18n-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k ntr:1,2 --no-default-keywords \
 	    --project=kiosk --msgid-bugs-address=translations@example.org \
 	    --omit-header -o kiosk/locale/kiosk.pot .
-	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --previous
+	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --no-fuzzy-matching
 
 i18n-report: $(STAMP)
 	@$(PY) -m kiosk.core.i18n report

@@ -17,7 +17,11 @@ FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 NOTO = Path("/usr/share/fonts/truetype/noto")  # Debian's fonts-noto-core
 MERGES = {
     "KioskArabic": ("NotoSansArabic", "Kiosk Sans Arabic"),
+    "KioskUrdu": ("NotoNastaliqUrdu", "Kiosk Nastaliq Urdu"),
     "KioskBengali": ("NotoSansBengali", "Kiosk Sans Bengali"),
+    "KioskGujarati": ("NotoSansGujarati", "Kiosk Sans Gujarati"),
+    "KioskGurmukhi": ("NotoSansGurmukhi", "Kiosk Sans Gurmukhi"),
+    "KioskTamil": ("NotoSansTamil", "Kiosk Sans Tamil"),
 }
 
 

@@ -27,5 +27,4 @@ def face(lang: str, bold: bool = False) -> Face:
     if not path.exists():  # a language whose font is not shipped yet: Latin
         path = FONT_DIR / ("NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf")
     script = language.script if len(language.script) == 4 else "Zyyy"
-    return Face(str(path), script, language.direction,
-                1.35 if language.script != "Latn" else 1.15)
+    return Face(str(path), script, language.direction, language.line_height)

@@ -88,6 +88,7 @@ class KioskApp(App):
         self._idle_dialog = None
         self._modals: list = []
         self.first_frame_callbacks: list = []
+        self.fallbacks = 0
         self.centre_id = settings.centre_id or catalogue.centre.id
 
     # ----- strings -------------------------------------------------------------------
@@ -98,8 +99,12 @@ class KioskApp(App):
         return i18n.ntr(singular, plural, n, self.lang)
 
     def text(self, t) -> tuple[str, str]:
-        """A content text in the session's language: (text, language it is shown in)."""
-        return t.get(self.lang), t.lang_for(self.lang)
+        """A content text in the session's language: (text, language it is shown in).
+        Texts that fall back to English are counted, so a screen can say so."""
+        shown = t.lang_for(self.lang)
+        if shown != self.lang:
+            self.fallbacks += 1
+        return t.get(self.lang), shown
 
     # ----- building ------------------------------------------------------------------
     def build(self):
@@ -238,14 +243,27 @@ class KioskApp(App):
         self.go("language", remember=False)
 
     def choose_language(self, code: str) -> None:
+        """From the language screen: the first choice goes home; a change later in the
+        session goes back to the screen the citizen was on, now in their language."""
+        self.record("language_chosen", language=code)
+        if len(self.history) > 1 and self.history[-1].screen == "language":
+            self.history.pop()
+            self.switch_language(code)
+        elif self.history and self.history[-1].screen == "language":
+            self._set_language(code)
+            self.go("home")
+        else:
+            self.switch_language(code)
+
+    def _set_language(self, code: str) -> None:
         lang = languages.get(code)
         self.lang = code
         self.rtl = lang.rtl
-        self.record("language_chosen", language=code)
-        if self.history and self.history[-1].screen == "language":
-            self.go("home")
-        else:
-            self.rebuild()
+
+    def switch_language(self, code: str) -> None:
+        """Live: the current screen is rebuilt in the new language, nothing restarts."""
+        self._set_language(code)
+        self.rebuild()
 
     def end_session(self, outcome: str) -> None:
         """The one reset path: finish, start again and timeout all come here."""

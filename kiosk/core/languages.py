@@ -21,8 +21,16 @@ class Language:
     font_bold: str
     voice: str | None  # espeak-ng voice, None when there is none
     keyboard: str = "latin"
-    ui_ready: bool = False  # the interface is translated and its text path tested
+    ui_ready: bool = False  # offered on the language screen
     greeting: str = "Welcome"  # the attract screen's rotating greeting
+    line_height: float = 1.15  # running text; tall scripts need more
+
+    @property
+    def plural_rule(self):
+        """CLDR plural rule (Babel), e.g. to check a catalogue's plural forms."""
+        from babel import Locale
+
+        return Locale.parse(self.code).plural_form
 
     @property
     def rtl(self) -> bool:
@@ -30,40 +38,58 @@ class Language:
 
 
 _LATIN = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
-_ARABIC = ("KioskArabic-Regular.ttf", "KioskArabic-Bold.ttf")  # Noto Arabic + Latin
-_BENGALI = ("KioskBengali-Regular.ttf", "KioskBengali-Bold.ttf")  # Noto Bengali + Latin
+# Noto script fonts merged with Noto Sans (build_scripts/merge_fonts.py): Latin inside them
+# (addresses, untranslated words) has glyphs, as Kivy has no font fallback.
+_ARABIC = ("KioskArabic-Regular.ttf", "KioskArabic-Bold.ttf")
+_URDU = ("KioskUrdu-Regular.ttf", "KioskUrdu-Bold.ttf")  # Nastaliq
+_BENGALI = ("KioskBengali-Regular.ttf", "KioskBengali-Bold.ttf")
+_GUJARATI = ("KioskGujarati-Regular.ttf", "KioskGujarati-Bold.ttf")
+_GURMUKHI = ("KioskGurmukhi-Regular.ttf", "KioskGurmukhi-Bold.ttf")
+_TAMIL = ("KioskTamil-Regular.ttf", "KioskTamil-Bold.ttf")
 
 
 def _lang(code, native, english, script, direction, fonts, voice, keyboard="latin",
-          ui_ready=False, greeting="Welcome"):
+          ui_ready=True, greeting="Welcome", line_height=None):
     return Language(code, native, english, script, direction, fonts[0], fonts[1], voice,
-                    keyboard, ui_ready, greeting)
+                    keyboard, ui_ready, greeting,
+                    line_height or (1.15 if script == "Latn" else 1.35))
 
 
 # English first, then London's main languages after English (2021 Census order).
-# Languages whose fonts are not shipped yet fall back to Latin fonts and are not offered on
-# the language screen until their interface is translated (ui_ready).
+# `keyboard` names a layout in assets/keyboards/; every keyboard can switch to Latin.
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in [
-        _lang("en", "English", "English", "Latn", "ltr", _LATIN, "en-gb", ui_ready=True,
-              greeting="Welcome"),
-        _lang("ro", "Română", "Romanian", "Latn", "ltr", _LATIN, "ro", greeting="Bun venit"),
-        _lang("es", "Español", "Spanish", "Latn", "ltr", _LATIN, "es", greeting="Bienvenido"),
-        _lang("pl", "Polski", "Polish", "Latn", "ltr", _LATIN, "pl", greeting="Witamy"),
+        _lang("en", "English", "English", "Latn", "ltr", _LATIN, "en-gb", greeting="Welcome"),
+        _lang("ro", "Română", "Romanian", "Latn", "ltr", _LATIN, "ro", keyboard="romanian",
+              greeting="Bun venit"),
+        _lang("es", "Español", "Spanish", "Latn", "ltr", _LATIN, "es", keyboard="spanish",
+              greeting="Bienvenido"),
+        _lang("pl", "Polski", "Polish", "Latn", "ltr", _LATIN, "pl", keyboard="polish",
+              greeting="Witamy"),
         _lang("bn", "বাংলা", "Bengali", "Beng", "ltr", _BENGALI, "bn", keyboard="bengali",
-              ui_ready=True, greeting="স্বাগতম"),
-        _lang("pt", "Português", "Portuguese", "Latn", "ltr", _LATIN, "pt", greeting="Bem-vindo"),
-        _lang("it", "Italiano", "Italian", "Latn", "ltr", _LATIN, "it", greeting="Benvenuto"),
-        _lang("gu", "ગુજરાતી", "Gujarati", "Gujr", "ltr", _LATIN, "gu", keyboard="gujarati"),
-        _lang("pa", "ਪੰਜਾਬੀ", "Punjabi", "Guru", "ltr", _LATIN, "pa", keyboard="gurmukhi"),
-        _lang("fr", "Français", "French", "Latn", "ltr", _LATIN, "fr", greeting="Bienvenue"),
-        _lang("ur", "اردو", "Urdu", "Arab", "rtl", _ARABIC, "ur", keyboard="urdu"),
-        _lang("tr", "Türkçe", "Turkish", "Latn", "ltr", _LATIN, "tr", greeting="Hoş geldiniz"),
+              greeting="স্বাগতম"),
+        _lang("pt", "Português", "Portuguese", "Latn", "ltr", _LATIN, "pt",
+              keyboard="portuguese", greeting="Bem-vindo"),
+        _lang("it", "Italiano", "Italian", "Latn", "ltr", _LATIN, "it", keyboard="italian",
+              greeting="Benvenuto"),
+        _lang("gu", "ગુજરાતી", "Gujarati", "Gujr", "ltr", _GUJARATI, "gu", keyboard="gujarati",
+              greeting="સ્વાગત છે"),
+        _lang("pa", "ਪੰਜਾਬੀ", "Punjabi", "Guru", "ltr", _GURMUKHI, "pa", keyboard="gurmukhi",
+              greeting="ਜੀ ਆਇਆਂ ਨੂੰ"),
+        _lang("fr", "Français", "French", "Latn", "ltr", _LATIN, "fr-fr", keyboard="french",
+              greeting="Bienvenue"),
+        # Nastaliq's tall, sloping lines need more room than Naskh.
+        _lang("ur", "اردو", "Urdu", "Arab", "rtl", _URDU, "ur", keyboard="urdu",
+              greeting="خوش آمدید", line_height=1.9),
+        _lang("tr", "Türkçe", "Turkish", "Latn", "ltr", _LATIN, "tr", keyboard="turkish",
+              greeting="Hoş geldiniz"),
         _lang("ar", "العربية", "Arabic", "Arab", "rtl", _ARABIC, "ar", keyboard="arabic",
-              ui_ready=True, greeting="أهلاً وسهلاً"),
-        _lang("ta", "தமிழ்", "Tamil", "Taml", "ltr", _LATIN, "ta", keyboard="tamil"),
-        _lang("fa", "فارسی", "Persian", "Arab", "rtl", _ARABIC, "fa", keyboard="persian"),
+              greeting="أهلاً وسهلاً"),
+        _lang("ta", "தமிழ்", "Tamil", "Taml", "ltr", _TAMIL, "ta", keyboard="tamil",
+              greeting="வரவேற்கிறோம்"),
+        _lang("fa", "فارسی", "Persian", "Arab", "rtl", _ARABIC, "fa", keyboard="persian",
+              greeting="خوش آمدید"),
         _lang("so", "Soomaali", "Somali", "Latn", "ltr", _LATIN, None, greeting="Soo dhawoow"),
     ]
 }

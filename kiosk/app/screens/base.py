@@ -43,7 +43,14 @@ class KioskScreen(Screen):
         self.footer = BoxLayout(size_hint_y=None, height=0, spacing=dp(24),
                                 padding=[margin, 0, margin, 0])
         outer.add_widget(self.footer)
+        before = self.app.fallbacks
         self.build()
+        self.in_english = self.app.fallbacks - before  # texts shown in English: untranslated
+        if self.in_english and self.app.lang != "en":
+            note = KLabel(text=self.tr("Some of this page is in English because it has not "
+                                       "been translated yet."),
+                          role="small", colour_name="secondary_text", size_hint_y=None)
+            self.page.add_widget(note, index=len(self.page.children))  # at the top
 
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""

@@ -24,6 +24,11 @@ class Card(ButtonBehavior, Panel):
                              colour_name="panel_text")
         self.add_widget(self.heading)
         self.add_widget(self.detail)
+        app = self._app
+        if heading_lang and heading_lang != app.lang:
+            # Says why this card is in English: it has not been translated yet.
+            self.add_widget(KLabel(text=app.tr("In English"), role="small", bold=True,
+                                   size_hint_y=None, colour_name="secondary_text"))
         self.add_widget(Widget())  # takes any extra height, so the text stays at the top
         self.fbind("state", self._pressed)
 

@@ -13,8 +13,10 @@ from kiosk.core import languages
 class LanguageScreen(KioskScreen):
     def build(self):
         self.label("Choose your language", text_lang="en", role="title", bold=True)
-        grid = GridLayout(cols=3, spacing=dp(24), size_hint_y=None, row_default_height=dp(110),
-                          row_force_default=False)
+        if self.app.lang != "en" and len(self.app.history) > 1:
+            self.label(self.tr("Choose your language"), role="heading")
+        cols = {1.0: 4, 1.5: 3}.get(self.app.text_scale, 2)  # names never break at 200 %
+        grid = GridLayout(cols=cols, spacing=dp(20), size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         content_langs = set(self.app.catalogue.languages)
         self.choices: dict[str, KButton] = {}
@@ -22,7 +24,7 @@ class LanguageScreen(KioskScreen):
             if lang.code not in content_langs and lang.code != "en":
                 continue
             b = KButton(text=lang.native_name, text_lang=lang.code, kind="choice",
-                        role="heading", min_height=dp(110), selected=lang.code == self.app.lang
+                        role="heading", min_height=dp(96), selected=lang.code == self.app.lang
                         and len(self.app.history) > 1)
             b.bind(on_release=lambda _b, c=lang.code: self.app.choose_language(c))
             self.choices[lang.code] = b

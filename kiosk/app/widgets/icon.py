@@ -10,7 +10,7 @@ from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
 
-NAMES = ("back", "forward", "up", "down", "home", "restart", "text", "contrast", "speaker", "phone",
+NAMES = ("back", "forward", "up", "down", "language", "home", "restart", "text", "contrast", "speaker", "phone",
          "check", "cross", "open", "stop")
 
 
@@ -60,6 +60,11 @@ class Icon(Widget):
                 line((0.5, bottom), (0.5, top))
                 line((0.2, top - (0.3 if n == "up" else -0.3)), (0.5, top),
                      (0.8, top - (0.3 if n == "up" else -0.3)))
+            elif n == "language":  # a globe: the sign for language, never a flag
+                cx, cy = p(0.5, 0.5)
+                Line(circle=(cx, cy, s * 0.42), width=w)
+                Line(ellipse=(cx - s * 0.18, cy - s * 0.42, s * 0.36, s * 0.84), width=w)
+                line((0.08, 0.5), (0.92, 0.5))
             elif n == "home":
                 line((0.1, 0.5), (0.5, 0.88), (0.9, 0.5))
                 line((0.22, 0.6), (0.22, 0.12), (0.78, 0.12), (0.78, 0.6))

@@ -53,7 +53,8 @@ class Panel(Boxed, BoxLayout):
 
 
 class ToolButton(Boxed, ButtonBehavior, BoxLayout):
-    """A toolbar button: an icon beside a word, at least 64 dp square."""
+    """A toolbar button: an icon above a word (narrow, so seven fit across the screen in
+    every language), at least 64 dp square."""
 
     bg = ListProperty([0, 0, 0, 0])
     edge = ListProperty([0, 0, 0, 0])
@@ -62,40 +63,32 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
     name = StringProperty("")
 
     def __init__(self, icon: str, text: str, name: str, **kwargs):
-        kwargs.setdefault("padding", [dp(12), dp(6)])
-        kwargs.setdefault("spacing", dp(8))
+        kwargs.setdefault("padding", [dp(10), dp(4)])
+        kwargs.setdefault("spacing", dp(2))
         kwargs.setdefault("size_hint_x", None)
         kwargs.setdefault("width", dp(64))
+        kwargs.setdefault("orientation", "vertical")
         super().__init__(name=name, **kwargs)
         self._app = App.get_running_app()
-        self.icon = Icon(name=icon, size_hint=(None, 1), width=dp(30))
+        self.icon = Icon(name=icon, size_hint=(1, None), height=dp(26),
+                         mirrored=self._app.rtl)
         self.label = KLabel(text=text, role="toolbar", bold=True, wrap=False,
-                            size_hint=(None, 1))
+                            align="center")
         self.label.bind(texture_size=self._fit)
         self.add_widget(self.icon)
         self.add_widget(self.label)
         self.fbind("state", self.restyle)
         self.fbind("min_width", self._fit)
         self.restyle()
-        self._order()
         self._fit()
         self._init_paint()
 
     def _fit(self, *_):
-        self.label.width = self.label.texture_size[0]
         self.width = max(dp(64), self.min_width, self.natural_width)
 
     @property
     def natural_width(self) -> float:
-        return self.icon.width + self.label.texture_size[0] + dp(32)
-
-    def _order(self, *_):
-        rtl = self._app.rtl
-        self.icon.mirrored = rtl
-        kids = [self.icon, self.label] if not rtl else [self.label, self.icon]
-        self.clear_widgets()
-        for k in kids:
-            self.add_widget(k)
+        return max(self.icon.height, self.label.texture_size[0]) + 2 * self.padding[0]
 
     def restyle(self, *_):
         t = self._app.theme

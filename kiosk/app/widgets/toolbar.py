@@ -17,10 +17,10 @@ class Toolbar(Panel):
     def __init__(self, **kwargs):
         kwargs.setdefault("orientation", "horizontal")
         kwargs.setdefault("size_hint_y", None)
-        kwargs.setdefault("height", dp(88))
-        kwargs.setdefault("padding", [dp(12), dp(10)])
+        kwargs.setdefault("height", dp(104))
+        kwargs.setdefault("padding", [dp(12), dp(8)])
         kwargs.setdefault("spacing", dp(16))
-        kwargs.setdefault("min_height", dp(88))
+        kwargs.setdefault("min_height", dp(104))
         super().__init__(**kwargs)
         app = App.get_running_app()
         self.lang = app.lang
@@ -29,7 +29,9 @@ class Toolbar(Panel):
         nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home),
                ("start_again", "restart", tr("Start again"),
                 lambda: app.end_session("start_again"))]
-        access = [("text_size", "text", tr("Text size"), app.cycle_text_size),
+        access = [("language", "language", tr("Language"),
+                   lambda: app.go("language")),
+                  ("text_size", "text", tr("Text size"), app.cycle_text_size),
                   ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
                   ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
         left = BoxLayout(spacing=dp(16))
