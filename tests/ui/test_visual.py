@@ -13,6 +13,8 @@ from collections import Counter
 
 import pytest
 
+from kiosk.core.bidi import for_rtl_renderer
+
 from kiosk.app.shots import JOURNEY
 
 LANGS = ["en", "ar", "bn"]
@@ -123,6 +125,8 @@ def label_problems(root) -> list[tuple[object, str]]:
             out.append((w, (f"{describe(w)}: text {tw:.0f}x{th:.0f} in a box of "
                             f"{w.width:.0f}x{w.height:.0f}")))
         words = set(w.text.split())
+        if getattr(w, "font_direction", "ltr") == "rtl":  # drawn with its Latin runs reversed
+            words |= set(for_rtl_renderer(w.text).split())
         lines = w._label._cached_lines
         if len(lines) > 1:
             for line in lines:

@@ -114,7 +114,7 @@ class TypeThisPractice(Practice):
             self.label(self.item.hint, role="small", colour_name="secondary_text")
         self.field = TypedField()
         self.add_widget(self.field)
-        self.keyboard = keyboard_for(self.field)
+        self.keyboard = keyboard_for(self.field, start_latin=True)  # answers are Latin
         self.add_widget(self.keyboard)
         self.check = KButton(text=self.tr("Check my typing"), kind="primary")
         self.check.bind(on_release=lambda *_: self.check_answer())

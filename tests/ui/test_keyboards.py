@@ -1,0 +1,85 @@
+"""Typing in every language on the kiosk's own keyboard: the language's keys, a switch to
+Latin for addresses and emails, and typed Arabic and Tamil shown shaped."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.app.widgets.keyboard import OnScreenKeyboard, TypedField
+from kiosk.core import keyboards, languages
+
+
+def typing_screen(h, lang):
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["en"])
+    if lang != "en":
+        h.app.switch_language(lang)
+    h.frames(2)
+    field = TypedField()
+    kb = OnScreenKeyboard(field, native=languages.get(lang).keyboard)
+    h.screen.page.add_widget(field)
+    h.screen.page.add_widget(kb)
+    h.frames(3)
+    return field, kb
+
+
+@pytest.mark.parametrize("code", list(languages.LANGUAGES))
+def test_each_language_types_its_own_letters_and_latin(kiosk, code):
+    h = kiosk
+    field, kb = typing_screen(h, code)
+    layout = keyboards.load(languages.get(code).keyboard)
+    letters = [k for row in layout.rows for k in row][:3]
+    for ch in letters:
+        h.tap(kb.keys[ch])
+    assert field.text == "".join(letters)
+    if layout.name != "latin":
+        h.tap(kb.keys["switch"])
+        assert kb.layout_name == "latin" and field.text_lang == "en"
+        for ch in "e1":
+            h.tap(kb.keys[ch])
+        h.tap(kb.keys["switch"])
+        assert kb.layout_name == layout.name
+        assert field.text == "".join(letters) + "e1"
+    else:
+        assert "switch" not in kb.keys
+    h.tap(kb.keys["delete"])
+    assert field.text.endswith(("e", letters[-2]))
+
+
+def test_turkish_capital_i_has_its_dot(kiosk):
+    h = kiosk
+    field, kb = typing_screen(h, "tr")
+    h.tap(kb.keys["shift"])
+    h.tap(kb.keys["i"])
+    h.tap(kb.keys["ı"])
+    assert field.text == "İı"
+
+
+@pytest.mark.parametrize("code,word", [("ar", "سلام"), ("ta", "தமிழ்"), ("bn", "বাংলা"),
+                                        ("ur", "اردو")])
+def test_typed_script_is_shaped(kiosk, tmp_path, code, word):
+    """The typed word, drawn by the field's label, is as wide as the shaped word and its ink
+    fills the label (unshaped, Arabic is far wider and Tamil clipped)."""
+    from kivy.core.text import Label as CoreLabel
+
+    h = kiosk
+    field, kb = typing_screen(h, code)
+    for ch in keyboards_split(word):
+        h.tap(kb.keys[ch])
+    assert field.text == word
+    label = field.shown
+    assert label.font_script_name == languages.get(code).script
+    assert label.font_direction == languages.get(code).direction
+    h.frames(2)
+    reference = CoreLabel(text=word + "|", font_name=label.font_name,
+                          font_size=label.font_size, font_script_name=label.font_script_name,
+                          font_direction=label.font_direction)
+    reference.refresh()
+    assert abs(label.texture_size[0] - reference.texture.size[0]) <= 2
+    h.screenshot(tmp_path / f"typed-{code}.png")
+
+
+def keyboards_split(word: str) -> list[str]:
+    """A word as the keys that type it (one code point each; our layouts have no
+    multi-character keys for these words)."""
+    return list(word)
