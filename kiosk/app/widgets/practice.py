@@ -12,6 +12,7 @@ from kivy.properties import BooleanProperty, NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 
+from kiosk.app.widgets.icon import Icon
 from kiosk.app.widgets.keyboard import TypedField, keyboard_for
 from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.text import KButton, KLabel, fit_word
@@ -49,15 +50,22 @@ class Practice(BoxLayout):
         self.add_widget(lab)
         return lab
 
-    def feedback(self, correct: bool, text: str, text_lang: str = "") -> Panel:
-        """Kind feedback in a coloured panel (replaces the previous one)."""
+    def feedback(self, correct: bool, *texts: tuple[str, str]) -> Panel:
+        """Kind feedback in a coloured panel (replaces the previous one): a tick or a cross
+        that needs no reading, then each (text, language) on its own line."""
         old = getattr(self, "_feedback", None)
         if old is not None and old.parent is self:
             self.remove_widget(old)
         name = "success" if correct else "focus"
         panel = Panel(bg_name=name, edge_name=name)
-        panel.add_widget(KLabel(text=text, text_lang=text_lang, size_hint_y=None,
-                                colour_name=f"{name}_text"))
+        icon = Icon(name="check" if correct else "cross", size_hint=(None, None),
+                    size=(dp(40), dp(40)), colour=getattr(self.app.theme, f"{name}_text"))
+        panel.add_widget(icon)
+        for text, lang in texts:
+            panel.add_widget(KLabel(text=text, text_lang=lang, size_hint_y=None,
+                                    colour_name=f"{name}_text"))
+        if self.app.rtl:
+            icon.pos_hint = {"right": 1}
         self._feedback = panel
         self.add_widget(panel)
         return panel
@@ -83,7 +91,7 @@ class TapTargetPractice(Practice):
         if self.index >= len(targets):
             self.progress.text = ""
             self.done = True
-            self.feedback(True, self.tr("Well done! You tapped every target."))
+            self.feedback(True, (self.tr("Well done! You tapped every target."), ""))
             return
         self.progress.text = self.tr("Target {n} of {total}").format(
             n=self.index + 1, total=len(targets))
@@ -125,10 +133,10 @@ class TypeThisPractice(Practice):
         self.dispatch("on_answer", ok)
         if ok:
             self.done = True
-            self.feedback(True, self.tr("Well done! That is exactly right."))
+            self.feedback(True, (self.tr("Well done! That is exactly right."), ""))
         else:
-            self.feedback(False, self.tr("Not quite. Check each letter against the example, "
-                                         "use Delete to fix it, and try again."))
+            self.feedback(False, (self.tr("Not quite. Check each letter against the example, "
+                                          "use Delete to fix it, and try again."), ""))
 
 
 class ChooseAnswerPractice(Practice):
@@ -147,11 +155,8 @@ class ChooseAnswerPractice(Practice):
         for j, b in enumerate(self.options):
             b.selected = j == i
         self.dispatch("on_answer", option.correct)
-        text, lang = self.app.text(option.feedback)
-        prefix = self.tr("Right.") if option.correct else self.tr("Not quite.")
-        if prefix.rstrip(".") and not text.startswith(prefix.rstrip(".")):
-            text = f"{prefix} {text}"
-        self.feedback(option.correct, text, lang)
+        # The content's own feedback says right or not; the tick or cross shows it too.
+        self.feedback(option.correct, self.app.text(option.feedback))
         if option.correct:
             self.done = True
 
@@ -200,8 +205,7 @@ class RealOrScamPractice(Practice):
         verdict = self.tr("This one is a scam.") if c.is_scam else self.tr("This one is real.")
         text, lang = self.app.text(c.explanation)
         head = self.tr("Right!") if correct else self.tr("Not quite.")
-        self.feedback(correct, f"{head} {verdict}\n{text}", lang if lang == self.app.lang
-                      else "")
+        self.feedback(correct, (f"{head} {verdict}", ""), (text, lang))
         self.answers.disabled = True
         self.answers.opacity = 0.5
         if self.index + 1 < len(self.item.cards):
