@@ -199,11 +199,16 @@ class KioskApp(App):
             return
         if self.toolbar is None or self.toolbar.lang != self.lang:
             self.toolbar = Toolbar()
+            self.toolbar.bind(height=self._toolbar_height)
         if self.toolbar.parent is None:
             self.toolbar_slot.clear_widgets()
             self.toolbar_slot.add_widget(self.toolbar)
-        self.toolbar_slot.height = self.toolbar.min_height
+        self._toolbar_height()
         self.toolbar.show_back(len(self.history) > 1)
+
+    def _toolbar_height(self, *_):
+        if self.toolbar is not None and self.toolbar.parent is not None:
+            self.toolbar_slot.height = self.toolbar.height
 
     def restyle_all(self, *_):
         """Text size, contrast or screen size changed: every widget on the window restyles

@@ -16,6 +16,7 @@ import pytest
 from kiosk.core.bidi import for_rtl_renderer
 
 from kiosk.app.shots import JOURNEY
+from kiosk.core import languages
 
 LANGS = ["en", "ar", "bn"]
 
@@ -34,8 +35,12 @@ SCREENS = list(PLACES)
 # a session, so the text size cannot be changed there).
 BIG_SCREENS = [s for s in SCREENS if s != "attract"]
 
+# Every other language: the home screen and a guide with every step open, at both sizes.
+OTHER_LANGS = [code for code in languages.LANGUAGES if code not in LANGS]
 CASES = [pytest.param(s, lang, 1.0, id=f"{s}-{lang}") for s in SCREENS for lang in LANGS] + \
-    [pytest.param(s, lang, 2.0, id=f"{s}-{lang}-200") for s in BIG_SCREENS for lang in LANGS]
+    [pytest.param(s, lang, 2.0, id=f"{s}-{lang}-200") for s in BIG_SCREENS for lang in LANGS] + \
+    [pytest.param(s, lang, scale, id=f"{s}-{lang}-{int(scale * 100)}")
+     for s in ("home", "guide-all") for lang in OTHER_LANGS for scale in (1.0, 2.0)]
 
 
 @pytest.fixture(scope="module")
@@ -287,6 +292,20 @@ def test_screen_looks_right(h, tmp_path, name, lang, scale):
     if known:
         pytest.xfail(f"{where}: known overflows\n  " + "\n  ".join(
             known + [f"{k}: {v}" for k, v in bugs.items()]))
+
+
+@pytest.mark.parametrize("lang", [c for c, x in languages.LANGUAGES.items() if x.rtl])
+def test_right_to_left_screens_are_mirrored(h, lang):
+    screen = show(h, "guide-all", lang)
+    step = screen.steps[0]
+    x = lambda w: w.to_window(*w.pos)[0]  # noqa: E731
+    assert x(step.marker) > x(step.title) > x(step.toggle), "step number on the right"
+    bar = h.app.toolbar.buttons
+    assert x(bar["back"]) > x(bar["home"]) > x(bar["read_aloud"]), "Back on the right"
+    assert x(screen.rail) < h.window.width / 2, "page buttons on the left"
+    texts = [w for w, _ in walk(screen.page) if getattr(w, "font_direction", "") == "rtl"]
+    wrong = [w.text[:40] for w in texts if w.halign not in ("right", "center")]
+    assert texts and not wrong, wrong
 
 
 # ----- the checks can fail ----------------------------------------------------------------------

@@ -77,7 +77,7 @@ class KioskScreen(Screen):
 
     def _update_rail(self, *_):
         overflow = self.page.height > self.scroll.height + 1
-        widest = max(self.page_up.natural_width, self.page_down.natural_width)
+        widest = max(dp(64), self.page_up.natural_width, self.page_down.natural_width)
         self.page_up.min_width = self.page_down.min_width = widest
         self.rail.width = widest + dp(12) if overflow else 0
         self.rail.opacity = 1 if overflow else 0

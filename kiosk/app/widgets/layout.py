@@ -87,6 +87,12 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
         self.width = max(dp(64), self.min_width, self.natural_width)
 
     @property
+    def natural_height(self) -> float:
+        """Icon, gap and word: tall scripts (Nastaliq) need more than Latin."""
+        return self.icon.height + self.spacing + self.label.texture_size[1] + \
+            2 * self.padding[1]
+
+    @property
     def natural_width(self) -> float:
         return max(self.icon.height, self.label.texture_size[0]) + 2 * self.padding[0]
 

@@ -44,6 +44,8 @@ class Toolbar(Panel):
                 self.buttons[name] = b
             box.size_hint_x = None
             box.bind(minimum_width=box.setter("width"))
+        for b in self.buttons.values():
+            b.label.bind(texture_size=self._fit_height)
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
         parts = [left, Spacer(), right]
@@ -56,6 +58,10 @@ class Toolbar(Panel):
                     box.add_widget(k)
         for p in parts:
             self.add_widget(p)
+
+    def _fit_height(self, *_):
+        needed = max(b.natural_height for b in self.buttons.values()) + 2 * self.padding[1]
+        self.min_height = max(dp(104), needed)
 
     def show_back(self, show: bool) -> None:
         """Back only when there is somewhere to go back to."""
