@@ -26,6 +26,7 @@ from pathlib import Path
 
 from common import ERROR, PASS, Result, Settings
 from event_record import bench_event_record
+from lang_switch import bench_lang_switch
 from screen_build import bench_screen_build
 from startup import bench_memory, bench_startup
 
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "memory": bench_memory,
     "event_record": bench_event_record,
     "screen_build": bench_screen_build,
+    "lang_switch": bench_lang_switch,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

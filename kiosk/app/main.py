@@ -98,6 +98,14 @@ class KioskApp(App):
     def ntr(self, singular: str, plural: str, n: int) -> str:
         return i18n.ntr(singular, plural, n, self.lang)
 
+    def fmt(self, msgid: str, **values) -> str:
+        """A translated string with its numbers written the language's way (CLDR, Babel)."""
+        return self.tr(msgid).format(**{k: self.num(v) if isinstance(v, int) else v
+                                        for k, v in values.items()})
+
+    def num(self, n: int) -> str:
+        return i18n.number(n, self.lang)
+
     def text(self, t) -> tuple[str, str]:
         """A content text in the session's language: (text, language it is shown in).
         Texts that fall back to English are counted, so a screen can say so."""

@@ -29,7 +29,9 @@ from kivy.core.text._text_sdl2 import _SurfaceContainer
 from kiosk.core import bidi
 
 _applied: dict[str, tuple[str, str]] = {}
-_extents: dict[tuple, tuple[int, int]] = {}
+# Keys are strings, not tuples: strings are not tracked by the garbage collector, so a large
+# cache does not make every collection (a pause of the UI thread) longer.
+_extents: dict[str, tuple[int, int]] = {}
 _EXTENTS_MAX = 50_000
 _installed = False
 
@@ -59,7 +61,7 @@ def install() -> None:
         wanted = _wanted(self.options)
         _apply(self, font_id, wanted)
         self._get_font_id = lambda: font_id
-        self._measure_key = (font_id, wanted)
+        self._measure_key = f"{font_id}|{wanted[0]}|{wanted[1]}|"
         logical = self._text
         if wanted[1] == "rtl" and logical:
             self._text = bidi.for_rtl_renderer(logical)  # Latin and digits read correctly
@@ -75,11 +77,11 @@ def install() -> None:
         if key is None:  # measured outside a render: apply, but do not cache
             _apply(self, font_id_of(self), _wanted(self.options))
             return original_extents(self, text)
-        found = _extents.get((key, text))
+        found = _extents.get(key + text)
         if found is None:
             if len(_extents) >= _EXTENTS_MAX:
                 _extents.clear()
-            found = _extents[(key, text)] = tuple(original_extents(self, text))
+            found = _extents[key + text] = tuple(original_extents(self, text))
         return found
 
     cls.render = render

@@ -54,6 +54,13 @@ def ntr(singular: str, plural: str, n: int, lang: str) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
+def number(n: int, lang: str) -> str:
+    """A whole number as the language writes it (grouping, digits), from CLDR via Babel."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=lang)
+
+
 def catalogue_languages() -> list[str]:
     return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()) \
         if LOCALE_DIR.is_dir() else []

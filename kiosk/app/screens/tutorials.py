@@ -24,7 +24,7 @@ class TutorialsScreen(KioskScreen):
         for t in self.app.catalogue.tutorials.values():
             (title, tl), (summary, sl) = self.app.text(t.title), self.app.text(t.summary)
             minutes = self.app.ntr("About {n} minute", "About {n} minutes",
-                                   t.minutes).format(n=t.minutes)
+                                   t.minutes).format(n=self.app.num(t.minutes))
             card = Card(title, f"{summary}\n{minutes}" if sl == self.app.lang else summary,
                         heading_lang=tl, detail_lang=sl)
             card.bind(on_release=lambda _c, i=t.id: self.app.go("lesson", id=i, index=0))
@@ -64,7 +64,7 @@ class LessonScreen(KioskScreen):
             app.record("tutorial_started", content_id=self.tutorial.id)
             app.tutorial_started_at = app.services.clock()
         self.content(self.tutorial.title, role="small", colour_name="secondary_text")
-        self.label(self.tr("Part {n} of {total}").format(n=self.index + 1, total=total),
+        self.label(self.app.fmt("Part {n} of {total}", n=self.index + 1, total=total),
                    role="small", colour_name="secondary_text")
         self.add(LessonProgress((self.index + 1) / total, app.rtl, app.theme))
         self.content(lesson.title, role="title", bold=True)

@@ -98,7 +98,7 @@ class IdleDialog(Dialog):
         n = int(self.remaining + 0.999)
         self.countdown.text = self.app.ntr("The screen will clear in {n} second.",
                                            "The screen will clear in {n} seconds.",
-                                           n).format(n=n)
+                                           n).format(n=self.app.num(n))
         if self.remaining <= 0:
             self.expired = True
             self.dispatch("on_expired")

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
+from kivy.core.text import Label as CoreLabel
+from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 from kiosk.app import fonts
 from kiosk.app.widgets.layout import Panel
-from kiosk.app.widgets.paint import Boxed
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.core import keyboards, languages
 
@@ -42,8 +42,9 @@ class TypedField(Panel):
         kwargs.setdefault("padding", [dp(20), dp(10)])
         super().__init__(**kwargs)
         # One line, as wide as what was typed (60 characters fit across the screen).
-        self.shown = KLabel(text_lang=self.text_lang, role="heading", size_hint_y=None,
+        self.shown = KLabel(text_lang=self.text_lang, role="heading", size_hint=(None, None),
                             min_height=dp(56), wrap=False)
+        self.shown.bind(texture_size=lambda w, size: setattr(w, "width", size[0]))
         self.add_widget(self.shown)
         self.fbind("text", self._show)
         self.fbind("text_lang", self._show)
@@ -52,6 +53,9 @@ class TypedField(Panel):
     def _show(self, *_):
         self.shown.text_lang = self.text_lang
         self.shown.text = self.text + "|"
+        # Typing starts where the language's writing starts.
+        rtl = languages.get(self.text_lang).rtl
+        self.shown.pos_hint = {"right": 1} if rtl else {"x": 0}
 
     def type(self, s: str) -> None:
         if len(self.text) + len(s) <= self.max_length:
@@ -64,32 +68,145 @@ class TypedField(Panel):
         self.text = ""
 
 
-class Key(Boxed, ButtonBehavior, Label):
-    """One character key. Lighter than a KButton (a keyboard has forty of them): one
-    character needs no wrapping; its font, script and direction are its layout's."""
+_glyphs: dict[tuple, object] = {}  # (char, font, script, direction, size, colour) -> texture
 
-    bg = ListProperty([0, 0, 0, 0])
-    edge = ListProperty([0, 0, 0, 0])
-    selected = BooleanProperty(False)  # keys are never selected; KButton's interface
 
-    def __init__(self, lang: str = "en", **kwargs):
-        self._app = App.get_running_app()
-        face = fonts.face(lang, True)
-        super().__init__(font_name=face.path, font_script_name=face.script,
-                         font_direction=face.direction, size_hint_y=None, height=KEY_HEIGHT,
-                         halign="center", valign="middle", **kwargs)
-        self.fbind("state", self.restyle)
-        self.restyle()
-        self._init_paint()
+def glyph(ch: str, face, size: float, colour) -> object:
+    """The texture of one key's character, shaped; cached, so a keyboard built again (a
+    language switch, the next typing lesson) costs no text rendering."""
+    key = (ch, face.path, face.script, face.direction, round(size), tuple(colour))
+    tex = _glyphs.get(key)
+    if tex is None:
+        label = CoreLabel(text=ch, font_name=face.path, font_size=size, color=colour,
+                          font_script_name=face.script, font_direction=face.direction)
+        label.refresh()
+        tex = _glyphs[key] = label.texture
+    return tex
+
+
+class KeyHandle:
+    """Where one key of a KeyRow is, for anything that needs to aim at it (tests, the
+    harness): the same interface as a widget's geometry."""
+
+    def __init__(self, row: "KeyRow", index: int, ch: str):
+        self.parent, self.index, self.text = row, index, ch
+
+    @property
+    def pos(self):
+        return self.parent.key_rect(self.index)[:2]
+
+    @property
+    def size(self):
+        return self.parent.key_rect(self.index)[2:]
+
+    @property
+    def height(self):
+        return self.size[1]
+
+    @property
+    def right(self):
+        x, _, w, _ = self.parent.key_rect(self.index)
+        return x + w
+
+    @property
+    def top(self):
+        _, y, _, h = self.parent.key_rect(self.index)
+        return y + h
+
+    @property
+    def center(self):
+        x, y, w, h = self.parent.key_rect(self.index)
+        return x + w / 2, y + h / 2
+
+    def to_window(self, x, y):
+        return self.parent.to_window(x, y)
+
+    def get_root_window(self):
+        return self.parent.get_root_window()
+
+
+class KeyRow(Widget):
+    """A row of character keys drawn on one canvas: a keyboard has up to eighty keys, and
+    as widgets (a label and a button each) they were most of the cost of showing a typing
+    lesson or switching its language. Touches are matched to keys by position."""
+
+    def __init__(self, keys: list[str], lang: str, on_key, **kwargs):
+        kwargs.setdefault("size_hint_y", None)
+        kwargs.setdefault("height", KEY_HEIGHT)
+        super().__init__(**kwargs)
+        self.app = App.get_running_app()
+        self.keys = list(keys)
+        self.face = fonts.face(lang, True)
+        self.on_key = on_key
+        self.handles = [KeyHandle(self, i, ch) for i, ch in enumerate(self.keys)]
+        self.pressed: int | None = None
+        self.shift = False
+        self.lang = lang
+        self.fbind("pos", self._draw)
+        self.fbind("size", self._draw)
+
+    def key_rect(self, i: int) -> tuple[float, float, float, float]:
+        gap = dp(8)
+        n = len(self.keys)
+        w = (self.width - gap * (n - 1)) / n
+        return self.x + i * (w + gap), self.y, w, self.height
+
+    def shown(self, i: int) -> str:
+        ch = self.keys[i]
+        return keyboards.upper(ch, self.app.lang) if self.shift else ch
 
     def restyle(self, *_):
-        t = self._app.theme
-        app = self._app
-        down = self.state == "down"
-        self.font_size = app.base_font * 1.1 * (1.0 + (app.text_scale - 1.0) * 0.5)
-        self.bg = t.focus if down else t.panel
-        self.edge = t.border
-        self.color = t.focus_text if down else t.panel_text
+        self._draw()
+
+    def _draw(self, *_):
+        t = self.app.theme
+        app = self.app
+        size = app.base_font * 1.1 * (1.0 + (app.text_scale - 1.0) * 0.5)
+        edge = dp(3)
+        self.canvas.clear()
+        with self.canvas:
+            for i in range(len(self.keys)):
+                x, y, w, h = self.key_rect(i)
+                down = i == self.pressed
+                Color(*t.border)
+                RoundedRectangle(pos=(x, y), size=(w, h), radius=[dp(8)])
+                Color(*(t.focus if down else t.panel))
+                RoundedRectangle(pos=(x + edge, y + edge), size=(w - 2 * edge, h - 2 * edge),
+                                 radius=[dp(6)])
+                tex = glyph(self.shown(i), self.face, size,
+                            t.focus_text if down else t.panel_text)
+                Color(1, 1, 1, 1)
+                tw, th = tex.size
+                Rectangle(texture=tex, size=tex.size,
+                          pos=(round(x + (w - tw) / 2), round(y + (h - th) / 2)))
+
+    def _key_at(self, x: float) -> int | None:
+        for i in range(len(self.keys)):
+            kx, _, w, _ = self.key_rect(i)
+            if kx <= x <= kx + w:
+                return i
+        return None
+
+    def on_touch_down(self, touch):
+        if self.disabled or not self.collide_point(*touch.pos):
+            return False
+        i = self._key_at(touch.x)
+        if i is None:
+            return False
+        touch.grab(self)
+        self.pressed = i
+        self._draw()
+        return True
+
+    def on_touch_up(self, touch):
+        if touch.grab_current is not self:
+            return False
+        touch.ungrab(self)
+        i, self.pressed = self.pressed, None
+        self._draw()
+        if i is not None and self.collide_point(*touch.pos) and self._key_at(touch.x) == i:
+            self.on_key(self.keys[i])
+        return True
 
 
 class OnScreenKeyboard(BoxLayout):
@@ -109,7 +226,7 @@ class OnScreenKeyboard(BoxLayout):
         self.target = target
         self.native = native  # the UI language's own layout
         self.rows: list[BoxLayout] = []
-        self.keys: dict[str, Key | KButton] = {}
+        self.keys: dict[str, KeyHandle | KButton] = {}
         self.layout_name = native
         self._build()
         self.fbind("layout_name", self._build)
@@ -131,9 +248,11 @@ class OnScreenKeyboard(BoxLayout):
         lang = self.typing_lang
         self.target.text_lang = lang
         for row in [DIGITS, *layout.rows]:
-            line = self._row()
-            for ch in row:
-                line.add_widget(self._key(ch, lang))
+            key_row = KeyRow(row, lang, self.press)
+            self.add_widget(key_row)
+            self.rows.append(key_row)
+            for handle in key_row.handles:
+                self.keys[handle.text] = handle
         bottom = self._row()
         tr = self.app.tr
         self.shift_key = None
@@ -160,12 +279,6 @@ class OnScreenKeyboard(BoxLayout):
         self.add_widget(line)
         return line
 
-    def _key(self, ch: str, lang: str) -> Key:
-        b = Key(text=ch, lang=lang)
-        b.bind(on_release=lambda *_: self.press(ch))
-        self.keys[ch] = b
-        return b
-
     def _named(self, name: str, label: str, action, text_lang: str = "", **kwargs) -> KButton:
         """A key with a name (Capital, Space, Delete...) in the citizen's language."""
         b = KButton(text=label, kind="secondary", min_height=KEY_HEIGHT, role="key",
@@ -178,7 +291,8 @@ class OnScreenKeyboard(BoxLayout):
     def _fit(self, *_):
         """Each row as tall as its tallest key (key names in large text may wrap)."""
         for line in self.rows:
-            line.height = max([KEY_HEIGHT] + [k.height for k in line.children])
+            if not isinstance(line, KeyRow):
+                line.height = max([KEY_HEIGHT] + [k.height for k in line.children])
         self.height = sum(r.height for r in self.rows) + self.spacing * (len(self.rows) - 1)
 
     def press(self, ch: str) -> None:
@@ -197,9 +311,10 @@ class OnScreenKeyboard(BoxLayout):
     def on_shift(self, _, shift: bool) -> None:
         if self.shift_key is not None:
             self.shift_key.selected = shift
-        for name, b in self.keys.items():
-            if isinstance(b, Key):
-                b.text = keyboards.upper(name, self.app.lang) if shift else name
+        for row in self.rows:
+            if isinstance(row, KeyRow):
+                row.shift = shift
+                row._draw()
 
 
 def keyboard_for(target: TypedField, start_latin: bool = False) -> OnScreenKeyboard:

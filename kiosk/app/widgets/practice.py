@@ -93,7 +93,7 @@ class TapTargetPractice(Practice):
             self.done = True
             self.feedback(True, (self.tr("Well done! You tapped every target."), ""))
             return
-        self.progress.text = self.tr("Target {n} of {total}").format(
+        self.progress.text = self.app.fmt("Target {n} of {total}",
             n=self.index + 1, total=len(targets))
         t = targets[self.index]
         text, lang = self.app.text(t.label)
@@ -185,7 +185,7 @@ class RealOrScamPractice(Practice):
     def _show_card(self):
         self.card.clear_widgets()
         cards = self.item.cards
-        self.progress.text = self.tr("Message {n} of {total}").format(
+        self.progress.text = self.app.fmt("Message {n} of {total}",
             n=self.index + 1, total=len(cards))
         c = cards[self.index]
         self.card.add_widget(KLabel(text=self.tr("From: {sender}").format(sender=c.sender),
@@ -213,7 +213,7 @@ class RealOrScamPractice(Practice):
                 self.add_widget(self.next_button)
         else:
             self.done = True
-            self.label(self.tr("You got {right} of {total} right.").format(
+            self.label(self.app.fmt("You got {right} of {total} right.",
                 right=self.right, total=len(self.item.cards)), role="heading", bold=True)
 
     def next_card(self):
