@@ -4,6 +4,7 @@ and read-aloud text gathered from what the page shows."""
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import DictProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -113,6 +114,21 @@ class KioskScreen(Screen):
         b = KButton(text=text, **kwargs)
         b.bind(on_release=lambda *_: action())
         return self.add(b, to)
+
+    def fill(self, container, makers, now: int = 4) -> None:
+        """Add widgets made by `makers` to `container`: the first `now` at once (what shows
+        on the first frame), the rest on the next frame, below the fold, so a long list of
+        cards does not delay the screen."""
+        makers = list(makers)
+        for make in makers[:now]:
+            container.add_widget(make())
+
+        def rest(*_):
+            for make in makers[now:]:
+                container.add_widget(make())
+
+        if makers[now:]:
+            Clock.schedule_once(rest, 0)
 
     def footer_buttons(self, *buttons: KButton) -> None:
         """The main actions, always visible; in reading order for the language. The footer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -29,10 +30,17 @@ def card_grid(cols: int = 2) -> GridLayout:
             for c in row:
                 c.min_height = tallest
 
-    def watch(_, card):
-        card.bind(minimum_height=even_rows)
+    settle = Clock.create_trigger(even_rows, -1)  # once per frame, not once per card change
 
-    grid.bind(children=lambda g, children: [watch(g, c) for c in children])
+    watched: set[int] = set()
+
+    def watch(_, children):
+        for card in children:  # each card once (children changes on every add)
+            if id(card) not in watched:
+                watched.add(id(card))
+                card.bind(minimum_height=settle)
+
+    grid.bind(children=watch)
     return grid
 
 
@@ -43,13 +51,16 @@ class ServicesScreen(KioskScreen):
                            "each step."), role="lead")
         grid = card_grid()
         self.cards = {}
-        for service in self.app.catalogue.services.values():
+
+        def card(service):
             (title, tl), (summary, sl) = self.app.text(service.title), \
                 self.app.text(service.summary)
-            card = Card(title, summary, heading_lang=tl, detail_lang=sl)
-            card.bind(on_release=lambda _c, s=service.id: self.app.go("service", id=s))
-            self.cards[service.id] = card
-            grid.add_widget(card)
+            c = Card(title, summary, heading_lang=tl, detail_lang=sl)
+            c.bind(on_release=lambda _c: self.app.go("service", id=service.id))
+            self.cards[service.id] = c
+            return c
+
+        self.fill(grid, [lambda s=s: card(s) for s in self.app.catalogue.services.values()])
         self.add(grid)
 
 

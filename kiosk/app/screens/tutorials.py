@@ -21,15 +21,18 @@ class TutorialsScreen(KioskScreen):
                    role="lead")
         grid = card_grid()
         self.cards = {}
-        for t in self.app.catalogue.tutorials.values():
+
+        def card(t):
             (title, tl), (summary, sl) = self.app.text(t.title), self.app.text(t.summary)
             minutes = self.app.ntr("About {n} minute", "About {n} minutes",
                                    t.minutes).format(n=self.app.num(t.minutes))
-            card = Card(title, f"{summary}\n{minutes}" if sl == self.app.lang else summary,
-                        heading_lang=tl, detail_lang=sl)
-            card.bind(on_release=lambda _c, i=t.id: self.app.go("lesson", id=i, index=0))
-            self.cards[t.id] = card
-            grid.add_widget(card)
+            c = Card(title, f"{summary}\n{minutes}" if sl == self.app.lang else summary,
+                     heading_lang=tl, detail_lang=sl)
+            c.bind(on_release=lambda _c: self.app.go("lesson", id=t.id, index=0))
+            self.cards[t.id] = c
+            return c
+
+        self.fill(grid, [lambda t=t: card(t) for t in self.app.catalogue.tutorials.values()])
         self.add(grid)
 
 
