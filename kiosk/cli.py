@@ -159,7 +159,8 @@ def run_shots(args) -> int:
     from kiosk.app.shots import render_all
 
     out = Path(args.out)
-    made = render_all(s, out, args.lang or ["en"], progress=sys.stderr.isatty())
+    made = render_all(s, out, args.lang or ["en"], progress=sys.stderr.isatty(),
+                      screens=args.screens)
     print(f"{len(made)} screenshots in {out}")
     return 0
 
@@ -217,6 +218,10 @@ def parser() -> argparse.ArgumentParser:
     shots.add_argument("--out", required=True, help="folder for the PNG files")
     shots.add_argument("--lang", nargs="+", help="language codes (default: en); 'all' for "
                                                  "every language the content offers")
+    from kiosk.app.shots import JOURNEY
+
+    shots.add_argument("--screens", nargs="+", choices=[n for n, _ in JOURNEY],
+                       help="only these screens (default: every main screen)")
     status = sub.add_parser("status", parents=[common],
                             help="content, queued events, last sync, enrolment")
     status.add_argument("--json", action="store_true", help="print JSON")

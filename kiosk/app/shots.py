@@ -19,7 +19,7 @@ JOURNEY = [
 
 
 def render_all(settings, out: Path, langs: list[str], progress: bool = False,
-               harness=None) -> list[Path]:
+               harness=None, screens: list[str] | None = None) -> list[Path]:
     from kiosk.app.harness import Harness
 
     h = harness or Harness(settings=settings)  # a temporary data dir: no real events
@@ -29,12 +29,15 @@ def render_all(settings, out: Path, langs: list[str], progress: bool = False,
     try:
         for lang in langs:
             for name, place in JOURNEY:
+                if screens and name not in screens:
+                    continue
                 h.app.end_session("start_again")
                 if name != "attract":
                     h.app.start_session()
                 if place:
                     h.app.choose_language(lang)
                     h.app.go(place[0], **place[1])
+                h.frames(2)  # lists and guides add their lower part on the next frame
                 if name == "guide":
                     h.screen.steps[0].set_expanded(True, record=False)
                 made.append(h.screenshot(out / f"{lang}-{name}.png"))

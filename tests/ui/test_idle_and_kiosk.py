@@ -118,3 +118,39 @@ def test_read_aloud_in_a_language_without_a_voice_says_so(kiosk):
     assert not h.app.speaking and not h.speech.said
     texts = [getattr(w, "text", "") for m in h.app._modals for w in find(m)]
     assert any("not available" in t for t in texts)
+
+
+def test_somali_has_no_voice_so_read_aloud_says_so(kiosk):
+    """Somali has no espeak-ng voice: the button says so rather than reading English."""
+    h = kiosk
+    assert h.speech.voices  # the fake has voices for every language that has one
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["so"])
+    h.tap(h.screen.toolbar.buttons["read_aloud"])
+    assert not h.speech.said and not h.app.speaking
+    texts = [getattr(w, "text", "") for m in h.app._modals for w in find(m)]
+    assert any(h.app.tr("Sorry, reading aloud is not available in this language yet.") == t
+               for t in texts)
+    for m in list(h.app._modals):
+        m.dismiss(animation=False)
+    h.app.switch_language("pl")  # a language with a voice reads in that language
+    h.frames(2)
+    h.tap(h.app.toolbar.buttons["read_aloud"])
+    assert h.speech.said and h.speech.said[-1][1] == "pl"
+
+
+def test_every_voice_in_the_registry_exists_in_espeak():
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from kiosk.core import languages
+
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed")
+    listed = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True).stdout
+    names = {line.split()[1] for line in listed.splitlines()[1:] if line.split()}
+    for lang in languages.LANGUAGES.values():
+        if lang.voice:
+            assert lang.voice in names, f"{lang.code}: no espeak-ng voice {lang.voice!r}"

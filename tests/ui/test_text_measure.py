@@ -26,16 +26,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FONTS = ROOT / "assets" / "fonts"
-TAMIL_FONT = Path("/usr/share/fonts/truetype/noto/NotoSansTamil-Regular.ttf")
 PAD = 20  # px of padding left and right of the text: clipped ink shows up in it
 WRAP = 700  # px: the width of a wrapping label (text_size=(WRAP, None)), as KLabel does
 TOLERANCE = 4  # px: glyph side bearings
 
-# script: (direction, font, text)
+# sample: (direction, font, text); a sample is named by its script (ISO 15924), and by
+# "<script>-<language>" for a second sample of the same script.
 SHAPED = {
     "Arab": ("rtl", FONTS / "KioskArabic-Regular.ttf", "سجّل للتصويت في الانتخابات"),
+    "Arab-ur": ("rtl", FONTS / "KioskUrdu-Regular.ttf", "ووٹ ڈالنے کے لیے اندراج کریں"),
+    "Arab-fa": ("rtl", FONTS / "KioskArabic-Regular.ttf", "برای رأی دادن ثبت نام کنید"),
     "Beng": ("ltr", FONTS / "KioskBengali-Regular.ttf", "ভোট দেওয়ার জন্য নিবন্ধন করুন"),
-    "Taml": ("ltr", TAMIL_FONT, "வாக்களிக்க பதிவு செய்யுங்கள்"),
+    "Gujr": ("ltr", FONTS / "KioskGujarati-Regular.ttf", "મત આપવા માટે નોંધણી કરો"),
+    "Guru": ("ltr", FONTS / "KioskGurmukhi-Regular.ttf", "ਵੋਟ ਪਾਉਣ ਲਈ ਰਜਿਸਟਰ ਕਰੋ"),
+    "Taml": ("ltr", FONTS / "KioskTamil-Regular.ttf", "வாக்களிக்க பதிவு செய்யுங்கள்"),
 }
 LATIN = {
     "Latn": ("ltr", FONTS / "NotoSans-Regular.ttf", "Register to vote: step by step"),
@@ -59,7 +63,7 @@ def ink(script: str, size: float, align: str | None = None) -> dict:
     options = {"text": text, "font_name": str(font), "font_size": size, "padding": [PAD, 0],
                "font_direction": direction}
     if script != "Zyyy":
-        options["font_script_name"] = script
+        options["font_script_name"] = script.split("-")[0]
     if align:
         options.update(text_size=(WRAP, None), halign=align)
     label = Label(**options)
@@ -171,7 +175,7 @@ def test_shaped_text_fills_its_measured_box(script):
 
     textfix.install()
     # Font sizes no other test uses: the first measurement of each font is the one tested.
-    base = {"Arab": 41.25, "Beng": 45.25, "Taml": 49.25}[script]
+    base = 41.25 + 4 * list(SHAPED).index(script)
     direction = SHAPED[script][0]
     found = []
     for n, align in enumerate((None, "center", "right" if direction == "rtl" else "left")):
@@ -185,7 +189,12 @@ def test_shaped_text_fits_in_a_fresh_process_with_the_fix(fresh, script):
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("script", scripts())
+# Samples whose unshaped measurement is visibly wrong (Gujarati and Gurmukhi samples happen
+# to measure the same either way, so they only show that the fix does no harm).
+SHOWS_THE_BUG = ["Arab", "Arab-ur", "Arab-fa", "Beng", "Taml"]
+
+
+@pytest.mark.parametrize("script", SHOWS_THE_BUG)
 def test_kivy_still_has_the_measuring_bug(fresh, script):
     """The bug is still there in Kivy without our fix.
 
