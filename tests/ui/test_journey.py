@@ -145,3 +145,28 @@ def test_help_here_and_back(kiosk):
     assert h.screen.__class__.__name__ == "HomeScreen"
     h.tap(h.screen.toolbar.buttons["home"])
     assert h.screen.__class__.__name__ == "HomeScreen"
+
+
+def test_untranslated_content_is_marked_in_english(kiosk):
+    """Spanish has an interface but no content yet: each item falls back to English alone,
+    and says so."""
+    from kiosk.app.screens.home import Card
+
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["es"])
+    h.tap(h.screen.cards["services"])
+    h.frames(2)
+    card = h.screen.cards["register-to-vote"]
+    assert card.heading.text == "Register to vote" and card.heading.effective_lang == "en"
+    tags = [getattr(w, "text", "") for w in find(card) if w not in (card.heading, card.detail)]
+    assert h.app.tr("In English") in tags and h.app.tr("In English") != "In English"
+    h.tap(card)
+    note = h.app.tr("Some of this page is in English because it has not been translated yet.")
+    assert note in h.screen.read_aloud_text()
+    h.app.switch_language("pl")  # translated: no marker, content in Polish
+    h.frames(2)
+    assert note not in h.screen.read_aloud_text()
+    assert h.app.catalogue.services["register-to-vote"].title.get("pl") in \
+        h.screen.read_aloud_text()
+    assert not [c for c in find(h.app.root, Card)]  # a start page has no cards

@@ -302,6 +302,7 @@ def test_right_to_left_screens_are_mirrored(h, lang):
     assert x(step.marker) > x(step.title) > x(step.toggle), "step number on the right"
     bar = h.app.toolbar.buttons
     assert x(bar["back"]) > x(bar["home"]) > x(bar["read_aloud"]), "Back on the right"
+    assert bar["back"].icon.mirrored and screen.page_up.icon.mirrored, "arrows point flipped"
     assert x(screen.rail) < h.window.width / 2, "page buttons on the left"
     texts = [w for w, _ in walk(screen.page) if getattr(w, "font_direction", "") == "rtl"]
     wrong = [w.text[:40] for w in texts if w.halign not in ("right", "center")]

@@ -1,0 +1,64 @@
+"""Interface catalogues: complete enough, plural forms as CLDR has them, numbers by Babel."""
+
+from __future__ import annotations
+
+import pytest
+from babel import Locale
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from kiosk.core import i18n, languages
+
+OTHERS = [c for c in languages.LANGUAGES if c != "en"]
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_every_language_is_at_least_95_percent_translated(code):
+    done, total = i18n.completeness()[code]
+    assert total > 50 and done / total >= 0.95, f"{code}: {done}/{total}"
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_plural_forms_follow_cldr(code):
+    with (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "kiosk.po").open("rb") as f:
+        catalog = read_po(f, locale=code)
+    # Babel's gettext plural table for the language (from CLDR; whole numbers only).
+    assert catalog.num_plurals == get_plural(code).num_plurals
+    assert catalog.plural_expr == get_plural(code).plural_expr
+    # Every whole-number category CLDR names for the language is one of the forms.
+    categories = {Locale.parse(code).plural_form(n) for n in range(200)}
+    assert len(categories) <= catalog.num_plurals
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_catalogue_header_asks_for_native_review(code):
+    text = (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "kiosk.po").read_text(encoding="utf-8")
+    assert "NEEDS REVIEW" in text.split('msgid ""')[0]
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_placeholders_survive_translation(code):
+    import re
+
+    with (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "kiosk.po").open("rb") as f:
+        catalog = read_po(f, locale=code)
+    for m in catalog:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, (list, tuple)) else [m.id]
+        wanted = set(re.findall(r"\{\w+\}", ids[0]))
+        for s in (m.string if isinstance(m.string, (list, tuple)) else [m.string]):
+            if s:
+                assert set(re.findall(r"\{\w+\}", s)) == wanted, (code, m.id, s)
+
+
+def test_translations_are_used_and_english_is_the_source():
+    assert i18n.tr("Home", "en") == "Home"
+    assert i18n.tr("Home", "ar") != "Home" and i18n.tr("Home", "ar")
+    one, few = "The screen will clear in {n} second.", "The screen will clear in {n} seconds."
+    assert i18n.ntr(one, few, 5, "pl") != i18n.ntr(one, few, 2, "pl")  # Polish: many vs few
+
+
+def test_numbers_are_written_the_languages_way():
+    assert i18n.number(1234, "en") == "1,234"
+    assert i18n.number(1234, "pl") == "1\xa0234"
