@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import logging
 import os
 import sys
 import threading
@@ -128,9 +127,8 @@ def run_kiosk(args) -> int:
     if args.lang:
         app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
     if args.smoke:
-        from kivy.core.window import Window
-
         from kivy.clock import Clock
+        from kivy.core.window import Window
 
         def ready(*_):
             print(f"ready in {_process_age():.3f} s", flush=True)

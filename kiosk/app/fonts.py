@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from kiosk.core import languages
 from kiosk.core.settings import PACKAGE_ROOT
@@ -19,7 +19,7 @@ class Face:
     line_height: float
 
 
-@lru_cache(maxsize=None)
+@cache
 def face(lang: str, bold: bool = False) -> Face:
     language = languages.get(lang)
     name = language.font_bold if bold else language.font

@@ -18,7 +18,8 @@ class Harness:
         from kivy.base import EventLoop, runTouchApp
 
         from kiosk.app.main import KioskApp, Services
-        from kiosk.core import content, settings as settings_mod
+        from kiosk.core import content
+        from kiosk.core import settings as settings_mod
         from kiosk.services.browser import FakeBrowser
         from kiosk.services.outbox import Outbox
         from kiosk.services.speech import FakeSpeech
@@ -114,8 +115,8 @@ class Harness:
 
     @staticmethod
     def _in_view(widget, scroll) -> bool:
-        x, y = widget.to_window(*widget.pos)
-        sx, sy = scroll.to_window(*scroll.pos)
+        _, y = widget.to_window(*widget.pos)
+        _, sy = scroll.to_window(*scroll.pos)
         return y >= sy and y + widget.height <= sy + scroll.height
 
     # looking -----------------------------------------------------------------------

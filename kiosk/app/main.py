@@ -163,9 +163,8 @@ class KioskApp(App):
         self._on_activity()
         if key in BLOCKED_KEYS:
             return True
-        if codepoint and codepoint.lower() in ("q", "w") and "ctrl" in modifiers:
-            return True
-        return False
+        # Ctrl+Q and Ctrl+W (quit, close) are swallowed too.
+        return bool(codepoint and codepoint.lower() in ("q", "w") and "ctrl" in modifiers)
 
     def _on_request_close(self, *args, **kwargs):
         return True  # the kiosk cannot be closed by Alt+F4, the window manager or Esc

@@ -58,7 +58,7 @@ def validate(event: dict) -> dict:
         raise EventError("an event must be an object")
     extra = set(event) - set(FIELDS)
     if extra:
-        raise EventError(f"field {sorted(extra)[0]!r} is not allowed in an event")
+        raise EventError(f"field {min(extra)!r} is not allowed in an event")
     for name in ("event_id", "session"):
         if not _uuid(event.get(name)):
             raise EventError(f"field {name!r} must be a lowercase UUID")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from kiosk.core.settings import PACKAGE_ROOT
 
@@ -32,7 +32,7 @@ class Layout:
     rows: tuple[tuple[str, ...], ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Layout:
     path = KEYBOARD_DIR / f"{name}.json"
     where = f"keyboard layout {path.name}"

@@ -34,7 +34,7 @@ class Settings:
     trusted_keys: str = ""
     speech: bool = True
 
-    def check(self, origin: str = "settings") -> "Settings":
+    def check(self, origin: str = "settings") -> Settings:
         if self.idle_timeout < 5:
             raise SettingsError(f"{origin}: idle_timeout must be at least 5 seconds")
         if self.idle_warning < 20:
@@ -66,7 +66,7 @@ def _convert(name: str, value, origin: str):
                 raise ValueError
             return number
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ValueError
+            raise TypeError
         return str(value)
     except (ValueError, TypeError):  # TypeError: a TOML list or table where a number goes
         want = {"bool": "true or false", "float": "a number"}.get(kind, "a string")

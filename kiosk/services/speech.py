@@ -7,12 +7,11 @@ calls it.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import logging
 import shutil
 import subprocess
 import threading
+from abc import ABC, abstractmethod
 
 from kiosk.core import languages
 

@@ -149,7 +149,8 @@ def test_every_voice_in_the_registry_exists_in_espeak():
 
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng is not installed")
-    listed = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True).stdout
+    listed = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True,
+                            check=True).stdout
     names = {line.split()[1] for line in listed.splitlines()[1:] if line.split()}
     for lang in languages.LANGUAGES.values():
         if lang.voice:

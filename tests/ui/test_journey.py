@@ -64,7 +64,7 @@ def test_whole_journey_by_touch(kiosk):
                      "session_end"):
         assert expected in types, expected
     events = h.outbox.all_events()
-    end = [e for e in events if e["type"] == "session_end"][0]
+    end = next(e for e in events if e["type"] == "session_end")
     assert end["outcome"] == "finished"
     assert len({e["session"] for e in events}) == 1
     steps = [e["outcome"] for e in events if e["type"] == "step_expanded"]
@@ -107,7 +107,7 @@ def test_start_again_clears_typing_and_language(kiosk):
     assert "sam" not in said.split()
     h.tap(h.screen.toolbar.buttons["start_again"])
     assert_fresh(h)
-    end = [e for e in h.outbox.all_events() if e["type"] == "session_end"][0]
+    end = next(e for e in h.outbox.all_events() if e["type"] == "session_end")
     assert end["outcome"] == "start_again"
     assert all("sam" not in str(v) for e in h.outbox.all_events() for v in e.values())
 

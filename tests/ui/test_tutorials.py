@@ -50,8 +50,8 @@ def solve(h, widget) -> None:
         h.scroll_to(widget.check)
         h.tap(widget.check)
     elif isinstance(widget, p.ChooseAnswerPractice):
-        wrong = [i for i, o in enumerate(widget.item.options) if not o.correct][0]
-        right = [i for i, o in enumerate(widget.item.options) if o.correct][0]
+        wrong = next(i for i, o in enumerate(widget.item.options) if not o.correct)
+        right = next(i for i, o in enumerate(widget.item.options) if o.correct)
         h.scroll_to(widget.options[wrong])
         h.tap(widget.options[wrong])
         assert not widget.done, "a wrong answer does not finish the practice"

@@ -13,10 +13,9 @@ from collections import Counter
 
 import pytest
 
-from kiosk.core.bidi import for_rtl_renderer
-
 from kiosk.app.shots import JOURNEY
 from kiosk.core import languages
+from kiosk.core.bidi import for_rtl_renderer
 
 LANGS = ["en", "ar", "bn"]
 
@@ -298,7 +297,7 @@ def test_screen_looks_right(h, tmp_path, name, lang, scale):
 def test_right_to_left_screens_are_mirrored(h, lang):
     screen = show(h, "guide-all", lang)
     step = screen.steps[0]
-    x = lambda w: w.to_window(*w.pos)[0]  # noqa: E731
+    x = lambda w: w.to_window(*w.pos)[0]
     assert x(step.marker) > x(step.title) > x(step.toggle), "step number on the right"
     bar = h.app.toolbar.buttons
     assert x(bar["back"]) > x(bar["home"]) > x(bar["read_aloud"]), "Back on the right"

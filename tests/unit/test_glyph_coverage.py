@@ -3,7 +3,7 @@ language is covered by the font the kiosk uses for that language (read with font
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from babel.messages.pofile import read_po
@@ -17,7 +17,7 @@ FONTS = PACKAGE_ROOT / "assets" / "fonts"
 INVISIBLE = {"\n", "\t", "\u200c", "\u200d", "\u200e", "\u200f", "\u00ad"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def cmap(font: str) -> frozenset[int]:
     return frozenset(TTFont(FONTS / font).getBestCmap())
 

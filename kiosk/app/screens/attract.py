@@ -9,7 +9,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.widgets.layout import Spacer
-from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.app.widgets.text import KButton
 from kiosk.core import languages
 
 GREETING_SECONDS = 3.0

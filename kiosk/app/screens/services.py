@@ -106,7 +106,7 @@ class StepView(BoxLayout):
 
     expanded = BooleanProperty(False)
 
-    def __init__(self, screen: "GuideScreen", step: model.Step, number: int, **kwargs):
+    def __init__(self, screen: GuideScreen, step: model.Step, number: int, **kwargs):
         super().__init__(orientation="vertical", size_hint_y=None, spacing=dp(8), **kwargs)
         self.bind(minimum_height=self.setter("height"))
         self.screen, self.step, self.number = screen, step, number

@@ -12,9 +12,9 @@ to Latin for addresses and emails, and back.
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.metrics import dp
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -88,7 +88,7 @@ class KeyHandle:
     """Where one key of a KeyRow is, for anything that needs to aim at it (tests, the
     harness): the same interface as a widget's geometry."""
 
-    def __init__(self, row: "KeyRow", index: int, ch: str):
+    def __init__(self, row: KeyRow, index: int, ch: str):
         self.parent, self.index, self.text = row, index, ch
 
     @property
