@@ -272,6 +272,11 @@ class KioskApp(App):
         self.lang = code
         self.rtl = lang.rtl
 
+    def open_languages(self) -> None:
+        """The Language button: the language screen, once (not again from itself)."""
+        if not self.history or self.history[-1].screen != "language":
+            self.go("language")
+
     def switch_language(self, code: str) -> None:
         """Live: the current screen is rebuilt in the new language, nothing restarts."""
         self._set_language(code)

@@ -170,3 +170,22 @@ def test_untranslated_content_is_marked_in_english(kiosk):
     assert h.app.catalogue.services["register-to-vote"].title.get("pl") in \
         h.screen.read_aloud_text()
     assert not [c for c in find(h.app.root, Card)]  # a start page has no cards
+
+
+def test_language_button_switches_the_current_screen_live(kiosk):
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["en"])
+    h.app.go("guide", id="register-to-vote")
+    h.frames(2)
+    h.tap(h.app.toolbar.buttons["language"])
+    assert h.screen.__class__.__name__ == "LanguageScreen"
+    h.tap(h.app.toolbar.buttons["language"])  # pressing it again changes nothing
+    assert [p.screen for p in h.app.history][-3:] == ["home", "guide", "language"]
+    h.tap(h.screen.choices["ur"])
+    assert h.screen.__class__.__name__ == "GuideScreen" and h.app.lang == "ur" and h.app.rtl
+    assert h.app.catalogue.services["register-to-vote"].guide.title.get("ur") in \
+        h.screen.read_aloud_text()
+    assert h.app.toolbar.lang == "ur"
+    events = [e for e in h.outbox.all_events() if e["type"] == "language_chosen"]
+    assert [e["language"] for e in events] == ["en", "ur"]

@@ -29,8 +29,7 @@ class Toolbar(Panel):
         nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home),
                ("start_again", "restart", tr("Start again"),
                 lambda: app.end_session("start_again"))]
-        access = [("language", "language", tr("Language"),
-                   lambda: app.go("language")),
+        access = [("language", "language", tr("Language"), app.open_languages),
                   ("text_size", "text", tr("Text size"), app.cycle_text_size),
                   ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
                   ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
