@@ -50,9 +50,12 @@ _TAMIL = ("KioskTamil-Regular.ttf", "KioskTamil-Bold.ttf")
 
 def _lang(code, native, english, script, direction, fonts, voice, keyboard="latin",
           ui_ready=True, greeting="Welcome", line_height=None):
+    # Running text: extra line height where the font's own is tight (Latin, Indic); Arabic-
+    # script fonts already have tall lines (Naskh 2.1 em, Nastaliq 2.5 em), and more would
+    # leave gaps that break a paragraph apart.
     return Language(code, native, english, script, direction, fonts[0], fonts[1], voice,
                     keyboard, ui_ready, greeting,
-                    line_height or (1.15 if script == "Latn" else 1.35))
+                    line_height or (1.0 if script == "Arab" else 1.15))
 
 
 # English first, then London's main languages after English (2021 Census order).
@@ -79,9 +82,9 @@ LANGUAGES: dict[str, Language] = {
               greeting="ਜੀ ਆਇਆਂ ਨੂੰ"),
         _lang("fr", "Français", "French", "Latn", "ltr", _LATIN, "fr-fr", keyboard="french",
               greeting="Bienvenue"),
-        # Nastaliq's tall, sloping lines need more room than Naskh.
+        # Nastaliq's tall, sloping lines need more room than Naskh: its font gives 2.5 em.
         _lang("ur", "اردو", "Urdu", "Arab", "rtl", _URDU, "ur", keyboard="urdu",
-              greeting="خوش آمدید", line_height=1.9),
+              greeting="خوش آمدید"),
         _lang("tr", "Türkçe", "Turkish", "Latn", "ltr", _LATIN, "tr", keyboard="turkish",
               greeting="Hoş geldiniz"),
         _lang("ar", "العربية", "Arabic", "Arab", "rtl", _ARABIC, "ar", keyboard="arabic",
