@@ -163,6 +163,27 @@ def run_shots(args) -> int:
     return 0
 
 
+def run_simulate(args) -> int:
+    s = load_settings(args)
+    from kiosk.app.simulate import run
+
+    if args.sessions < 1:
+        raise UserError("--sessions must be at least 1")
+    Path(s.data_dir).mkdir(parents=True, exist_ok=True)
+
+    def progress(done, total):
+        if sys.stderr.isatty():
+            print(f"\r  {done}/{total} sessions", end="", file=sys.stderr, flush=True)
+
+    report = run(s, args.sessions, args.seed, progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(json.dumps(report) if args.json else
+          f"{report['sessions']} sessions ({', '.join(f'{k} {v}' for k, v in sorted(report['endings'].items()))}), "
+          f"{report['events_recorded']} events recorded in {Path(s.data_dir) / 'outbox.db'}")
+    return 0
+
+
 def run_status(args) -> int:
     s = load_settings(args)
     catalogue = _load_content(s)
@@ -220,6 +241,12 @@ def parser() -> argparse.ArgumentParser:
 
     shots.add_argument("--screens", nargs="+", choices=[n for n, _ in JOURNEY],
                        help="only these screens (default: every main screen)")
+    simulate = sub.add_parser("simulate", parents=[common],
+                              help="drive N random but plausible citizen sessions through the "
+                                   "real UI, headless, recording real events")
+    simulate.add_argument("--sessions", type=int, required=True, help="how many sessions")
+    simulate.add_argument("--seed", type=int, help="the same seed gives the same sessions")
+    simulate.add_argument("--json", action="store_true", help="print a JSON report")
     status = sub.add_parser("status", parents=[common],
                             help="content, queued events, last sync, enrolment")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -234,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_shots(args)
         if args.command == "status":
             return run_status(args)
+        if args.command == "simulate":
+            return run_simulate(args)
         return run_kiosk(args)
     except UserError as e:
         print(f"kiosk: {e}", file=sys.stderr)
