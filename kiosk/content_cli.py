@@ -2,15 +2,20 @@
 
 `kiosk-content validate SRC` checks a content source (schema, links, every language's
 completeness). A mistake is one line on stderr naming the file, the item and the field.
+
+`keygen`, `build` and `verify` make signing keys, build signed content packs and check them
+(kiosk/core/packs.py). Their user errors are one line, `kiosk-content: <reason>`, exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.core import content, languages
+from kiosk.core import content, languages, packs
 
 
 def completeness(cat: content.Catalogue) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
@@ -71,6 +76,72 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+class UserError(Exception):
+    """A mistake the user can fix: printed as one line, exit 1."""
+
+
+def _fail(reason: object) -> int:
+    print(f"kiosk-content: {reason}", file=sys.stderr)
+    return 1
+
+
+def _progress(verb: str):
+    """A progress callback writing "hashing 12/24 files" on stderr, only on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\r{verb} {done}/{total} files", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    key, pub = packs.generate_keypair(args.out, args.name)
+    kid = packs.load_trusted_keys(pub)
+    print(f"secret key: {key} (keep it private; it signs content packs)")
+    print(f"public key: {pub} (key id {next(iter(kid))}; add it to KIOSK_TRUSTED_KEYS)")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    sk = packs.load_secret_key(args.key)
+    version = args.version
+    if version is None:  # a number that goes up by itself: the build time, UTC
+        version = int(datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+    m = packs.build(args.src, args.out, sk, version, args.valid_days,
+                    progress=_progress("hashing"))
+    print(f"{args.out}: pack version {m.version}, {len(m.files)} files, "
+          f"{m.total_bytes} bytes, languages {', '.join(m.languages)}, "
+          f"expires {m.expires:%Y-%m-%d %H:%M} UTC, signed by key {m.key_id}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    keyfile = args.pubkey or os.environ.get("KIOSK_TRUSTED_KEYS")
+    if not keyfile:
+        raise UserError("no public key: give --pubkey KEY (or set KIOSK_TRUSTED_KEYS)")
+    trusted = packs.load_trusted_keys(keyfile)
+    m = packs.verify(args.pack, trusted, progress=_progress("checking"))
+    print(f"{args.pack}: OK, signed by {m.signer} (key {m.key_id})")
+    print(f"version: {m.version}")
+    print(f"files: {len(m.files)} ({m.total_bytes} bytes)")
+    print(f"languages: {', '.join(m.languages)}")
+    print(f"expires: {m.expires:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-content", description="The content editors' tool for the kiosk.")
@@ -82,6 +153,41 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the field at the first mistake.")
     p.add_argument("src", metavar="SRC", help="the content directory (holding content.json)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("keygen", help="make a signing key pair for content packs",
+                       description="Make an Ed25519 key pair: DIR/publisher.key (secret, "
+                                   "signs packs) and DIR/publisher.pub (give it to kiosks, "
+                                   "in their KIOSK_TRUSTED_KEYS file). Never overwrites a key.")
+    p.add_argument("--out", required=True, metavar="DIR", help="where to write the keys")
+    p.add_argument("--name", default="publisher",
+                   help="a name for the key, written after it in publisher.pub")
+    p.set_defaults(func=cmd_keygen)
+
+    p = sub.add_parser("build", help="build and sign a content pack",
+                       description="Validate the content source, then write a signed "
+                                   "content pack directory: manifest.json, manifest.sig and "
+                                   "files/<sha256>.")
+    p.add_argument("src", metavar="SRC", help="the content directory (holding content.json)")
+    p.add_argument("--out", required=True, metavar="PACK",
+                   help="the pack directory to write (must not exist, or be empty)")
+    p.add_argument("--key", required=True, metavar="KEY",
+                   help="the secret key file (publisher.key, from keygen)")
+    p.add_argument("--version", type=_positive_int, metavar="N",
+                   help="the pack's version, higher than any before it "
+                        "(default: the build time as YYYYMMDDHHMMSS)")
+    p.add_argument("--valid-days", type=_positive_int, default=90, metavar="D",
+                   help="days until the pack expires (default 90)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("verify", help="check a pack's signature and every file's hash",
+                       description="Check a content pack: size limits, manifest, signature "
+                                   "by a trusted key, expiry, every file's size and SHA-256, "
+                                   "and that it holds nothing else.")
+    p.add_argument("pack", metavar="PACK", help="the pack directory")
+    p.add_argument("--pubkey", metavar="KEY",
+                   help="a public key file (publisher.pub) or trusted keys file "
+                        "(default: $KIOSK_TRUSTED_KEYS)")
+    p.set_defaults(func=cmd_verify)
     return parser
 
 
@@ -90,11 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
+    except (UserError, packs.PackError) as e:
+        return _fail(e)
+    except OSError as e:  # a folder we cannot write, a disk that is full...
+        where = f"{e.filename}: " if e.filename else ""
+        return _fail(f"{where}{e.strerror or e}")
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return _fail("interrupted")
 
 if __name__ == "__main__":
     sys.exit(main())

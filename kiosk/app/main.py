@@ -220,17 +220,12 @@ class KioskApp(App):
     def restyle_all(self, *_):
         """Text size, contrast or screen size changed: every widget on the window restyles
         itself once (widgets do not each bind to the app: screens come and go)."""
-        def walk(w):
-            restyle = getattr(w, "restyle", None)
-            if restyle is not None:
-                restyle()
-            for child in w.children:
-                walk(child)
+        from kiosk.app.widgets.paint import restyle_tree
 
         for w in Window.children:
-            walk(w)
+            restyle_tree(w)
         if self.toolbar is not None and self.toolbar.parent is None:
-            walk(self.toolbar)
+            restyle_tree(self.toolbar)
 
     def back(self) -> None:
         if len(self.history) > 1:

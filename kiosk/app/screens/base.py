@@ -110,11 +110,6 @@ class KioskScreen(Screen):
         text, lang = self.app.text(t)
         return self.label(text, to=to, text_lang=lang, **kwargs)
 
-    def button(self, text: str, action, to=None, **kwargs) -> KButton:
-        b = KButton(text=text, **kwargs)
-        b.bind(on_release=lambda *_: action())
-        return self.add(b, to)
-
     def fill(self, container, makers, now: int = 4) -> None:
         """Add widgets made by `makers` to `container`: the first `now` at once (what shows
         on the first frame), the rest on the next frame, below the fold, so a long list of

@@ -21,6 +21,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.app import fonts
 from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.paint import restyle_tree
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.core import keyboards, languages
 
@@ -333,7 +334,7 @@ def keyboard_for(target: TypedField, start_latin: bool = False) -> OnScreenKeybo
         kb.target = target
         kb.shift = False
         if kb.style != style:  # text size or contrast changed since it was last shown
-            _restyle_tree(kb)
+            restyle_tree(kb)
     wanted = "latin" if start_latin else native
     if kb.layout_name != wanted:
         kb.layout_name = wanted
@@ -342,10 +343,3 @@ def keyboard_for(target: TypedField, start_latin: bool = False) -> OnScreenKeybo
     app.shared_keyboard = kb
     return kb
 
-
-def _restyle_tree(widget) -> None:
-    restyle = getattr(widget, "restyle", None)
-    if restyle is not None:
-        restyle()
-    for child in widget.children:
-        _restyle_tree(child)

@@ -37,3 +37,13 @@ class Boxed:
     def _repaint_colour(self, *_):
         self._edge_colour.rgba = self.edge
         self._bg_colour.rgba = self.bg
+
+
+def restyle_tree(widget) -> None:
+    """Call `restyle()` on a widget and everything under it that has one (text size,
+    contrast or screen size changed)."""
+    restyle = getattr(widget, "restyle", None)
+    if restyle is not None:
+        restyle()
+    for child in widget.children:
+        restyle_tree(child)
