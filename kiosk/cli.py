@@ -62,13 +62,28 @@ def load_settings(args) -> settings_mod.Settings:
         raise UserError(str(e)) from None
 
 
+def content_dir_for(s: settings_mod.Settings) -> tuple[str, int | None]:
+    """Where the kiosk's content comes from: an explicitly configured folder, else the pack
+    installed by `kiosk sync`, else the bundled demo content. (folder, pack version)"""
+    if Path(s.content_dir).resolve() != settings_mod.DEFAULT_CONTENT_DIR.resolve():
+        return s.content_dir, None
+    from kiosk.services.content_store import ContentStore
+
+    store = ContentStore(Path(s.data_dir))
+    installed = store.current_content_dir()
+    if installed is not None and installed.is_dir():
+        return str(installed), store.installed_version()
+    return s.content_dir, None
+
+
 def _load_content(s: settings_mod.Settings):
     from kiosk.core import content  # imported by the worker thread, in parallel with Kivy
 
+    folder, _ = content_dir_for(s)
     try:
-        return content.load(s.content_dir)
+        return content.load(folder)
     except content.ContentError as e:
-        raise UserError(f"content in {s.content_dir} is not valid: {e}") from None
+        raise UserError(f"content in {folder} is not valid: {e}") from None
 
 
 def setup_logging(data_dir: Path | None = None) -> None:
@@ -197,22 +212,98 @@ def run_status(args) -> int:
                 queued = conn.execute("select count(*) from events where sent = 0").fetchone()[0]
             except sqlite3.DatabaseError:
                 queued = None
+    folder, version = content_dir_for(s)
+    from kiosk.services.hub_client import HubError, load_enrolment
+
+    try:
+        enrolment = load_enrolment(Path(s.data_dir))
+    except HubError:  # an unreadable hub.json: not enrolled, as far as status can tell
+        enrolment = None
     report = {
         "kiosk_id": s.kiosk_id,
         "centre": s.centre_id or catalogue.centre.id,
-        "content_dir": s.content_dir,
-        "content_version": None,  # packs come with the content-pack work
+        "content_dir": folder,
+        "content_version": version,  # None: the bundled demo content
         "services": len(catalogue.services),
         "tutorials": len(catalogue.tutorials),
         "queued_events": queued,
         "last_sync": None,
-        "enrolled": bool(s.hub_url),
+        "enrolled": bool(enrolment),
+        "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
     }
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         for k, v in report.items():
             print(f"{k}: {v}")
+    return 0
+
+
+def run_enrol(args) -> int:
+    s = load_settings(args)
+    from kiosk.services import hub_client
+
+    hub = args.hub or s.hub_url
+    if not hub:
+        raise UserError("give the hub's address with --hub URL")
+    try:
+        with hub_client.HubClient(hub) as client:
+            enrolment = client.enrol(args.code)
+        path = hub_client.save_enrolment(s.data_dir, hub, enrolment)
+    except hub_client.HubError as e:
+        raise UserError(f"enrolment failed: {e}") from None
+    except OSError as e:
+        raise UserError(f"cannot store the enrolment in {s.data_dir}: {e}") from None
+    print(f"enrolled as {enrolment['terminal_id']} (centre {enrolment['centre'] or '-'}); "
+          f"token stored in {path}")
+    return 0
+
+
+def run_sync(args) -> int:
+    s = load_settings(args)
+    from kiosk.core import packs
+    from kiosk.services import content_store, hub_client
+
+    report = {"status": "", "events_uploaded": 0, "content_version": None,
+              "bytes_downloaded": 0, "files_downloaded": 0}
+    store = content_store.ContentStore(s.data_dir)
+    report["content_version"] = store.installed_version()
+    progress = None
+    if sys.stderr.isatty():
+        done = [0]
+
+        def progress(n):
+            done[0] += n
+            print(f"\r  {done[0] / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+    try:
+        enrolment = hub_client.load_enrolment(s.data_dir)
+        if enrolment is None:
+            raise UserError(f"not enrolled (no {hub_client.hub_file(s.data_dir)}): "
+                            "run kiosk enrol CODE --hub URL first")
+        if not s.trusted_keys:
+            raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or trusted_keys "
+                            "in the config file)")
+        trusted = packs.load_trusted_keys(s.trusted_keys)
+        with hub_client.HubClient(s.hub_url or enrolment["hub_url"],
+                                  enrolment["token"]) as client:
+            report.update(content_store.sync_content(client, store, trusted,
+                                                     progress=progress))
+    except (UserError, hub_client.HubError, packs.PackError, OSError) as e:
+        message = str(e) if not isinstance(e, OSError) else f"disk error: {e}"
+        report["status"] = f"error: {message}"
+        report["content_version"] = store.installed_version()
+        if args.json:
+            print(json.dumps(report))
+        raise UserError(f"sync failed: {message}") from None
+    finally:
+        if progress and sys.stderr.isatty():
+            print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['status']}: content version {report['content_version']}, "
+              f"{report['files_downloaded']} files ({report['bytes_downloaded']} bytes) "
+              "downloaded")
     return 0
 
 
@@ -250,6 +341,16 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", parents=[common],
                             help="content, queued events, last sync, enrolment")
     status.add_argument("--json", action="store_true", help="print JSON")
+    enrol = sub.add_parser("enrol", parents=[common],
+                           help="register this terminal with a hub using a one-time code")
+    enrol.add_argument("code", help="the one-time code from kiosk-hub enrol-code")
+    enrol.add_argument("--hub", help="the hub's address, e.g. https://hub.example.org "
+                                     "(default: $KIOSK_HUB_URL)")
+    sync = sub.add_parser("sync", parents=[common],
+                          help="one sync cycle without the UI: fetch and install new content")
+    sync.add_argument("--once", action="store_true", required=True,
+                      help="run one cycle and exit")
+    sync.add_argument("--json", action="store_true", help="print a JSON report")
     return p
 
 
@@ -263,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_status(args)
         if args.command == "simulate":
             return run_simulate(args)
+        if args.command == "enrol":
+            return run_enrol(args)
+        if args.command == "sync":
+            return run_sync(args)
         return run_kiosk(args)
     except UserError as e:
         print(f"kiosk: {e}", file=sys.stderr)

@@ -547,6 +547,56 @@ def _check_signature(pack: Path, raw: bytes,
     return key
 
 
+def check_signature(manifest_raw: bytes, sig_raw: bytes,
+                    trusted_keys: Mapping[str, Any] | str | Path) -> TrustedKey:
+    """Check manifest.sig bytes against manifest.json bytes without a pack directory (for
+    manifests fetched over the network); return the signing TrustedKey or raise
+    SignatureError / UnknownKeyError. trusted_keys as for verify()."""
+    if len(sig_raw) > MAX_SIG_BYTES:
+        raise SignatureError(f"{SIGNATURE}: is larger than the limit of {MAX_SIG_BYTES} bytes")
+    if len(manifest_raw) > MAX_MANIFEST_BYTES:
+        raise ManifestTooLargeError(f"{MANIFEST}: is larger than the limit of "
+                                    f"{MAX_MANIFEST_BYTES} bytes")
+    trusted = _trusted(trusted_keys)
+    try:
+        sig = json.loads(sig_raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise SignatureError(f"{SIGNATURE}: is not valid JSON") from None
+    if not isinstance(sig, dict) or not isinstance(sig.get("key_id"), str) or \
+            not isinstance(sig.get("signature"), str):
+        raise SignatureError(f"{SIGNATURE}: must be an object with 'key_id' and 'signature'")
+    kid = sig["key_id"]
+    key = trusted.get(kid)
+    if key is None:
+        raise UnknownKeyError(f"{SIGNATURE}: field 'key_id': signed by unknown key {kid!r} "
+                              "(not in the trusted keys)")
+    try:
+        signature = base64.b64decode(sig["signature"], validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureError(f"{SIGNATURE}: field 'signature': is not valid base64") from None
+    try:
+        key.verify_key.verify(manifest_raw, signature)
+    except (nacl_exceptions.BadSignatureError, ValueError, TypeError):
+        raise SignatureError(f"{SIGNATURE}: field 'signature': bad signature: "
+                             f"{MANIFEST} was not signed by key {kid} ({key.name}) "
+                             "or has been changed") from None
+    return key
+
+
+def verify_manifest(manifest_raw: bytes, sig_raw: bytes,
+                    trusted_keys: Mapping[str, Any] | str | Path,
+                    now: datetime | None = None) -> Manifest:
+    """Signature, schema and expiry of a fetched manifest (no files): the Manifest with
+    key_id and signer filled in, or a PackError subclass (ExpiredError when expired)."""
+    key = check_signature(manifest_raw, sig_raw, trusted_keys)
+    manifest = parse_manifest(manifest_raw)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    if now >= manifest.expires:
+        raise ExpiredError(f"{MANIFEST}: field 'expires': the pack expired on "
+                           f"{_iso(manifest.expires)}")
+    return dataclasses.replace(manifest, key_id=key.key_id, signer=key.name)
+
+
 def _trusted(trusted_keys: Mapping[str, Any] | str | Path) -> dict[str, TrustedKey]:
     if isinstance(trusted_keys, (str, Path)):
         return load_trusted_keys(trusted_keys)

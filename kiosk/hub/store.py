@@ -1,0 +1,383 @@
+"""The hub's state: terminals and enrolment codes in a database, published content on disk.
+
+Database (SQLAlchemy Core; SQLite at DATA_DIR/hub.db by default, any SQLAlchemy URL via --db
+or KIOSK_HUB_DB):
+
+    terminals    id, centre, token_sha256 (unique), created, revoked, last_seen
+    enrol_codes  code_sha256 (unique), centre, expires, used_by
+
+Only SHA-256 digests of enrolment codes and tokens are stored: a copy of the database does
+not let anyone act as a terminal. Times are naive UTC datetimes.
+
+Tables are made with metadata.create_all for now; Alembic migrations come with the
+statistics issue (events tables), and this schema becomes their first revision.
+
+Content (DATA_DIR):
+
+    blobs/<sha256>                 every published file, content-addressed, shared by versions
+    content/<version>/manifest.json, manifest.sig   exactly the bytes from the pack
+    content/current                pointer: {"version": N, "previous": M or null}, replaced
+                                   atomically (os.replace) as the last step of a publish
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from kiosk.core import packs
+
+metadata = sa.MetaData()
+
+terminals = sa.Table(
+    "terminals", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("centre", sa.String(200), nullable=False),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_seen", sa.DateTime, nullable=True),
+)
+
+enrol_codes = sa.Table(
+    "enrol_codes", metadata,
+    sa.Column("code_sha256", sa.String(64), primary_key=True),  # primary key: unique
+    sa.Column("centre", sa.String(200), nullable=False),
+    sa.Column("expires", sa.DateTime, nullable=False),
+    sa.Column("used_by", sa.String(32), nullable=True),
+)
+
+# Enrolment codes are typed by staff: 16 letters and digits without look-alikes
+# (no 0/O, 1/I/L), shown in groups of four: about 80 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16
+MAX_CODE_CHARS = 64
+
+
+class HubError(Exception):
+    """A mistake the operator can fix; the message is one line."""
+
+
+class EnrolError(HubError):
+    """An enrolment code that is wrong, already used or expired."""
+
+
+class PublishError(HubError):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """What staff type: case, spaces and dashes do not matter."""
+    return "".join(c for c in code.upper() if c not in " -\t")
+
+
+def default_db_url(data_dir: str | Path) -> str:
+    return f"sqlite:///{Path(data_dir) / 'hub.db'}"
+
+
+@dataclass(frozen=True)
+class Terminal:
+    id: str
+    centre: str
+    created: datetime
+    revoked: bool
+    last_seen: datetime | None
+
+    @property
+    def status(self) -> str:
+        return "revoked" if self.revoked else "active"
+
+
+class Store:
+    """Terminals and enrolment codes. Safe to share between threads."""
+
+    def __init__(self, db_url: str):
+        self.url = db_url
+        try:
+            self.engine = sa.create_engine(db_url)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as e:
+            raise HubError(f"database URL {db_url!r}: {e}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            metadata.create_all(self.engine)  # Alembic comes with the statistics issue
+        except sa.exc.SQLAlchemyError as e:
+            raise HubError(f"cannot open database {_safe_url(self.engine)}: "
+                           f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") \
+                from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- enrolment -----------------------------------------------------------------
+
+    def create_enrol_code(self, centre: str, hours: float = 24,
+                          now: datetime | None = None) -> str:
+        centre = centre.strip()
+        if not centre:
+            raise HubError("--centre must not be empty")
+        if not hours > 0:
+            raise HubError(f"--hours must be more than 0, not {hours}")
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        expires = (now or _now()) + timedelta(hours=hours)
+        with self.engine.begin() as c:
+            c.execute(enrol_codes.insert().values(code_sha256=sha256_hex(code), centre=centre,
+                                                  expires=expires, used_by=None))
+        return "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+    def enrol(self, code: str, now: datetime | None = None) -> tuple[str, str, str]:
+        """Spend a one-time code: a new terminal. Returns (terminal id, token, centre)."""
+        now = now or _now()
+        if not isinstance(code, str) or len(code) > MAX_CODE_CHARS:
+            raise EnrolError("unknown enrolment code")
+        h = sha256_hex(normalise_code(code))
+        terminal_id = secrets.token_hex(6)
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as c:
+            row = c.execute(sa.select(enrol_codes).where(enrol_codes.c.code_sha256 == h)).first()
+            if row is None:
+                raise EnrolError("unknown enrolment code")
+            if row.used_by is not None:
+                raise EnrolError("enrolment code already used")
+            if row.expires <= now:
+                raise EnrolError("enrolment code expired")
+            # Spend it only if still unspent: two terminals racing with one code, one wins.
+            done = c.execute(enrol_codes.update()
+                             .where(enrol_codes.c.code_sha256 == h,
+                                    enrol_codes.c.used_by.is_(None))
+                             .values(used_by=terminal_id))
+            if done.rowcount != 1:
+                raise EnrolError("enrolment code already used")
+            c.execute(terminals.insert().values(id=terminal_id, centre=row.centre,
+                                                token_sha256=sha256_hex(token), created=now,
+                                                revoked=False, last_seen=now))
+        return terminal_id, token, row.centre
+
+    # --- tokens --------------------------------------------------------------------
+
+    def authenticate(self, token: str, now: datetime | None = None) -> str | None:
+        """The id of the non-revoked terminal holding token (its last_seen updated), or None."""
+        if not token or len(token) > 200:
+            return None
+        h = sha256_hex(token)
+        with self.engine.begin() as c:
+            row = c.execute(sa.select(terminals.c.id)
+                            .where(terminals.c.token_sha256 == h,
+                                   terminals.c.revoked.is_(False))).first()
+            if row is None:
+                return None
+            c.execute(terminals.update().where(terminals.c.id == row.id)
+                      .values(last_seen=now or _now()))
+        return row.id
+
+    def terminals(self) -> list[Terminal]:
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(terminals).order_by(terminals.c.centre,
+                                                           terminals.c.created,
+                                                           terminals.c.id)).all()
+        return [Terminal(r.id, r.centre, r.created, bool(r.revoked), r.last_seen) for r in rows]
+
+    def revoke(self, terminal_id: str) -> bool:
+        """Withdraw a terminal's token. False if it was revoked already; HubError if unknown."""
+        with self.engine.begin() as c:
+            row = c.execute(sa.select(terminals.c.revoked)
+                            .where(terminals.c.id == terminal_id)).first()
+            if row is None:
+                raise HubError(f"no terminal {terminal_id!r} (see 'kiosk-hub terminals')")
+            if row.revoked:
+                return False
+            c.execute(terminals.update().where(terminals.c.id == terminal_id)
+                      .values(revoked=True))
+        return True
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _safe_url(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Published content
+
+@dataclass(frozen=True)
+class Current:
+    version: int
+    previous: int | None
+
+
+class ContentStore:
+    """Published packs under DATA_DIR: blobs, per-version manifests, the current pointer."""
+
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir)
+        self.blobs = self.data_dir / "blobs"
+        self.content = self.data_dir / "content"
+        self.pointer = self.content / "current"
+        self._allowed_cache: tuple[Current, frozenset[str]] | None = None
+
+    def current(self) -> Current | None:
+        try:
+            data = json.loads(self.pointer.read_text(encoding="utf-8"))
+            return Current(int(data["version"]),
+                           None if data.get("previous") is None else int(data["previous"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise HubError(f"{self.pointer}: is damaged ({e})") from None
+
+    def version_dir(self, version: int) -> Path:
+        return self.content / str(version)
+
+    def manifest_bytes(self, version: int) -> bytes:
+        return (self.version_dir(version) / packs.MANIFEST).read_bytes()
+
+    def signature_bytes(self, version: int) -> bytes:
+        return (self.version_dir(version) / packs.SIGNATURE).read_bytes()
+
+    def served_hashes(self, cur: Current) -> frozenset[str]:
+        """The blobs terminals may fetch: those of the current and the previous version."""
+        cached = self._allowed_cache
+        if cached is not None and cached[0] == cur:
+            return cached[1]
+        hashes: set[str] = set()
+        for v in (cur.version, cur.previous):
+            if v is None:
+                continue
+            try:
+                m = packs.parse_manifest(self.manifest_bytes(v))
+            except (OSError, packs.PackError):
+                continue  # a previous version removed by hand: serve the current one only
+            hashes.update(f.sha256 for f in m.files)
+        allowed = frozenset(hashes)
+        self._allowed_cache = (cur, allowed)
+        return allowed
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs / sha256
+
+    def publish(self, pack_dir: str | Path, trusted_keys: Mapping[str, Any],
+                progress: Callable[[str, int, int], None] | None = None) -> packs.Manifest:
+        """Verify a pack, copy its blobs, then make it current (atomically, last)."""
+        pack = Path(pack_dir)
+        self.content.mkdir(parents=True, exist_ok=True)
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        with (self.content / ".publish.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one publish at a time
+            try:
+                raw = _read_head(pack / packs.MANIFEST, packs.MAX_MANIFEST_BYTES + 1)
+                sig = _read_head(pack / packs.SIGNATURE, packs.MAX_SIG_BYTES + 1)
+            except OSError:
+                raw = sig = b""  # verify() says precisely what is wrong
+            manifest = packs.verify(pack, trusted_keys,
+                                    progress=(lambda d, t: progress("checking", d, t))
+                                    if progress else None)
+            cur = self.current()
+            if cur is not None and manifest.version <= cur.version:
+                raise PublishError(f"pack version {manifest.version} is not newer than the "
+                                   f"current version {cur.version}")
+            try:
+                if _read_head(pack / packs.MANIFEST, packs.MAX_MANIFEST_BYTES + 1) != raw or \
+                        _read_head(pack / packs.SIGNATURE, packs.MAX_SIG_BYTES + 1) != sig:
+                    raise PublishError(f"{pack}: changed while it was being published")
+            except OSError as e:
+                raise PublishError(f"{pack}: changed while it was being published ({e})") \
+                    from None
+            unique = {f.sha256: f for f in manifest.files}
+            for i, f in enumerate(unique.values(), 1):
+                self._copy_blob(pack / packs.FILES / f.sha256, f)
+                if progress:
+                    progress("copying", i, len(unique))
+            vdir = self.version_dir(manifest.version)
+            if vdir.exists():  # left by a publish that failed before the pointer moved
+                shutil.rmtree(vdir)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{manifest.version}.", dir=self.content))
+            try:
+                for name, data in ((packs.MANIFEST, raw), (packs.SIGNATURE, sig)):
+                    _write_synced(tmp / name, data)
+                os.replace(tmp, vdir)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            pointer = json.dumps({"version": manifest.version,
+                                  "previous": cur.version if cur else None}).encode()
+            tmp_ptr = self.content / ".current.tmp"
+            _write_synced(tmp_ptr, pointer)
+            os.replace(tmp_ptr, self.pointer)  # the moment the new version goes live
+            _fsync_dir(self.content)
+        return manifest
+
+    def _copy_blob(self, src: Path, entry: packs.FileEntry) -> None:
+        dest = self.blobs / entry.sha256
+        if dest.exists():
+            return
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{entry.sha256[:16]}.", dir=self.blobs)
+        tmp = Path(tmp_name)
+        try:
+            h = hashlib.sha256()
+            n = 0
+            with src.open("rb") as f, os.fdopen(fd, "wb") as out:
+                while chunk := f.read(packs.CHUNK):
+                    n += len(chunk)
+                    if n > entry.size:
+                        break
+                    h.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if n != entry.size or h.hexdigest() != entry.sha256:
+                raise PublishError(f"{packs.FILES}/{entry.sha256} ({entry.path}): changed "
+                                   "while it was being published")
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def _read_head(path: Path, cap: int) -> bytes:
+    with path.open("rb") as f:
+        return f.read(cap)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,233 @@
+"""kiosk-hub: the central server and its operators' commands (see shared CLI.md).
+
+    kiosk-hub serve [--host 127.0.0.1] [--port 8080]   run the API (FastAPI on uvicorn)
+    kiosk-hub enrol-code --centre NAME [--hours 24]     a one-time code, alone on the last line
+    kiosk-hub publish PACK [--trusted-keys FILE]        verify a signed pack and make it current
+    kiosk-hub terminals [--json]                        every enrolled terminal
+    kiosk-hub revoke TERMINAL                           withdraw a terminal's token
+
+Every command takes --data-dir (or KIOSK_DATA_DIR) and --db (or KIOSK_HUB_DB; default SQLite
+DATA_DIR/hub.db). User errors are one line, `kiosk-hub: <reason>`, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.core import packs
+
+
+class UserError(Exception):
+    """A mistake the operator can fix: one line on stderr, no traceback."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "kiosk-hub"
+
+
+def data_dir(args) -> Path:
+    return Path(args.data_dir or os.environ.get("KIOSK_DATA_DIR") or default_data_dir())
+
+
+def db_url(args) -> str | None:
+    return args.db or os.environ.get("KIOSK_HUB_DB") or None
+
+
+def open_store(args):
+    from kiosk.hub.store import Store, default_db_url
+
+    d = data_dir(args)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
+    return Store(db_url(args) or default_db_url(d))
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from kiosk.hub.app import create_app
+
+    d = data_dir(args)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
+    keys = args.trusted_keys or os.environ.get("KIOSK_TRUSTED_KEYS") or None
+    app = create_app(d, db_url(args), keys)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        sock = socket.create_server((args.host, args.port), family=family)
+    except OSError as e:
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    print(f"kiosk-hub: serving {d} on http://{args.host}:{args.port} (API under /api/v1, "
+          "described by /openapi.json)", file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
+                            proxy_headers=False, server_header=False)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0
+
+
+def cmd_enrol_code(args) -> int:
+    store = open_store(args)
+    try:
+        code = store.create_enrol_code(args.centre, args.hours)
+    finally:
+        store.close()
+    print(f"One-time enrolment code for a terminal at {args.centre.strip()}, valid for "
+          f"{args.hours:g} hours. On the terminal: kiosk enrol CODE --hub URL")
+    print(code)
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from kiosk.hub.store import ContentStore
+
+    keyfile = args.trusted_keys or os.environ.get("KIOSK_TRUSTED_KEYS")
+    if not keyfile:
+        raise UserError("no trusted keys: give --trusted-keys FILE (or set KIOSK_TRUSTED_KEYS)")
+    trusted = packs.load_trusted_keys(keyfile)
+    d = data_dir(args)
+    tty = sys.stderr.isatty()
+
+    def progress(verb: str, done: int, total: int) -> None:
+        if tty:
+            end = "\n" if done == total else ""
+            print(f"\r{verb} {done}/{total} files", end=end, file=sys.stderr, flush=True)
+
+    m = ContentStore(d).publish(args.pack, trusted, progress=progress)
+    print(f"published content version {m.version}: {len(m.files)} files, {m.total_bytes} "
+          f"bytes, languages {', '.join(m.languages)}, signed by {m.signer} (key {m.key_id})")
+    return 0
+
+
+def cmd_terminals(args) -> int:
+    store = open_store(args)
+    try:
+        rows = store.terminals()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([{"id": t.id, "centre": t.centre, "created": _iso(t.created),
+                           "last_seen": _iso(t.last_seen), "status": t.status}
+                          for t in rows], indent=2))
+        return 0
+    if not rows:
+        print("no terminals enrolled")
+        return 0
+    table = [("ID", "CENTRE", "LAST SEEN (UTC)", "STATUS")] + [
+        (t.id, t.centre, _iso(t.last_seen) or "never", t.status) for t in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    for r in table:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[3])
+    return 0
+
+
+def cmd_revoke(args) -> int:
+    store = open_store(args)
+    try:
+        changed = store.revoke(args.terminal)
+    finally:
+        store.close()
+    print(f"terminal {args.terminal}: " + ("revoked; its requests are refused from now on"
+                                           if changed else "was already revoked"))
+    return 0
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 24 * 366:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most a year, not {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (1-65535)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="where the hub keeps its state (default: "
+                                           "$KIOSK_DATA_DIR or ~/.local/share/kiosk-hub)")
+    common.add_argument("--db", help="database URL (default: $KIOSK_HUB_DB or SQLite "
+                                     "DATA_DIR/hub.db; postgresql://... for PostgreSQL)")
+    keys = argparse.ArgumentParser(add_help=False)
+    keys.add_argument("--trusted-keys", metavar="FILE",
+                      help="trusted publisher public keys (default: $KIOSK_TRUSTED_KEYS)")
+    p = argparse.ArgumentParser(prog="kiosk-hub", description="The Connecting London hub: "
+                                "enrols kiosk terminals and serves them signed content.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("serve", parents=[common, keys], help="run the server",
+                       description="Run the hub's API. /openapi.json describes it.")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                                                       "(default: 127.0.0.1)")
+    s.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
+    e = sub.add_parser("enrol-code", parents=[common],
+                       help="print a one-time enrolment code for a new terminal",
+                       description="Make a one-time enrolment code; it is printed alone on "
+                                   "the last line. Only its SHA-256 is stored.")
+    e.add_argument("--centre", required=True, help="the centre the terminal belongs to")
+    e.add_argument("--hours", type=_hours, default=24.0,
+                   help="hours until the code expires (default: 24)")
+    pub = sub.add_parser("publish", parents=[common, keys],
+                         help="publish a signed content pack to the kiosks",
+                         description="Verify PACK against the trusted keys and make it the "
+                                     "current content; refused unless newer than the "
+                                     "current version.")
+    pub.add_argument("pack", metavar="PACK", help="the pack directory (kiosk-content build)")
+    t = sub.add_parser("terminals", parents=[common], help="list enrolled terminals",
+                       description="Every enrolled terminal: id, centre, last seen, status.")
+    t.add_argument("--json", action="store_true", help="print JSON")
+    r = sub.add_parser("revoke", parents=[common], help="withdraw a terminal's token",
+                       description="Withdraw a terminal's token: its requests are refused "
+                                   "from then on.")
+    r.add_argument("terminal", metavar="TERMINAL", help="the terminal id (kiosk-hub terminals)")
+    return p
+
+
+COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
+            "terminals": cmd_terminals, "revoke": cmd_revoke}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from kiosk.hub.store import HubError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (UserError, HubError, packs.PackError) as e:
+        print(f"kiosk-hub: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"kiosk-hub: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,349 @@
+"""Installed content packs on the terminal, and the content half of a sync cycle.
+
+    DATA_DIR/content/blobs/<sha256>          content files, named by their hash (verified)
+    DATA_DIR/content/blobs/<sha256>.part     a download in progress (resumed with Range)
+    DATA_DIR/content/manifests/<N>.json|.sig the signed manifest of each kept version
+    DATA_DIR/content/versions/<N>/           the extracted content tree of version N
+    DATA_DIR/content/current                 {"version": N, "dir": "versions/N"}
+    DATA_DIR/content/previous                the version before (kept for a staff rollback)
+    DATA_DIR/content/etag                    the ETag of the current manifest
+
+A new version is staged in a hidden folder, every file hashed again as it is copied, the tree
+loaded by the content loader, fsynced, renamed to versions/<N>, and only then is `current`
+switched with os.replace (written to a temporary file and fsynced first). A crash at any point
+leaves `current` naming a complete version. Blobs and versions named by neither `current` nor
+`previous` are then garbage-collected.
+
+A manifest is refused (and the installed content kept) when its signature is bad or by an
+unknown key, when it has expired, or when its version is not newer than the installed one
+(a rollback attack); each with a PackError subclass whose message says why.
+
+No Kivy, no network here: sync_content() gets a HubClient (or anything with get_manifest and
+download).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.core import packs
+
+log = logging.getLogger(__name__)
+
+CONTENT = "content"
+BLOBS = "blobs"
+VERSIONS = "versions"
+MANIFESTS = "manifests"
+CURRENT = "current"
+PREVIOUS = "previous"
+ETAG = "etag"
+
+
+class RollbackError(packs.PackError):
+    """The hub offers a version that is not newer than the installed one."""
+
+
+class StoreError(packs.PackError):
+    """The content store on disk is damaged or cannot be written."""
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: temp file, fsync, os.replace, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+class ContentStore:
+    def __init__(self, data_dir: str | Path):
+        self.root = Path(data_dir) / CONTENT
+        self.blobs = self.root / BLOBS
+        self.versions = self.root / VERSIONS
+        self.manifests = self.root / MANIFESTS
+
+    # -- what is installed ----------------------------------------------------------------
+
+    def _pointer(self, name: str) -> dict | None:
+        path = self.root / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            log.error("content pointer %s is unreadable: %s", path, e)
+            return None
+        if not isinstance(data, dict):
+            return None
+        version = data.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1 or \
+                data.get("dir") != f"{VERSIONS}/{version}":
+            log.error("content pointer %s is malformed: %r", path, data)
+            return None
+        if not (self.root / data["dir"]).is_dir():
+            log.error("content pointer %s names a missing folder %s", path, data["dir"])
+            return None
+        return data
+
+    def installed_version(self) -> int | None:
+        """The version of the current content pack, None if none is installed."""
+        p = self._pointer(CURRENT)
+        return p["version"] if p else None
+
+    def previous_version(self) -> int | None:
+        p = self._pointer(PREVIOUS)
+        return p["version"] if p else None
+
+    def current_content_dir(self) -> Path | None:
+        """The folder of the installed content tree (content.load() it), None if none."""
+        p = self._pointer(CURRENT)
+        return self.root / p["dir"] if p else None
+
+    def etag(self) -> str | None:
+        if self.installed_version() is None:
+            return None
+        try:
+            text = (self.root / ETAG).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return text or None
+
+    def save_etag(self, etag: str | None) -> None:
+        if etag:
+            _write_atomic(self.root / ETAG, etag.encode("utf-8"))
+        else:
+            (self.root / ETAG).unlink(missing_ok=True)
+
+    def manifest_raw(self, version: int) -> bytes | None:
+        try:
+            return (self.manifests / f"{version}.json").read_bytes()
+        except OSError:
+            return None
+
+    # -- checking a fetched manifest ------------------------------------------------------
+
+    def check_manifest(self, raw: bytes, sig: bytes,
+                       trusted_keys: Mapping[str, Any] | str | Path,
+                       now: datetime | None = None) -> packs.Manifest | None:
+        """Verify a fetched manifest; the Manifest to install, or None when it is the one
+        installed already. Raises a PackError subclass (RollbackError, ExpiredError,
+        SignatureError, UnknownKeyError, ...) when it must be refused."""
+        if len(raw) > packs.MAX_MANIFEST_BYTES:
+            raise packs.ManifestTooLargeError(f"{packs.MANIFEST}: is larger than the limit "
+                                              f"of {packs.MAX_MANIFEST_BYTES} bytes")
+        manifest = packs.verify_manifest(raw, sig, trusted_keys, now)
+        installed = self.installed_version()
+        if installed is not None:
+            if manifest.version == installed and self.manifest_raw(installed) == raw:
+                return None
+            if manifest.version <= installed:
+                raise RollbackError(f"{packs.MANIFEST}: field 'version': the hub offers "
+                                    f"version {manifest.version}, but version {installed} "
+                                    "is installed (refusing to go back)")
+        return manifest
+
+    # -- blobs ------------------------------------------------------------------------------
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs / sha256
+
+    def part_path(self, sha256: str) -> Path:
+        return self.blobs / f"{sha256}.part"
+
+    def has_blob(self, entry: packs.FileEntry) -> bool:
+        p = self.blob_path(entry.sha256)
+        try:
+            return p.is_file() and not p.is_symlink() and p.stat().st_size == entry.size
+        except OSError:
+            return False
+
+    def missing(self, manifest: packs.Manifest) -> list[packs.FileEntry]:
+        """The files of manifest not yet in the store, each hash once."""
+        out, seen = [], set()
+        for e in manifest.files:
+            if e.sha256 in seen:
+                continue
+            seen.add(e.sha256)
+            if not self.has_blob(e):
+                out.append(e)
+        return out
+
+    def commit_part(self, entry: packs.FileEntry) -> None:
+        """Check a finished .part file's size and hash and move it to blobs/<sha256>.
+
+        A file that does not match is deleted (never kept, never resumed) and refused."""
+        part = self.part_path(entry.sha256)
+        label = f"{packs.FILES}/{entry.sha256} ({entry.path})"
+        try:
+            sha, size = packs._hash_file(part, label, entry.size)
+            if size != entry.size:
+                raise packs.SizeMismatchError(f"{label}: downloaded {size} bytes, but the "
+                                              f"manifest says {entry.size}")
+            if sha != entry.sha256:
+                raise packs.HashMismatchError(f"{label}: SHA-256 mismatch: the hub sent {sha}")
+        except packs.PackError:
+            part.unlink(missing_ok=True)
+            raise
+        with part.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(part, self.blob_path(entry.sha256))
+        _fsync_dir(self.blobs)
+
+    # -- install ----------------------------------------------------------------------------
+
+    def stage(self, manifest: packs.Manifest, raw: bytes, sig: bytes) -> Path:
+        """Build versions/<N> from the blobs (each hashed again), check it loads, fsync it.
+        Returns the version folder; `current` is not touched."""
+        from kiosk.core import content
+
+        self.versions.mkdir(parents=True, exist_ok=True)
+        final = self.versions / str(manifest.version)
+        if final.exists():  # a crashed earlier attempt (never current: it is newer)
+            shutil.rmtree(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".staging-{manifest.version}.", dir=self.versions))
+        try:
+            # packs.extract copies from <pack>/files/<sha>: the blobs folder has that shape.
+            pseudo_pack = tmp / "pack"
+            pseudo_pack.mkdir()
+            os.symlink(self.blobs, pseudo_pack / packs.FILES)
+            tree = packs.extract(pseudo_pack, manifest, tmp / "tree")
+            try:
+                content.load(tree)
+            except content.ContentError as e:
+                raise packs.PackError(f"version {manifest.version}: the content is not "
+                                      f"valid: {e}") from None
+            for dirpath, _, filenames in os.walk(tree):
+                for name in filenames:
+                    with open(os.path.join(dirpath, name), "rb") as f:
+                        os.fsync(f.fileno())
+                _fsync_dir(Path(dirpath))
+            self.manifests.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self.manifests / f"{manifest.version}.sig", sig)
+            _write_atomic(self.manifests / f"{manifest.version}.json", raw)
+            os.replace(tree, final)
+            _fsync_dir(self.versions)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return final
+
+    def switch(self, version: int) -> None:
+        """Make versions/<version> current (atomically); the old current becomes previous."""
+        if not (self.versions / str(version)).is_dir():
+            raise StoreError(f"{self.versions / str(version)}: is not staged")
+        old = self._pointer(CURRENT)
+        if old and old["version"] != version:
+            _write_atomic(self.root / PREVIOUS, json.dumps(old).encode("utf-8"))
+        _write_atomic(self.root / CURRENT, json.dumps(
+            {"version": version, "dir": f"{VERSIONS}/{version}"}).encode("utf-8"))
+
+    def install(self, manifest: packs.Manifest, raw: bytes, sig: bytes) -> None:
+        self.stage(manifest, raw, sig)
+        self.switch(manifest.version)
+        self.gc()
+
+    def rollback(self) -> int:
+        """Staff rollback: make the previous version current again; returns its number."""
+        prev, cur = self._pointer(PREVIOUS), self._pointer(CURRENT)
+        if not prev:
+            raise StoreError("no previous content version to go back to")
+        _write_atomic(self.root / CURRENT, json.dumps(prev).encode("utf-8"))
+        if cur:
+            _write_atomic(self.root / PREVIOUS, json.dumps(cur).encode("utf-8"))
+        self.save_etag(None)
+        return prev["version"]
+
+    def gc(self) -> dict:
+        """Delete versions, manifests, blobs and .part files named by neither current nor
+        previous (and leftover staging folders). Returns what was removed."""
+        keep_versions = {p["version"] for p in (self._pointer(CURRENT), self._pointer(PREVIOUS))
+                         if p}
+        keep_blobs: set[str] = set()
+        for v in keep_versions:
+            raw = self.manifest_raw(v)
+            if raw is None:
+                continue
+            try:
+                keep_blobs.update(e.sha256 for e in packs.parse_manifest(raw).files)
+            except packs.PackError:
+                log.error("kept manifest %s is unreadable", v)
+                return {"versions": 0, "blobs": 0}  # unsure what is needed: delete nothing
+        removed = {"versions": 0, "blobs": 0}
+        if self.versions.is_dir():
+            for d in self.versions.iterdir():
+                if d.name not in {str(v) for v in keep_versions}:
+                    shutil.rmtree(d, ignore_errors=True) if d.is_dir() and not d.is_symlink() \
+                        else d.unlink(missing_ok=True)
+                    removed["versions"] += 0 if d.name.startswith(".") else 1
+        if self.manifests.is_dir():
+            for f in self.manifests.iterdir():
+                if f.stem not in {str(v) for v in keep_versions}:
+                    f.unlink(missing_ok=True)
+        if self.blobs.is_dir():
+            for f in self.blobs.iterdir():
+                if f.name not in keep_blobs:
+                    f.unlink(missing_ok=True)
+                    if not f.name.endswith(".part"):
+                        removed["blobs"] += 1
+        return removed
+
+
+# ---------------------------------------------------------------------------------------
+# One content sync
+
+def sync_content(client, store: ContentStore, trusted_keys: Mapping[str, Any] | str | Path,
+                 now: datetime | None = None, progress=None) -> dict:
+    """Fetch the manifest (with the stored ETag), verify it, download the missing blobs
+    (resuming .part files), check each, stage, switch, GC.
+
+    Returns {"status": "updated"|"up_to_date", "content_version", "bytes_downloaded",
+    "files_downloaded"}. Raises HubError or PackError (the installed content is untouched);
+    the caller reports the error."""
+    report = {"status": "up_to_date", "content_version": store.installed_version(),
+              "bytes_downloaded": 0, "files_downloaded": 0}
+    raw, sig, etag = client.get_manifest(store.etag())
+    if raw is None:
+        return report
+    report["bytes_downloaded"] += len(raw) + len(sig or b"")
+    manifest = store.check_manifest(raw, sig or b"", trusted_keys, now)
+    if manifest is None:  # the same version, re-sent (the ETag was lost)
+        store.save_etag(etag)
+        return report
+    for entry in store.missing(manifest):
+        report["bytes_downloaded"] += client.download(
+            entry.sha256, store.part_path(entry.sha256), entry.size, progress=progress)
+        store.commit_part(entry)
+        report["files_downloaded"] += 1
+    store.install(manifest, raw, sig)
+    store.save_etag(etag)
+    report.update(status="updated", content_version=manifest.version)
+    return report
+

@@ -1,0 +1,111 @@
+"""The hub and a terminal together, as an admin and a centre would run them: a real
+`kiosk-hub serve` on loopback, a signed pack published, a terminal enrolled with a one-time
+code, `kiosk sync --once` installing the pack, and the kiosk starting on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.core.settings import DEFAULT_CONTENT_DIR
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, env, check=True):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=False)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{cmd[0]} failed: {r.stderr}")
+    return r
+
+
+@pytest.fixture
+def world(tmp_path):
+    keys = tmp_path / "keys"
+    env = dict(os.environ, KIOSK_TRUSTED_KEYS=str(keys / "publisher.pub"),
+               KIVY_HOME=str(tmp_path / "kivy"), KIOSK_WINDOWED="1",
+               SDL_NO_SIGNAL_HANDLERS="1")
+    env.pop("KIOSK_DATA_DIR", None)
+    run([BIN / "kiosk-content", "keygen", "--out", str(keys)], env)
+    hub_dir, port = tmp_path / "hub", free_port()
+    hub = subprocess.Popen([BIN / "kiosk-hub", "serve", "--data-dir", str(hub_dir), "--host",
+                            "127.0.0.1", "--port", str(port)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(url + "/openapi.json", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield {"env": env, "keys": keys, "hub_dir": hub_dir, "url": url, "tmp": tmp_path}
+    hub.kill()
+    hub.wait()
+
+
+def publish(w, src, version):
+    pack = w["tmp"] / f"pack-{version}"
+    run([BIN / "kiosk-content", "build", str(src), "--out", str(pack), "--key",
+         str(w["keys"] / "publisher.key"), "--version", str(version)], w["env"])
+    run([BIN / "kiosk-hub", "publish", str(pack), "--data-dir", str(w["hub_dir"])], w["env"])
+
+
+def sync(w, data):
+    r = run([BIN / "kiosk", "sync", "--once", "--json", "--data-dir", str(data)], w["env"])
+    return json.loads(r.stdout)
+
+
+def test_publish_enrol_sync_and_start(world):
+    w = world
+    publish(w, DEFAULT_CONTENT_DIR, 5)
+    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
+                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
+    data = w["tmp"] / "terminal"
+    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    again = run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir",
+                 str(w["tmp"] / "other")], w["env"], check=False)
+    assert again.returncode == 1 and "already used" in again.stderr
+
+    report = sync(w, data)
+    assert report["status"] == "updated" and report["content_version"] == 5
+    assert report["files_downloaded"] == 24
+    status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir", str(data)],
+                            w["env"]).stdout)
+    assert status["content_version"] == 5 and status["enrolled"]
+    assert str(data) in status["content_dir"]
+    smoke = run([BIN / "kiosk", "--smoke", "--data-dir", str(data)], w["env"])
+    assert "ready in" in smoke.stdout
+
+    assert sync(w, data)["status"] == "up_to_date"
+
+    # A new version changing one guide moves that file and the manifest, nothing else.
+    src = w["tmp"] / "content-6"
+    shutil.copytree(DEFAULT_CONTENT_DIR, src)
+    guide = src / "services" / "blue-badge.json"
+    item = json.loads(guide.read_text())
+    item["summary"]["en"] += " Ask staff if you need help."
+    guide.write_text(json.dumps(item, ensure_ascii=False, indent=2))
+    publish(w, src, 6)
+    report = sync(w, data)
+    assert report["status"] == "updated" and report["content_version"] == 6
+    assert report["files_downloaded"] == 1
+
+    # An older pack is refused by the hub.
+    older = run([BIN / "kiosk-hub", "publish", str(w["tmp"] / "pack-5"), "--data-dir",
+                 str(w["hub_dir"])], w["env"], check=False)
+    assert older.returncode == 1 and "not newer" in older.stderr
