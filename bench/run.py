@@ -27,6 +27,7 @@ from pathlib import Path
 from common import ERROR, PASS, Result, Settings
 from event_record import bench_event_record
 from lang_switch import bench_lang_switch
+from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
 from startup import bench_memory, bench_startup
 
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "event_record": bench_event_record,
     "screen_build": bench_screen_build,
     "lang_switch": bench_lang_switch,
+    "pack_sync": bench_pack_sync,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

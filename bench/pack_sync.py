@@ -1,0 +1,161 @@
+"""The `pack_sync` benchmark: content packs from the hub to a terminal, on loopback.
+
+Issue 4's figures, measured in one run against a real `kiosk-hub serve` and real
+`kiosk sync --once` processes, with a 50 MB pack (the demo content plus fifty 1 MB files):
+- delta: a new version in which one 1 MB file changes moves at most 1.05 times that file
+  plus the manifest;
+- resume: a download cut at 50 % (every file half on disk, as a cut leaves it) moves, in
+  all, at most 1.05 times the pack;
+- install: installing the whole pack, compared in the same run with a plain HTTP download
+  (requests, one connection) of the same bytes from a plain HTTP server.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from common import Result, Settings
+
+BIN = Path(sys.executable).parent
+MIB = 1024 * 1024
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(cmd, env) -> subprocess.CompletedProcess:
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env,
+                       timeout=600, check=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"{Path(str(cmd[0])).name} {cmd[1]} failed: {r.stderr.strip()}")
+    return r
+
+
+def _sync(env, data) -> tuple[dict, float]:
+    start = time.perf_counter()
+    r = _run([BIN / "kiosk", "sync", "--once", "--json", "--data-dir", data], env)
+    return json.loads(r.stdout), time.perf_counter() - start
+
+
+def bench_pack_sync(settings: Settings) -> Result:
+    from kiosk.core.settings import DEFAULT_CONTENT_DIR
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pack-"))
+    hub = None
+    try:
+        env = dict(os.environ, KIOSK_TRUSTED_KEYS=str(tmp / "keys" / "publisher.pub"))
+        env.pop("KIOSK_DATA_DIR", None)
+        _run([BIN / "kiosk-content", "keygen", "--out", tmp / "keys"], env)
+        src = tmp / "src"
+        shutil.copytree(DEFAULT_CONTENT_DIR, src)
+        rng = random.Random(4)
+        (src / "media").mkdir()
+        for i in range(50):
+            (src / "media" / f"video-{i:02}.bin").write_bytes(rng.randbytes(MIB))
+
+        def publish(version):
+            pack = tmp / f"pack-{version}"
+            _run([BIN / "kiosk-content", "build", src, "--out", pack, "--key",
+                  tmp / "keys" / "publisher.key", "--version", version], env)
+            _run([BIN / "kiosk-hub", "publish", pack, "--data-dir", tmp / "hub"], env)
+            return pack
+
+        pack1 = publish(1)
+        port = _port()
+        hub = subprocess.Popen([str(BIN / "kiosk-hub"), "serve", "--data-dir", str(tmp / "hub"),
+                                "--host", "127.0.0.1", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        import requests
+
+        for _ in range(200):
+            try:
+                requests.get(url + "/openapi.json", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+
+        def terminal(name):
+            code = _run([BIN / "kiosk-hub", "enrol-code", "--centre", "bench", "--data-dir",
+                         tmp / "hub"], env).stdout.strip().splitlines()[-1]
+            data = tmp / name
+            _run([BIN / "kiosk", "enrol", code, "--hub", url, "--data-dir", data], env)
+            return data
+
+        pack_bytes = sum(p.stat().st_size for p in (pack1 / "files").iterdir())
+        manifest_bytes = (pack1 / "manifest.json").stat().st_size + \
+            (pack1 / "manifest.sig").stat().st_size
+
+        # Install: kiosk sync against a plain download of the same bytes, interleaved.
+        installs, plains = [], []
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), lambda *a: http.server.SimpleHTTPRequestHandler(
+                *a, directory=str(pack1)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        blobs = sorted(p.name for p in (pack1 / "files").iterdir())
+        for n in range(max(2, settings.runs // 3)):
+            report, took = _sync(env, terminal(f"t-install-{n}"))
+            assert report["status"] == "updated", report
+            installs.append(took)
+            start = time.perf_counter()
+            with requests.Session() as s:
+                for name in ["manifest.json", "manifest.sig"] + [f"files/{b}" for b in blobs]:
+                    got = s.get(f"http://127.0.0.1:{server.server_port}/{name}", timeout=30)
+                    got.raise_for_status()
+            plains.append(time.perf_counter() - start)
+        server.shutdown()
+        install, plain = min(installs), min(plains)
+
+        # Delta: one 1 MB file changes.
+        data = tmp / "t-install-0"
+        (src / "media" / "video-07.bin").write_bytes(rng.randbytes(MIB))
+        publish(2)
+        delta, _ = _sync(env, data)
+        delta_ratio = delta["bytes_downloaded"] / (MIB + manifest_bytes)
+
+        # Resume: every file half downloaded when the cut came.
+        cut = terminal("t-cut")
+        blob_dir = cut / "content" / "blobs"
+        blob_dir.mkdir(parents=True, exist_ok=True)
+        already = 0
+        for b in (tmp / "pack-2" / "files").iterdir():
+            half = b.read_bytes()[: b.stat().st_size // 2]
+            (blob_dir / f"{b.name}.part").write_bytes(half)
+            already += len(half)
+        resumed, _ = _sync(env, cut)
+        pack2_bytes = sum(p.stat().st_size for p in (tmp / "pack-2" / "files").iterdir())
+        resume_ratio = (already + resumed["bytes_downloaded"]) / pack2_bytes
+
+        passed = delta_ratio <= 1.05 and resume_ratio <= 1.05
+        return Result.checked(
+            "pack_sync", passed,
+            measured=(f"delta {delta['bytes_downloaded'] / MIB:.2f} MiB, resume "
+                      f"{resume_ratio:.3f}x, install {pack_bytes / MIB / install:.0f} MiB/s"),
+            baseline=f"plain HTTP {pack_bytes / MIB / plain:.0f} MiB/s",
+            figure=f"{delta_ratio:.3f}x / {resume_ratio:.3f}x / {plain / install:.2f}",
+            target="delta, resume <= 1.05x",
+            note=(f"pack {pack_bytes / MIB:.1f} MiB; one changed 1 MiB file moved "
+                  f"{delta['bytes_downloaded']} bytes ({delta['files_downloaded']} file); "
+                  f"install (kiosk sync, verify, stage, switch) {install:.2f} s vs plain "
+                  f"download {plain:.2f} s: {plain / install:.2f} of plain throughput"),
+            data={"delta": delta, "resume": resumed, "install_s": installs,
+                  "plain_s": plains, "pack_bytes": pack_bytes})
+    finally:
+        if hub is not None:
+            hub.kill()
+            hub.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
