@@ -219,11 +219,28 @@ def run_status(args) -> int:
         enrolment = load_enrolment(Path(s.data_dir))
     except HubError:  # an unreadable hub.json: not enrolled, as far as status can tell
         enrolment = None
+    content_made = content_expires = None
+    out_of_date = False
+    if version is not None:  # what staff need: how old the content is, and whether expired
+        from datetime import UTC, datetime
+
+        from kiosk.core import packs
+        from kiosk.services.content_store import ContentStore
+
+        raw = ContentStore(Path(s.data_dir)).manifest_raw(version)
+        if raw:
+            manifest = packs.parse_manifest(raw)
+            content_made = manifest.created.isoformat()
+            content_expires = manifest.expires.isoformat()
+            out_of_date = manifest.expires <= datetime.now(UTC)
     report = {
         "kiosk_id": s.kiosk_id,
         "centre": s.centre_id or catalogue.centre.id,
         "content_dir": folder,
         "content_version": version,  # None: the bundled demo content
+        "content_made": content_made,
+        "content_expires": content_expires,
+        "content_out_of_date": out_of_date,
         "services": len(catalogue.services),
         "tutorials": len(catalogue.tutorials),
         "queued_events": queued,

@@ -87,6 +87,7 @@ def test_publish_enrol_sync_and_start(world):
     status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir", str(data)],
                             w["env"]).stdout)
     assert status["content_version"] == 5 and status["enrolled"]
+    assert status["content_made"] and not status["content_out_of_date"]
     assert str(data) in status["content_dir"]
     smoke = run([BIN / "kiosk", "--smoke", "--data-dir", str(data)], w["env"])
     assert "ready in" in smoke.stdout
