@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import logging
 import os
 import sys
 import threading
@@ -139,6 +140,7 @@ def run_kiosk(args) -> int:
     services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser())
     app = KioskApp(s, catalogue, services)
     app.first_frame_callbacks.append(first_frame.set)
+    syncer = None if args.smoke else _start_syncer(s, app)
     if args.lang:
         app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
     if args.smoke:
@@ -158,8 +160,37 @@ def run_kiosk(args) -> int:
         app.run()
     finally:
         services.speech.stop()
+        if syncer is not None:
+            syncer.stop()
         outbox.close()
     return 0
+
+
+def _start_syncer(s: settings_mod.Settings, app):
+    """Content updates in the background, when this terminal is enrolled and trusts a key."""
+    from kiosk.services.hub_client import HubError, load_enrolment
+    from kiosk.services.syncer import Syncer
+
+    try:
+        enrolment = load_enrolment(Path(s.data_dir))
+    except HubError as e:
+        logging.getLogger(__name__).error("no content updates: %s", e)
+        return None
+    if enrolment is None or not s.trusted_keys:
+        return None
+    from kiosk.services.content_store import ContentStore
+
+    store = ContentStore(Path(s.data_dir))
+
+    def installed(version):
+        folder = store.current_content_dir()
+        if folder is not None:
+            app.content_installed(str(folder))
+
+    syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
+                    s.trusted_keys, installed)
+    syncer.start()
+    return syncer
 
 
 def _start_in(app, code: str) -> None:

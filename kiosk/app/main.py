@@ -89,6 +89,7 @@ class KioskApp(App):
         self._modals: list = []
         self.first_frame_callbacks: list = []
         self.fallbacks = 0
+        self.pending_content: str | None = None  # a newly installed content folder
         self.centre_id = settings.centre_id or catalogue.centre.id
 
     # ----- strings -------------------------------------------------------------------
@@ -296,8 +297,41 @@ class KioskApp(App):
         self.high_contrast = False
         self.speaking = False
         self.theme = KivyTheme(theme.STANDARD)
+        if getattr(self, "pending_catalogue", None) is not None:
+            self._switch_content()  # new content waited for this session to end
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"))
+
+    # ----- new content, between sessions ---------------------------------------------
+    def content_installed(self, folder: str) -> None:
+        """A new content version is installed (called from the syncer's thread): it is
+        loaded off the UI thread and switched to when no one is using the kiosk."""
+        def load():
+            from kiosk.core import content
+
+            try:
+                catalogue = content.load(folder)
+            except content.ContentError as e:  # signed but unusable: keep what we have
+                log.error("new content in %s not used: %s", folder, e)
+                return
+            Clock.schedule_once(lambda dt: self._content_ready(catalogue))
+
+        threading.Thread(target=load, daemon=True, name="content-load").start()
+
+    def _content_ready(self, catalogue: Catalogue) -> None:
+        self.pending_catalogue = catalogue
+        if not self.session_id:  # on the attract screen: switch now
+            self._switch_content()
+
+    def _switch_content(self) -> None:
+        catalogue = getattr(self, "pending_catalogue", None)
+        if catalogue is None:
+            return
+        self.pending_catalogue = None
+        self.catalogue = catalogue
+        if getattr(self, "shared_keyboard", None) is not None:
+            self.shared_keyboard = None
+        self.go("attract", remember=False)
 
     def record(self, type: str, **fields) -> None:
         """Queue a usage event for this session (never anything typed)."""

@@ -110,3 +110,21 @@ def test_publish_enrol_sync_and_start(world):
     older = run([BIN / "kiosk-hub", "publish", str(w["tmp"] / "pack-5"), "--data-dir",
                  str(w["hub_dir"])], w["env"], check=False)
     assert older.returncode == 1 and "not newer" in older.stderr
+
+
+def test_background_syncer_installs_and_tells_the_app(world):
+    from kiosk.services.hub_client import load_enrolment
+    from kiosk.services.syncer import Syncer
+
+    w = world
+    publish(w, DEFAULT_CONTENT_DIR, 3)
+    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
+                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
+    data = w["tmp"] / "terminal"
+    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    enrolment = load_enrolment(data)
+    told = []
+    syncer = Syncer(data, w["url"], enrolment["token"], w["env"]["KIOSK_TRUSTED_KEYS"],
+                    told.append)
+    assert syncer.sync_once()["status"] == "updated" and told == [3]
+    assert syncer.sync_once()["status"] == "up_to_date" and told == [3]
