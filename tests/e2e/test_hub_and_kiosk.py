@@ -128,3 +128,52 @@ def test_background_syncer_installs_and_tells_the_app(world):
                     told.append)
     assert syncer.sync_once()["status"] == "updated" and told == [3]
     assert syncer.sync_once()["status"] == "up_to_date" and told == [3]
+
+
+def test_kill_9_during_an_update_leaves_old_or_new_never_a_mix(world):
+    """`kiosk sync` killed at random moments of an update (downloading, staging, switching):
+    each time the installed content is a whole version that loads, and a later sync
+    finishes the update."""
+    import random
+
+    from kiosk.core import content
+    from kiosk.services.content_store import ContentStore
+
+    w = world
+    src = w["tmp"] / "big"
+    shutil.copytree(DEFAULT_CONTENT_DIR, src)
+    (src / "media").mkdir()
+    rng = random.Random(9)
+    for i in range(12):
+        (src / "media" / f"clip-{i}.bin").write_bytes(rng.randbytes(2 * 1024 * 1024))
+    publish(w, src, 1)
+    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
+                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
+    data = w["tmp"] / "terminal"
+    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    assert sync(w, data)["content_version"] == 1
+    for i in range(12):
+        (src / "media" / f"clip-{i}.bin").write_bytes(rng.randbytes(2 * 1024 * 1024))
+    guide = src / "services" / "blue-badge.json"
+    item = json.loads(guide.read_text())
+    item["summary"]["en"] += " Version two."
+    guide.write_text(json.dumps(item, ensure_ascii=False))
+    publish(w, src, 2)
+
+    store = ContentStore(data)
+    for attempt in range(6):
+        proc = subprocess.Popen([BIN / "kiosk", "sync", "--once", "--data-dir", str(data)],
+                                env=w["env"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.kill()  # SIGKILL: no cleanup of any kind
+        proc.wait()
+        version = store.installed_version()
+        assert version in (1, 2)
+        catalogue = content.load(store.current_content_dir())  # whole and valid
+        summary = catalogue.services["blue-badge"].summary.get("en")
+        assert summary.endswith("Version two.") == (version == 2), "never a mix"
+    report = sync(w, data)
+    assert report["content_version"] == 2
+    assert content.load(store.current_content_dir()).services["blue-badge"].summary.get(
+        "en").endswith("Version two.")
