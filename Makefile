@@ -10,7 +10,10 @@ DEMO_DIR ?= var/demo
 
 .PHONY: run test bench setup system-deps i18n i18n-extract i18n-report shots lint clean
 
+# Demo mode: the bundled content, signed with a demo key and installed as a pack would be.
 run: setup
+	@keys=$$(VENV=$(VENV) scripts/demo-content.sh $${KIOSK_DATA_DIR:-$(DEMO_DIR)}) && \
+	KIOSK_TRUSTED_KEYS=$${KIOSK_TRUSTED_KEYS:-$$keys} \
 	KIOSK_DATA_DIR=$${KIOSK_DATA_DIR:-$(DEMO_DIR)} $(VENV)/bin/kiosk --demo
 
 test: setup

@@ -230,6 +230,24 @@ def run_simulate(args) -> int:
     return 0
 
 
+def run_install_pack(args) -> int:
+    s = load_settings(args)
+    from kiosk.core import packs
+    from kiosk.services import content_store
+
+    if not s.trusted_keys:
+        raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or trusted_keys in "
+                        "the config file)")
+    try:
+        report = content_store.install_pack(args.pack, content_store.ContentStore(s.data_dir),
+                                            s.trusted_keys)
+    except (packs.PackError, OSError) as e:
+        raise UserError(f"pack {args.pack} not installed: {e}") from None
+    print(json.dumps(report) if args.json else
+          f"content version {report['content_version']} ({report['status']})")
+    return 0
+
+
 def run_status(args) -> int:
     s = load_settings(args)
     catalogue = _load_content(s)
@@ -386,6 +404,10 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--sessions", type=int, required=True, help="how many sessions")
     simulate.add_argument("--seed", type=int, help="the same seed gives the same sessions")
     simulate.add_argument("--json", action="store_true", help="print a JSON report")
+    install = sub.add_parser("install-pack", parents=[common],
+                             help="install a signed content pack from a folder (a USB stick)")
+    install.add_argument("pack", help="the pack folder (manifest.json, manifest.sig, files/)")
+    install.add_argument("--json", action="store_true", help="print a JSON report")
     status = sub.add_parser("status", parents=[common],
                             help="content, queued events, last sync, enrolment")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -412,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_status(args)
         if args.command == "simulate":
             return run_simulate(args)
+        if args.command == "install-pack":
+            return run_install_pack(args)
         if args.command == "enrol":
             return run_enrol(args)
         if args.command == "sync":

@@ -177,3 +177,32 @@ def test_kill_9_during_an_update_leaves_old_or_new_never_a_mix(world):
     assert report["content_version"] == 2
     assert content.load(store.current_content_dir()).services["blue-badge"].summary.get(
         "en").endswith("Version two.")
+
+
+def test_install_pack_from_a_folder(tmp_path):
+    """A pack on a USB stick (or demo mode's own) installs with the same checks, also with a
+    relative data directory."""
+    env = dict(os.environ, KIOSK_TRUSTED_KEYS=str(tmp_path / "keys" / "publisher.pub"))
+    env.pop("KIOSK_DATA_DIR", None)
+    run([BIN / "kiosk-content", "keygen", "--out", str(tmp_path / "keys")], env)
+    run([BIN / "kiosk-content", "keygen", "--out", str(tmp_path / "other")], env)
+    for version, key in ((2, "keys"), (1, "keys"), (3, "other")):
+        run([BIN / "kiosk-content", "build", str(DEFAULT_CONTENT_DIR), "--out",
+             str(tmp_path / f"pack-{version}"), "--key", str(tmp_path / key / "publisher.key"),
+             "--version", str(version)], env)
+
+    def install(version):
+        return subprocess.run([BIN / "kiosk", "install-pack", f"pack-{version}", "--json",
+                               "--data-dir", "data"], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=60, check=False)
+
+    first = install(2)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["content_version"] == 2
+    older = install(1)
+    assert older.returncode == 1 and "version" in older.stderr  # rollback refused
+    stranger = install(3)
+    assert stranger.returncode == 1 and "key" in stranger.stderr  # unknown signer refused
+    status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir",
+                             str(tmp_path / "data")], env).stdout)
+    assert status["content_version"] == 2
