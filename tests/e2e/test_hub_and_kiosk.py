@@ -206,3 +206,45 @@ def test_install_pack_from_a_folder(tmp_path):
     status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir",
                              str(tmp_path / "data")], env).stdout)
     assert status["content_version"] == 2
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB file system for the terminal's data (root only: tmpfs)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                       capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {r.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_during_an_update_keeps_the_old_content(world, small_disk):
+    import random
+
+    from kiosk.core import content
+    from kiosk.services.content_store import ContentStore
+
+    w = world
+    publish(w, DEFAULT_CONTENT_DIR, 1)
+    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
+                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
+    data = small_disk / "terminal"
+    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    assert sync(w, data)["content_version"] == 1
+    src = w["tmp"] / "big"
+    shutil.copytree(DEFAULT_CONTENT_DIR, src)
+    (src / "media").mkdir()
+    (src / "media" / "film.bin").write_bytes(random.Random(1).randbytes(5 * 1024 * 1024))
+    publish(w, src, 2)
+    r = subprocess.run([BIN / "kiosk", "sync", "--once", "--json", "--data-dir", str(data)],
+                       capture_output=True, text=True, env=w["env"], timeout=120, check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    store = ContentStore(data)
+    assert store.installed_version() == 1
+    assert content.load(store.current_content_dir()).services  # old content, whole
+    smoke = run([BIN / "kiosk", "--smoke", "--data-dir", str(data)], w["env"])
+    assert "ready in" in smoke.stdout
