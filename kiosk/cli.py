@@ -262,6 +262,7 @@ def run_status(args) -> int:
             except sqlite3.DatabaseError:
                 queued = None
     folder, version = content_dir_for(s)
+    from kiosk.services import sync_log
     from kiosk.services.hub_client import HubError, load_enrolment
 
     try:
@@ -293,7 +294,7 @@ def run_status(args) -> int:
         "services": len(catalogue.services),
         "tutorials": len(catalogue.tutorials),
         "queued_events": queued,
-        "last_sync": None,
+        "last_sync": sync_log.last(s.data_dir),
         "enrolled": bool(enrolment),
         "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
     }
@@ -328,7 +329,7 @@ def run_enrol(args) -> int:
 def run_sync(args) -> int:
     s = load_settings(args)
     from kiosk.core import packs
-    from kiosk.services import content_store, hub_client
+    from kiosk.services import content_store, hub_client, sync_log
 
     report = {"status": "", "events_uploaded": 0, "content_version": None,
               "bytes_downloaded": 0, "files_downloaded": 0}
@@ -358,12 +359,14 @@ def run_sync(args) -> int:
         message = str(e) if not isinstance(e, OSError) else f"disk error: {e}"
         report["status"] = f"error: {message}"
         report["content_version"] = store.installed_version()
+        sync_log.record(s.data_dir, report)
         if args.json:
             print(json.dumps(report))
         raise UserError(f"sync failed: {message}") from None
     finally:
         if progress and sys.stderr.isatty():
             print(file=sys.stderr)
+    sync_log.record(s.data_dir, report)
     if args.json:
         print(json.dumps(report))
     else:

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.services import sync_log
+
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +46,7 @@ class Syncer:
         with hub_client.HubClient(self.hub_url, self.token) as client:
             report = content_store.sync_content(client, store, trusted)
         self.last_report = report
+        sync_log.record(self.data_dir, report)
         if report["status"] == "updated":
             self.on_new_version(report["content_version"])
         return report
@@ -57,4 +60,5 @@ class Syncer:
             except Exception as e:  # noqa: BLE001 (hub, network or disk: try again later)
                 log.warning("content sync failed: %s", e)
                 self.last_report = {"status": f"error: {e}"}
+                sync_log.record(self.data_dir, self.last_report)
             wait = self.interval * random.uniform(0.9, 1.1)

@@ -88,6 +88,7 @@ def test_publish_enrol_sync_and_start(world):
                             w["env"]).stdout)
     assert status["content_version"] == 5 and status["enrolled"]
     assert status["content_made"] and not status["content_out_of_date"]
+    assert status["last_sync"]["status"] == "updated" and status["last_sync"]["time"]
     assert str(data) in status["content_dir"]
     smoke = run([BIN / "kiosk", "--smoke", "--data-dir", str(data)], w["env"])
     assert "ready in" in smoke.stdout
@@ -246,5 +247,24 @@ def test_full_disk_during_an_update_keeps_the_old_content(world, small_disk):
     store = ContentStore(data)
     assert store.installed_version() == 1
     assert content.load(store.current_content_dir()).services  # old content, whole
+    # (The failure cannot be written to the full disk; the last recorded sync stays as it was.)
     smoke = run([BIN / "kiosk", "--smoke", "--data-dir", str(data)], w["env"])
     assert "ready in" in smoke.stdout
+
+
+def test_a_failed_sync_is_recorded_for_staff(world):
+    w = world
+    publish(w, DEFAULT_CONTENT_DIR, 1)
+    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
+                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
+    data = w["tmp"] / "terminal"
+    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    untrusting = dict(w["env"], KIOSK_TRUSTED_KEYS=str(w["tmp"] / "nobody.pub"))
+    (w["tmp"] / "nobody.pub").write_text("# no keys trusted\n")
+    r = subprocess.run([BIN / "kiosk", "sync", "--once", "--data-dir", str(data)],
+                       capture_output=True, text=True, env=untrusting, timeout=60, check=False)
+    assert r.returncode == 1
+    status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir", str(data)],
+                            w["env"]).stdout)
+    assert status["last_sync"]["status"].startswith("error") and status["last_sync"]["time"]
+    assert status["content_version"] is None  # nothing unverified was installed

@@ -1,0 +1,32 @@
+"""The last sync's outcome, kept in DATA_DIR/last-sync.json for staff (`kiosk status`): when
+it ran, and what happened (updated, up to date, or the error: an expired or badly signed
+pack on the hub is something staff must hear about)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+FILE = "last-sync.json"
+
+
+def record(data_dir: str | Path, report: dict) -> None:
+    """Best effort: a full disk must not turn a sync report into a second failure."""
+    path = Path(data_dir) / FILE
+    entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **report}
+    try:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(entry), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def last(data_dir: str | Path) -> dict | None:
+    try:
+        data = json.loads((Path(data_dir) / FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
