@@ -248,6 +248,21 @@ def run_install_pack(args) -> int:
     return 0
 
 
+def run_rollback(args) -> int:
+    """Staff: go back to the previous content version (it takes effect at the next start;
+    the next sync brings the newest version again unless the hub has withdrawn it)."""
+    s = load_settings(args)
+    from kiosk.core import packs
+    from kiosk.services.content_store import ContentStore
+
+    try:
+        version = ContentStore(Path(s.data_dir)).rollback()
+    except (packs.PackError, OSError) as e:
+        raise UserError(f"rollback failed: {e}") from None
+    print(f"content version {version} is current again")
+    return 0
+
+
 def run_status(args) -> int:
     s = load_settings(args)
     catalogue = _load_content(s)
@@ -411,6 +426,8 @@ def parser() -> argparse.ArgumentParser:
                              help="install a signed content pack from a folder (a USB stick)")
     install.add_argument("pack", help="the pack folder (manifest.json, manifest.sig, files/)")
     install.add_argument("--json", action="store_true", help="print a JSON report")
+    sub.add_parser("rollback", parents=[common],
+                   help="staff: go back to the previous content version")
     status = sub.add_parser("status", parents=[common],
                             help="content, queued events, last sync, enrolment")
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -439,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_simulate(args)
         if args.command == "install-pack":
             return run_install_pack(args)
+        if args.command == "rollback":
+            return run_rollback(args)
         if args.command == "enrol":
             return run_enrol(args)
         if args.command == "sync":

@@ -36,8 +36,40 @@ def data_dir(args) -> Path:
     return Path(args.data_dir or os.environ.get("KIOSK_DATA_DIR") or default_data_dir())
 
 
+def config(args) -> dict:
+    """The hub's config file ([hub] table of TOML): --config, else DATA_DIR/hub.toml, else
+    the package's config/hub.toml. Flags and KIOSK_* variables override it."""
+    import tomllib
+
+    from kiosk.core.settings import PACKAGE_ROOT
+
+    given = getattr(args, "config", None)
+    for path in ([Path(given)] if given else
+                 [data_dir(args) / "hub.toml", PACKAGE_ROOT / "config" / "hub.toml"]):
+        if not path.exists():
+            if given:
+                raise UserError(f"config file {path} does not exist")
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise UserError(f"config file {path}: {e}") from None
+        hub = data.get("hub", {})
+        unknown = sorted(set(hub) - {"trusted_keys", "db"})
+        if unknown:
+            raise UserError(f"config file {path}: unknown setting {unknown[0]!r}")
+        return hub
+    return {}
+
+
+def setting(args, name: str) -> str | None:
+    """A flag, else KIOSK_<NAME>, else the config file."""
+    env = {"db": "KIOSK_HUB_DB", "trusted_keys": "KIOSK_TRUSTED_KEYS"}[name]
+    return getattr(args, name, None) or os.environ.get(env) or config(args).get(name) or None
+
+
 def db_url(args) -> str | None:
-    return args.db or os.environ.get("KIOSK_HUB_DB") or None
+    return setting(args, "db")
 
 
 def open_store(args):
@@ -65,7 +97,7 @@ def cmd_serve(args) -> int:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
-    keys = args.trusted_keys or os.environ.get("KIOSK_TRUSTED_KEYS") or None
+    keys = setting(args, "trusted_keys")
     app = create_app(d, db_url(args), keys)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
@@ -97,9 +129,10 @@ def cmd_enrol_code(args) -> int:
 def cmd_publish(args) -> int:
     from kiosk.hub.store import ContentStore
 
-    keyfile = args.trusted_keys or os.environ.get("KIOSK_TRUSTED_KEYS")
+    keyfile = setting(args, "trusted_keys")
     if not keyfile:
-        raise UserError("no trusted keys: give --trusted-keys FILE (or set KIOSK_TRUSTED_KEYS)")
+        raise UserError("no trusted keys: give --trusted-keys FILE, set KIOSK_TRUSTED_KEYS, or "
+                        "trusted_keys in the hub's config file")
     trusted = packs.load_trusted_keys(keyfile)
     d = data_dir(args)
     tty = sys.stderr.isatty()
@@ -172,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="where the hub keeps its state (default: "
                                            "$KIOSK_DATA_DIR or ~/.local/share/kiosk-hub)")
-    common.add_argument("--db", help="database URL (default: $KIOSK_HUB_DB or SQLite "
-                                     "DATA_DIR/hub.db; postgresql://... for PostgreSQL)")
+    common.add_argument("--db", help="database URL (default: $KIOSK_HUB_DB, the config file, or "
+                                     "SQLite DATA_DIR/hub.db; postgresql://... for PostgreSQL)")
+    common.add_argument("--config", help="config file (TOML, a [hub] table); default: "
+                                         "DATA_DIR/hub.toml, then config/hub.toml")
     keys = argparse.ArgumentParser(add_help=False)
     keys.add_argument("--trusted-keys", metavar="FILE",
                       help="trusted publisher public keys (default: $KIOSK_TRUSTED_KEYS)")

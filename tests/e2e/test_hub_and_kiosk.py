@@ -107,6 +107,13 @@ def test_publish_enrol_sync_and_start(world):
     assert report["status"] == "updated" and report["content_version"] == 6
     assert report["files_downloaded"] == 1
 
+    # Staff can go back to the previous version.
+    back = run([BIN / "kiosk", "rollback", "--data-dir", str(data)], w["env"])
+    assert "version 5" in back.stdout
+    status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir", str(data)],
+                            w["env"]).stdout)
+    assert status["content_version"] == 5
+
     # An older pack is refused by the hub.
     older = run([BIN / "kiosk-hub", "publish", str(w["tmp"] / "pack-5"), "--data-dir",
                  str(w["hub_dir"])], w["env"], check=False)

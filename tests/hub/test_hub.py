@@ -337,8 +337,9 @@ def test_cli_errors_are_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("KIOSK_HUB_DB", raising=False)
     d = str(tmp_path / "hub")
     rc, _, err = cli(capsys, "publish", str(tmp_path), "--data-dir", d)
-    assert rc == 1 and err == ("kiosk-hub: no trusted keys: give --trusted-keys FILE "
-                               "(or set KIOSK_TRUSTED_KEYS)\n")
+    assert rc == 1 and err == ("kiosk-hub: no trusted keys: give --trusted-keys FILE, set "
+                               "KIOSK_TRUSTED_KEYS, or trusted_keys in the hub's config "
+                               "file\n")
     rc, _, err = cli(capsys, "revoke", "nosuch", "--data-dir", d)
     assert rc == 1 and err.count("\n") == 1 and "no terminal 'nosuch'" in err
     rc, _, err = cli(capsys, "terminals", "--data-dir", d, "--db", "nosuchdb://x")
@@ -387,3 +388,29 @@ def test_serve_command(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_trusted_keys_from_the_hub_config_file(tmp_path, monkeypatch, capsys):
+    """Trusted keys come from the flag, KIOSK_TRUSTED_KEYS, or the hub's config file."""
+    from kiosk import hub_cli
+    from kiosk.core import packs
+
+    monkeypatch.delenv("KIOSK_TRUSTED_KEYS", raising=False)
+    keys = tmp_path / "keys"
+    hub_cli_main = hub_cli.main
+    packs.generate_keypair(keys)
+    from kiosk.content_cli import main as content_main
+    from kiosk.core.settings import DEFAULT_CONTENT_DIR
+
+    pack = tmp_path / "pack"
+    assert content_main(["build", str(DEFAULT_CONTENT_DIR), "--out", str(pack), "--key",
+                         str(keys / "publisher.key"), "--version", "3"]) == 0
+    data = tmp_path / "hub"
+    data.mkdir()
+    assert hub_cli_main(["publish", str(pack), "--data-dir", str(data)]) == 1
+    assert "no trusted keys" in capsys.readouterr().err
+    (data / "hub.toml").write_text(f'[hub]\ntrusted_keys = "{keys / "publisher.pub"}"\n')
+    assert hub_cli_main(["publish", str(pack), "--data-dir", str(data)]) == 0
+    (data / "hub.toml").write_text('[hub]\ntrusted_key = "x"\n')
+    assert hub_cli_main(["publish", str(pack), "--data-dir", str(data)]) == 1
+    assert "unknown setting 'trusted_key'" in capsys.readouterr().err
