@@ -68,6 +68,8 @@ def content_dir_for(s: settings_mod.Settings) -> tuple[str, int | None]:
     installed by `kiosk sync`, else the bundled demo content. (folder, pack version)"""
     if Path(s.content_dir).resolve() != settings_mod.DEFAULT_CONTENT_DIR.resolve():
         return s.content_dir, None
+    if not (Path(s.data_dir) / "content" / "current").exists():
+        return s.content_dir, None  # nothing installed: no need to load the pack code
     from kiosk.services.content_store import ContentStore
 
     store = ContentStore(Path(s.data_dir))
