@@ -520,31 +520,10 @@ def build(src_dir: str | Path, out_dir: str | Path, secret_key: signing.SigningK
 
 def _check_signature(pack: Path, raw: bytes,
                      trusted: Mapping[str, TrustedKey]) -> TrustedKey:
+    """The pack's manifest.sig, read with its size cap, checked against the manifest."""
     sig_raw = _read_capped(pack / SIGNATURE, SIGNATURE, MAX_SIG_BYTES, SignatureError,
                            SignatureError)
-    try:
-        sig = json.loads(sig_raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise SignatureError(f"{SIGNATURE}: is not valid JSON") from None
-    if not isinstance(sig, dict) or not isinstance(sig.get("key_id"), str) or \
-            not isinstance(sig.get("signature"), str):
-        raise SignatureError(f"{SIGNATURE}: must be an object with 'key_id' and 'signature'")
-    kid = sig["key_id"]
-    key = trusted.get(kid)
-    if key is None:
-        raise UnknownKeyError(f"{SIGNATURE}: field 'key_id': signed by unknown key {kid!r} "
-                              "(not in the trusted keys)")
-    try:
-        signature = base64.b64decode(sig["signature"], validate=True)
-    except (binascii.Error, ValueError):
-        raise SignatureError(f"{SIGNATURE}: field 'signature': is not valid base64") from None
-    try:
-        key.verify_key.verify(raw, signature)
-    except (nacl_exceptions.BadSignatureError, ValueError, TypeError):
-        raise SignatureError(f"{SIGNATURE}: field 'signature': bad signature: "
-                             f"{MANIFEST} was not signed by key {kid} ({key.name}) "
-                             "or has been changed") from None
-    return key
+    return check_signature(raw, sig_raw, trusted)
 
 
 def check_signature(manifest_raw: bytes, sig_raw: bytes,
