@@ -65,6 +65,15 @@ def publish(w, src, version):
     run([BIN / "kiosk-hub", "publish", str(pack), "--data-dir", str(w["hub_dir"])], w["env"])
 
 
+def enrol(w, data):
+    """A terminal at `data`, enrolled with a fresh one-time code (kept as w["last_code"])."""
+    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
+                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
+    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    w["last_code"] = code
+    return data
+
+
 def sync(w, data):
     r = run([BIN / "kiosk", "sync", "--once", "--json", "--data-dir", str(data)], w["env"])
     return json.loads(r.stdout)
@@ -73,11 +82,8 @@ def sync(w, data):
 def test_publish_enrol_sync_and_start(world):
     w = world
     publish(w, DEFAULT_CONTENT_DIR, 5)
-    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
-                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
-    data = w["tmp"] / "terminal"
-    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
-    again = run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir",
+    data = enrol(w, w["tmp"] / "terminal")
+    again = run([BIN / "kiosk", "enrol", w["last_code"], "--hub", w["url"], "--data-dir",
                  str(w["tmp"] / "other")], w["env"], check=False)
     assert again.returncode == 1 and "already used" in again.stderr
 
@@ -126,10 +132,7 @@ def test_background_syncer_installs_and_tells_the_app(world):
 
     w = world
     publish(w, DEFAULT_CONTENT_DIR, 3)
-    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
-                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
-    data = w["tmp"] / "terminal"
-    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    data = enrol(w, w["tmp"] / "terminal")
     enrolment = load_enrolment(data)
     told = []
     syncer = Syncer(data, w["url"], enrolment["token"], w["env"]["KIOSK_TRUSTED_KEYS"],
@@ -155,10 +158,7 @@ def test_kill_9_during_an_update_leaves_old_or_new_never_a_mix(world):
     for i in range(12):
         (src / "media" / f"clip-{i}.bin").write_bytes(rng.randbytes(2 * 1024 * 1024))
     publish(w, src, 1)
-    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
-                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
-    data = w["tmp"] / "terminal"
-    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    data = enrol(w, w["tmp"] / "terminal")
     assert sync(w, data)["content_version"] == 1
     for i in range(12):
         (src / "media" / f"clip-{i}.bin").write_bytes(rng.randbytes(2 * 1024 * 1024))
@@ -237,10 +237,7 @@ def test_full_disk_during_an_update_keeps_the_old_content(world, small_disk):
 
     w = world
     publish(w, DEFAULT_CONTENT_DIR, 1)
-    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
-                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
-    data = small_disk / "terminal"
-    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    data = enrol(w, small_disk / "terminal")
     assert sync(w, data)["content_version"] == 1
     src = w["tmp"] / "big"
     shutil.copytree(DEFAULT_CONTENT_DIR, src)
@@ -262,10 +259,7 @@ def test_full_disk_during_an_update_keeps_the_old_content(world, small_disk):
 def test_a_failed_sync_is_recorded_for_staff(world):
     w = world
     publish(w, DEFAULT_CONTENT_DIR, 1)
-    code = run([BIN / "kiosk-hub", "enrol-code", "--centre", "demo-library", "--data-dir",
-                str(w["hub_dir"])], w["env"]).stdout.strip().splitlines()[-1]
-    data = w["tmp"] / "terminal"
-    run([BIN / "kiosk", "enrol", code, "--hub", w["url"], "--data-dir", str(data)], w["env"])
+    data = enrol(w, w["tmp"] / "terminal")
     untrusting = dict(w["env"], KIOSK_TRUSTED_KEYS=str(w["tmp"] / "nobody.pub"))
     (w["tmp"] / "nobody.pub").write_text("# no keys trusted\n")
     r = subprocess.run([BIN / "kiosk", "sync", "--once", "--data-dir", str(data)],
