@@ -2,7 +2,9 @@
 # Installs the Debian packages the kiosk and its tests need, when they are missing.
 # Only as root (a developer without root installs them by hand: the list is below).
 set -e
-PKGS="xvfb libgl1-mesa-dri libmtdev1 espeak-ng xdotool"
+# postgresql: the hub tests run against a throw-away PostgreSQL cluster too;
+# chromium: the admin dashboard is tested in a real (headless) browser.
+PKGS="xvfb libgl1-mesa-dri libmtdev1 espeak-ng xdotool postgresql chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
