@@ -5,6 +5,7 @@
     kiosk-hub publish PACK [--trusted-keys FILE]        verify a signed pack and make it current
     kiosk-hub terminals [--json]                        every enrolled terminal
     kiosk-hub revoke TERMINAL                           withdraw a terminal's token
+    kiosk-hub rollup [--days 400]                       roll old raw events into daily counts
 
 Every command takes --data-dir (or KIOSK_DATA_DIR) and --db (or KIOSK_HUB_DB; default SQLite
 DATA_DIR/hub.db). User errors are one line, `kiosk-hub: <reason>`, exit 1.
@@ -55,7 +56,7 @@ def config(args) -> dict:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise UserError(f"config file {path}: {e}") from None
         hub = data.get("hub", {})
-        unknown = sorted(set(hub) - {"trusted_keys", "db"})
+        unknown = sorted(set(hub) - {"trusted_keys", "db", "retention_days"})
         if unknown:
             raise UserError(f"config file {path}: unknown setting {unknown[0]!r}")
         return hub
@@ -64,8 +65,28 @@ def config(args) -> dict:
 
 def setting(args, name: str) -> str | None:
     """A flag, else KIOSK_<NAME>, else the config file."""
-    env = {"db": "KIOSK_HUB_DB", "trusted_keys": "KIOSK_TRUSTED_KEYS"}[name]
-    return getattr(args, name, None) or os.environ.get(env) or config(args).get(name) or None
+    env = {"db": "KIOSK_HUB_DB", "trusted_keys": "KIOSK_TRUSTED_KEYS",
+           "retention_days": "KIOSK_RETENTION_DAYS"}[name]
+    value = getattr(args, name, None) or os.environ.get(env) or config(args).get(name)
+    return None if value in (None, "") else str(value)
+
+
+def retention_days(args) -> int:
+    """Days raw events are kept before the roll-up: --days, KIOSK_RETENTION_DAYS, the config
+    file's retention_days, else 400."""
+    from kiosk.hub.usage import DEFAULT_RETENTION_DAYS
+
+    text = setting(args, "retention_days")
+    if text is None:
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise UserError(f"retention_days must be a whole number of days, at least 1, not "
+                        f"{text!r}")
+    return days
 
 
 def db_url(args) -> str | None:
@@ -98,7 +119,7 @@ def cmd_serve(args) -> int:
     except OSError as e:
         raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
     keys = setting(args, "trusted_keys")
-    app = create_app(d, db_url(args), keys)
+    app = create_app(d, db_url(args), keys, retention_days=retention_days(args))
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
         sock = socket.create_server((args.host, args.port), family=family)
@@ -181,6 +202,17 @@ def cmd_revoke(args) -> int:
     return 0
 
 
+def cmd_rollup(args) -> int:
+    days = retention_days(args)
+    store = open_store(args)
+    try:
+        n = store.roll_up(days)
+    finally:
+        store.close()
+    print(f"rolled up {n} raw events older than {days} days into daily counts")
+    return 0
+
+
 def _hours(text: str) -> float:
     try:
         value = float(text)
@@ -240,11 +272,19 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Withdraw a terminal's token: its requests are refused "
                                    "from then on.")
     r.add_argument("terminal", metavar="TERMINAL", help="the terminal id (kiosk-hub terminals)")
+    ru = sub.add_parser("rollup", parents=[common],
+                        help="roll raw events older than the retention age into daily counts",
+                        description="Raw usage events older than the retention age are added "
+                                    "to daily counts and deleted. The server does this once "
+                                    "a day by itself.")
+    ru.add_argument("--days", dest="retention_days", type=int,
+                    help="keep raw events this many days (default: $KIOSK_RETENTION_DAYS, "
+                         "retention_days in the config file, else 400)")
     return p
 
 
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
-            "terminals": cmd_terminals, "revoke": cmd_revoke}
+            "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@
     GET  /api/v1/content/manifest.json      the current pack's manifest, ETag, If-None-Match
     GET  /api/v1/content/manifest.sig       its signature
     GET  /api/v1/content/files/{sha256}     a blob of the current or previous pack; Range
+    POST /api/v1/events                     {"events": [...]} -> {"accepted", "duplicates"}
 
 Every route but enrolment needs `Authorization: Bearer <token>` of a terminal that is not
 revoked (else 401), and records the terminal's last_seen.
@@ -11,14 +12,18 @@ revoked (else 401), and records the terminal's last_seen.
 
 # No "from __future__ import annotations": FastAPI reads the local Annotated aliases.
 
+import asyncio
 import contextlib
 import hashlib
+import json
+import logging
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
@@ -26,13 +31,20 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from kiosk import __version__
+from kiosk.core import events as event_schema
 from kiosk.core import packs
+from kiosk.hub import usage
 from kiosk.hub.store import ContentStore, EnrolError, Store, default_db_url
 
 API = "/api/v1"
 CHUNK = 256 * 1024
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+MAX_EVENTS_BODY = 1024 * 1024  # bytes; a terminal sends batches of a few hundred events
+MAX_EVENTS_PER_BATCH = 1000
+BUSY_RETRY_AFTER = 5  # seconds a terminal waits when the database is too busy
+
+log = logging.getLogger(__name__)
 
 
 class EnrolRequest(BaseModel):
@@ -48,6 +60,62 @@ class EnrolResponse(BaseModel):
 
 class Detail(BaseModel):
     detail: str
+
+
+class EventBatch(BaseModel):
+    """The body of POST /api/v1/events (checked by hand, so a mistake names the event)."""
+    events: list[dict] = Field(max_length=MAX_EVENTS_PER_BATCH,
+                               description="events exactly as the kiosk's event schema "
+                                           "(kiosk.core.events) allows")
+
+
+class EventAck(BaseModel):
+    accepted: int = Field(description="events stored now for the first time")
+    duplicates: int = Field(description="events the hub already had (sent again after a "
+                                        "lost reply): counted once")
+
+
+class TooBig(Exception):
+    pass
+
+
+class BadBatch(ValueError):
+    """A body that does not fit: the message names the event and field."""
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """The request body, or TooBig as soon as it passes cap bytes (not after reading it all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise TooBig
+    chunks, n = [], 0
+    async for chunk in request.stream():
+        n += len(chunk)
+        if n > cap:
+            raise TooBig
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_batch(body: bytes) -> list[dict]:
+    """The checked events of a POST /events body; BadBatch naming what is wrong."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BadBatch(f"the body is not JSON: {e}") from None
+    if not isinstance(data, dict) or set(data) != {"events"}:
+        raise BadBatch('the body must be an object with one field, "events"')
+    batch = data["events"]
+    if not isinstance(batch, list):
+        raise BadBatch('"events" must be a list')
+    if len(batch) > MAX_EVENTS_PER_BATCH:
+        raise TooBig
+    for i, event in enumerate(batch):
+        try:
+            event_schema.validate(event)
+        except event_schema.EventError as e:
+            raise BadBatch(f"event {i}: {e}") from None
+    return batch
 
 
 def _etag(data: bytes) -> str:
@@ -100,7 +168,8 @@ def _stream(path: Path, start: int, length: int) -> Iterator[bytes]:
 
 
 def create_app(data_dir: str | Path, db_url: str | None = None,
-               trusted_keys_path: str | Path | None = None) -> FastAPI:
+               trusted_keys_path: str | Path | None = None,
+               retention_days: int = usage.DEFAULT_RETENTION_DAYS) -> FastAPI:
     """The hub app over DATA_DIR (content, blobs) and the database at db_url (default:
     SQLite DATA_DIR/hub.db). trusted_keys_path, if given, is loaded now so a bad keys file
     stops the server at start (publishing itself is `kiosk-hub publish`)."""
@@ -112,8 +181,21 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        task = asyncio.create_task(roll_up_daily())
         yield
+        task.cancel()
         store.close()
+
+    async def roll_up_daily():
+        """Retention: roll old raw events into daily counts now, then once a day."""
+        while True:
+            try:
+                n = await run_in_threadpool(store.roll_up, retention_days)
+                if n:
+                    log.info("rolled up %d events older than %d days", n, retention_days)
+            except Exception:  # noqa: BLE001 (logged; tried again tomorrow)
+                log.exception("the daily roll-up of old events failed")
+            await asyncio.sleep(24 * 3600)
 
     app = FastAPI(title="kiosk-hub", version=__version__, docs_url=None, redoc_url=None,
                   lifespan=lifespan,
@@ -127,17 +209,25 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
 
     async def terminal(request: Request,
                        creds: Annotated[HTTPAuthorizationCredentials | None,
-                                        Depends(bearer)]) -> str:
+                                        Depends(bearer)]) -> tuple[str, str]:
         if creds is None or creds.scheme.lower() != "bearer":
             raise HTTPException(401, "a terminal token is needed",
                                 headers={"WWW-Authenticate": "Bearer"})
-        terminal_id = await run_in_threadpool(store.authenticate, creds.credentials)
-        if terminal_id is None:
+        try:
+            found = await run_in_threadpool(store.authenticate_terminal, creds.credentials)
+        except sa.exc.OperationalError:
+            raise busy() from None
+        if found is None:
             raise HTTPException(401, "unknown or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
-        return terminal_id
+        return found
 
-    Terminal = Annotated[str, Depends(terminal)]
+    def busy() -> HTTPException:
+        log.warning("database busy: asking a terminal to come back in %d s", BUSY_RETRY_AFTER)
+        return HTTPException(503, "the hub is busy; try again shortly",
+                             headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+
+    Terminal = Annotated[tuple[str, str], Depends(terminal)]
     unauthorised = {401: {"model": Detail, "description": "no token, or a revoked one"}}
     no_content = {404: {"model": Detail, "description": "no content published yet"}}
 
@@ -222,5 +312,37 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
         headers["Content-Length"] = str(length)
         return StreamingResponse(_stream(path, start, length), status_code=status,
                                  media_type="application/octet-stream", headers=headers)
+
+    @app.post(f"{API}/events", response_model=EventAck, tags=["statistics"],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": EventBatch.model_json_schema()}}}},
+              responses={413: {"model": Detail, "description": "over 1 MiB or over 1000 "
+                                                              "events: send smaller batches"},
+                         422: {"model": Detail, "description": "the body or an event does "
+                                                              "not fit the schema; nothing "
+                                                              "was stored"},
+                         503: {"model": Detail, "description": "busy: try again after "
+                                                              "Retry-After seconds"},
+                         **unauthorised})
+    async def post_events(request: Request, who: Terminal) -> EventAck:
+        """Anonymous usage events from a terminal. Each event id is stored once however often
+        it is sent, so a terminal re-sends a batch whose reply it did not get. The batch is
+        stored whole or not at all."""
+        too_big = HTTPException(413, f"send at most {MAX_EVENTS_PER_BATCH} events and "
+                                     f"{MAX_EVENTS_BODY} bytes in one request")
+        try:
+            body = await read_capped(request, MAX_EVENTS_BODY)
+            batch = await run_in_threadpool(parse_batch, body)
+        except TooBig:
+            raise too_big from None
+        except BadBatch as e:
+            raise HTTPException(422, str(e)) from None
+        terminal_id, centre = who
+        try:
+            accepted, duplicates = await run_in_threadpool(store.ingest, terminal_id, centre,
+                                                           batch)
+        except sa.exc.OperationalError:
+            raise busy() from None
+        return EventAck(accepted=accepted, duplicates=duplicates)
 
     return app

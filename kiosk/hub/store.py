@@ -9,8 +9,8 @@ or KIOSK_HUB_DB):
 Only SHA-256 digests of enrolment codes and tokens are stored: a copy of the database does
 not let anyone act as a terminal. Times are naive UTC datetimes.
 
-Tables are made with metadata.create_all for now; Alembic migrations come with the
-statistics issue (events tables), and this schema becomes their first revision.
+The tables are defined in schema.py and made and changed by the Alembic migrations in
+migrations/ (migrate.upgrade runs whenever a Store opens the database).
 
 Content (DATA_DIR):
 
@@ -38,32 +38,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from kiosk.core import packs
-
-metadata = sa.MetaData()
-
-terminals = sa.Table(
-    "terminals", metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("centre", sa.String(200), nullable=False),
-    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
-    sa.Column("created", sa.DateTime, nullable=False),
-    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
-    sa.Column("last_seen", sa.DateTime, nullable=True),
-)
-
-enrol_codes = sa.Table(
-    "enrol_codes", metadata,
-    sa.Column("code_sha256", sa.String(64), primary_key=True),  # primary key: unique
-    sa.Column("centre", sa.String(200), nullable=False),
-    sa.Column("expires", sa.DateTime, nullable=False),
-    sa.Column("used_by", sa.String(32), nullable=True),
-)
+from kiosk.hub import migrate, usage
+from kiosk.hub.schema import enrol_codes, terminals
 
 # Enrolment codes are typed by staff: 16 letters and digits without look-alikes
 # (no 0/O, 1/I/L), shown in groups of four: about 80 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 MAX_CODE_CHARS = 64
+LAST_SEEN_EVERY = timedelta(seconds=60)
 
 
 class HubError(Exception):
@@ -120,7 +103,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            metadata.create_all(self.engine)  # Alembic comes with the statistics issue
+            migrate.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as e:
             raise HubError(f"cannot open database {_safe_url(self.engine)}: "
                            f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") \
@@ -176,19 +159,41 @@ class Store:
     # --- tokens --------------------------------------------------------------------
 
     def authenticate(self, token: str, now: datetime | None = None) -> str | None:
-        """The id of the non-revoked terminal holding token (its last_seen updated), or None."""
+        """The id of the non-revoked terminal holding token, or None."""
+        found = self.authenticate_terminal(token, now)
+        return found[0] if found else None
+
+    def authenticate_terminal(self, token: str,
+                              now: datetime | None = None) -> tuple[str, str] | None:
+        """(id, centre) of the non-revoked terminal holding token, or None. Its last_seen is
+        brought up to date, at most once a minute (a write per request would make every
+        terminal's requests queue behind each other on SQLite)."""
         if not token or len(token) > 200:
             return None
         h = sha256_hex(token)
-        with self.engine.begin() as c:
-            row = c.execute(sa.select(terminals.c.id)
+        now = now or _now()
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(terminals.c.id, terminals.c.centre, terminals.c.last_seen)
                             .where(terminals.c.token_sha256 == h,
                                    terminals.c.revoked.is_(False))).first()
-            if row is None:
-                return None
-            c.execute(terminals.update().where(terminals.c.id == row.id)
-                      .values(last_seen=now or _now()))
-        return row.id
+        if row is None:
+            return None
+        if row.last_seen is None or now - row.last_seen >= LAST_SEEN_EVERY:
+            with self.engine.begin() as c:
+                c.execute(terminals.update().where(terminals.c.id == row.id)
+                          .values(last_seen=now))
+        return row.id, row.centre
+
+    # --- usage events --------------------------------------------------------------
+
+    def ingest(self, terminal_id: str, centre: str, batch: list[dict],
+               now: datetime | None = None) -> tuple[int, int]:
+        """Store checked events once each; (accepted, duplicates). See usage.ingest."""
+        return usage.ingest(self.engine, terminal_id, centre, batch, now)
+
+    def roll_up(self, days: int = usage.DEFAULT_RETENTION_DAYS, today=None) -> int:
+        """Roll raw events older than `days` into daily counts; how many. See usage.roll_up."""
+        return usage.roll_up(self.engine, days, today)
 
     def terminals(self) -> list[Terminal]:
         with self.engine.connect() as c:

@@ -4,26 +4,24 @@ terminal, packs built and signed with kiosk.core.packs from the demo content, an
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
 
 from kiosk import hub_cli
 from kiosk.core import packs
 from kiosk.hub.app import create_app, parse_range
 from kiosk.hub.store import Store, _now, default_db_url
+from tests.hubtools import running
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "content"
@@ -49,28 +47,6 @@ def pack_v(tmp_path_factory, keys):
         return built[version]
 
     return make
-
-
-@contextlib.contextmanager
-def running(app):
-    """Serve app on 127.0.0.1 from a socket bound here (a free port, no race); yield its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

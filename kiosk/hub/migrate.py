@@ -1,0 +1,51 @@
+"""Bring the hub's database up to date with the Alembic migrations in `migrations/`.
+
+Every `kiosk-hub` command and the server call `upgrade(engine)` when they open the
+database, so an operator never runs Alembic by hand. A database made before migrations
+existed (tables from metadata.create_all, no alembic_version) is recognised and stamped as
+revision 0001 first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+HERE = Path(__file__).parent / "migrations"
+
+
+def _config(connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(_config(None)).get_current_head()
+
+
+def current(engine: sa.Engine) -> str | None:
+    with engine.connect() as c:
+        return MigrationContext.configure(c).get_current_revision()
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    with engine.begin() as c:
+        rev = MigrationContext.configure(c).get_current_revision()
+        if rev == head() and revision == "head":
+            return  # the common case: nothing to do, no Alembic machinery
+        cfg = _config(c)
+        if rev is None and sa.inspect(c).has_table("terminals"):
+            command.stamp(cfg, "0001")  # made by create_all before migrations existed
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    with engine.begin() as c:
+        command.downgrade(_config(c), revision)

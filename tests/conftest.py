@@ -1,0 +1,32 @@
+"""Fixtures shared by every test folder: the hub's databases (SQLite and a real PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pgserver import PgServer, PgUnavailable
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = PgServer()
+    try:
+        server.start()
+    except PgUnavailable as e:
+        pytest.fail(str(e))  # not a skip: the issue asks for PostgreSQL, make test installs it
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return pg_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_db_url(request, tmp_path) -> str:
+    """Each hub test that takes this runs twice: SQLite in a temp dir, and PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hub.db'}"
+    return request.getfixturevalue("pg_url")
