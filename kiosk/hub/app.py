@@ -193,7 +193,7 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
                 n = await run_in_threadpool(store.roll_up, retention_days)
                 if n:
                     log.info("rolled up %d events older than %d days", n, retention_days)
-            except Exception:  # noqa: BLE001 (logged; tried again tomorrow)
+            except Exception:  # logged; tried again tomorrow
                 log.exception("the daily roll-up of old events failed")
             await asyncio.sleep(24 * 3600)
 
