@@ -45,7 +45,7 @@ class PgServer:
     def _run(self, *cmd: str) -> subprocess.CompletedProcess:
         if os.geteuid() == 0:
             cmd = ("runuser", "-u", "postgres", "--", *cmd)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
 
     def start(self) -> PgServer:
         if not self._owned:
