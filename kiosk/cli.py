@@ -142,7 +142,7 @@ def run_kiosk(args) -> int:
     services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser())
     app = KioskApp(s, catalogue, services)
     app.first_frame_callbacks.append(first_frame.set)
-    syncer = None if args.smoke else _start_syncer(s, app)
+    syncer = None if args.smoke else _start_syncer(s, app, outbox)
     if args.lang:
         app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
     if args.smoke:
@@ -168,18 +168,25 @@ def run_kiosk(args) -> int:
     return 0
 
 
-def _start_syncer(s: settings_mod.Settings, app):
-    """Content updates in the background, when this terminal is enrolled and trusts a key."""
+def _start_syncer(s: settings_mod.Settings, app, outbox=None):
+    """Events go to the hub in the background when this terminal is enrolled; content updates
+    too when it also trusts a publisher key. Demo mode talks to no hub."""
     from kiosk.services.hub_client import HubError, load_enrolment
     from kiosk.services.syncer import Syncer
+
+    if s.demo:
+        return None
 
     try:
         enrolment = load_enrolment(Path(s.data_dir))
     except HubError as e:
-        logging.getLogger(__name__).error("no content updates: %s", e)
+        logging.getLogger(__name__).error("no sync with the hub: %s", e)
         return None
-    if enrolment is None or not s.trusted_keys:
+    if enrolment is None:
         return None
+    if not s.trusted_keys:
+        logging.getLogger(__name__).warning("no content updates: no trusted content keys "
+                                            "(events are still sent)")
     from kiosk.services.content_store import ContentStore
 
     store = ContentStore(Path(s.data_dir))
@@ -190,7 +197,7 @@ def _start_syncer(s: settings_mod.Settings, app):
             app.content_installed(str(folder))
 
     syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
-                    s.trusted_keys, installed)
+                    s.trusted_keys, installed, outbox=outbox)
     syncer.start()
     return syncer
 
@@ -268,18 +275,10 @@ def run_rollback(args) -> int:
 def run_status(args) -> int:
     s = load_settings(args)
     catalogue = _load_content(s)
-    db_path = Path(s.data_dir) / "outbox.db"
-    queued = 0
-    if db_path.exists():
-        import sqlite3
+    from kiosk.services import event_sync, outbox, sync_log
 
-        with sqlite3.connect(db_path) as conn:
-            try:
-                queued = conn.execute("select count(*) from events where sent = 0").fetchone()[0]
-            except sqlite3.DatabaseError:
-                queued = None
+    counts = outbox.counts(Path(s.data_dir) / "outbox.db") or {}  # {}: unreadable
     folder, version = content_dir_for(s)
-    from kiosk.services import sync_log
     from kiosk.services.hub_client import HubError, load_enrolment
 
     try:
@@ -310,8 +309,10 @@ def run_status(args) -> int:
         "content_out_of_date": out_of_date,
         "services": len(catalogue.services),
         "tutorials": len(catalogue.tutorials),
-        "queued_events": queued,
+        "queued_events": counts.get("queued"),  # None: the outbox cannot be read
+        "rejected_events": counts.get("rejected"),
         "last_sync": sync_log.last(s.data_dir),
+        "last_event_upload": event_sync.last(s.data_dir),
         "enrolled": bool(enrolment),
         "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
     }
@@ -343,6 +344,34 @@ def run_enrol(args) -> int:
     return 0
 
 
+def _upload_events(s: settings_mod.Settings, client, report: dict) -> dict:
+    """Send the queued events; fills the report's events_* fields and returns the uploader's
+    own report (progress on a terminal: a backlog of weeks takes a while)."""
+    from kiosk.services import event_sync
+
+    shown = [False]
+
+    def progress(done, total):
+        shown[0] = True
+        print(f"\r  events: {done}/{total} sent", end="", file=sys.stderr, flush=True)
+
+    uploader = event_sync.Uploader(Path(s.data_dir) / "outbox.db", client, max_failures=4,
+                                   backoff_cap=30.0, max_wait=60.0,
+                                   progress=progress if sys.stderr.isatty() else None)
+    try:
+        events = uploader.run()
+    finally:
+        if shown[0]:
+            print(file=sys.stderr)
+    report.update({"events_uploaded": events["events_uploaded"],
+                   "events_duplicates": events["duplicates"],
+                   "events_rejected": events["rejected"], "events_queued": events["queued"],
+                   "events_status": events["status"]})
+    if events["status"] != "nothing_to_send":
+        event_sync.record_last(s.data_dir, events)
+    return events
+
+
 def run_sync(args) -> int:
     s = load_settings(args)
     from kiosk.core import packs
@@ -359,17 +388,25 @@ def run_sync(args) -> int:
         def progress(n):
             done[0] += n
             print(f"\r  {done[0] / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+    events_error = None
     try:
         enrolment = hub_client.load_enrolment(s.data_dir)
         if enrolment is None:
             raise UserError(f"not enrolled (no {hub_client.hub_file(s.data_dir)}): "
                             "run kiosk enrol CODE --hub URL first")
-        if not s.trusted_keys:
-            raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or trusted_keys "
-                            "in the config file)")
-        trusted = packs.load_trusted_keys(s.trusted_keys)
         with hub_client.HubClient(s.hub_url or enrolment["hub_url"],
                                   enrolment["token"]) as client:
+            # Events first, and whatever content can do: a terminal without trusted keys
+            # still sends its statistics; content then reports its own error.
+            events = _upload_events(s, client, report)
+            if events["status"].startswith("error"):
+                events_error = events["status"].removeprefix("error: ")
+            if events["auth_refused"]:  # content would be refused too
+                raise hub_client.AuthError(events_error)
+            if not s.trusted_keys:
+                raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or "
+                                "trusted_keys in the config file)")
+            trusted = packs.load_trusted_keys(s.trusted_keys)
             report.update(content_store.sync_content(client, store, trusted,
                                                      progress=progress))
     except (UserError, hub_client.HubError, packs.PackError, OSError) as e:
@@ -379,9 +416,11 @@ def run_sync(args) -> int:
         sync_log.record(s.data_dir, report)
         if args.json:
             print(json.dumps(report))
+        if events_error and events_error != message:
+            message = f"{message}; and sending events: {events_error}"
         raise UserError(f"sync failed: {message}") from None
     finally:
-        if progress and sys.stderr.isatty():
+        if progress and done[0]:
             print(file=sys.stderr)
     sync_log.record(s.data_dir, report)
     if args.json:
@@ -389,7 +428,9 @@ def run_sync(args) -> int:
     else:
         print(f"{report['status']}: content version {report['content_version']}, "
               f"{report['files_downloaded']} files ({report['bytes_downloaded']} bytes) "
-              "downloaded")
+              f"downloaded; {report['events_uploaded']} events sent")
+    if events_error:
+        raise UserError(f"sync failed: sending events: {events_error}")
     return 0
 
 
@@ -439,7 +480,8 @@ def parser() -> argparse.ArgumentParser:
     enrol.add_argument("--hub", help="the hub's address, e.g. https://hub.example.org "
                                      "(default: $KIOSK_HUB_URL)")
     sync = sub.add_parser("sync", parents=[common],
-                          help="one sync cycle without the UI: fetch and install new content")
+                          help="one sync cycle without the UI: send queued events, fetch and "
+                               "install new content")
     sync.add_argument("--once", action="store_true", required=True,
                       help="run one cycle and exit")
     sync.add_argument("--json", action="store_true", help="print a JSON report")

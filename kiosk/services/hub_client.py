@@ -1,10 +1,15 @@
-"""Talking to the hub: enrolment, the signed content manifest, content files.
+"""Talking to the hub: enrolment, the signed content manifest, content files, usage events.
 
 One requests.Session with urllib3 retries (exponential backoff with jitter, Retry-After
 honoured) on 429/500/502/503/504 and on connection failures, timeouts on every request
 (connect 5 s, read 30 s) and the terminal's bearer token. Downloads stream to a `.part` file
 and resume from its size with `Range: bytes=N-` after a cut connection; a server that sends
 more bytes than the manifest says is cut off.
+
+`post_events` is the exception to the retries: it is sent once (its own Session, no urllib3
+Retry) and every failure comes back as a typed error carrying Retry-After, because the
+uploader (`services/event_sync.py`) owns the backoff: urllib3 would sleep inside one call
+for as long as a hub asked, where the uploader can give up a cycle or stop with the app.
 
 The enrolment (hub URL, terminal id, token, centre) lives in DATA_DIR/hub.json, mode 0600.
 
@@ -32,6 +37,9 @@ READ_TIMEOUT = 30.0
 CHUNK = 64 * 1024
 MAX_MANIFEST_BYTES = 1_000_000
 MAX_SIG_BYTES = 4_096
+MAX_EVENTS_BODY = 1024 * 1024  # the hub's limits for one POST /events
+MAX_EVENTS_PER_POST = 1000
+MAX_ACK_BYTES = 64 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 HUB_FILE = "hub.json"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -47,6 +55,30 @@ class AuthError(HubError):
 
 class DownloadError(HubError):
     """A file download went wrong (too long, bad range, connection cut too often)."""
+
+
+class TransientError(HubError):
+    """Worth sending again later: no connection, a timeout, 429, 5xx. `retry_after` is the
+    hub's Retry-After header as sent (seconds or an HTTP date), or None."""
+
+    def __init__(self, message: str, retry_after: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class TooLargeError(HubError):
+    """413: the batch is over the hub's limits (bytes or events); send smaller ones."""
+
+
+class RejectedError(HubError):
+    """422: the hub refused the batch as a whole because of the body or one event.
+    `index` is the event the hub named ("event 3: ..."), if it named one."""
+
+    def __init__(self, message: str, detail: str = "", index: int | None = None):
+        super().__init__(message)
+        self.detail = detail
+        self.index = index
 
 
 def make_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: float = 60.0,
@@ -78,9 +110,12 @@ class HubClient:
         self.session.headers["User-Agent"] = user_agent
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
+        self._post_session: requests.Session | None = None
 
     def close(self) -> None:
         self.session.close()
+        if self._post_session is not None:
+            self._post_session.close()
 
     def __enter__(self):
         return self
@@ -166,6 +201,69 @@ class HubClient:
         new_etag = r.headers.get("ETag")
         _, sig = self._get_small("content/manifest.sig", MAX_SIG_BYTES)
         return raw, sig, new_etag
+
+    def post_events(self, batch: list[dict]) -> dict:
+        """POST one batch of events; the hub's ack {"accepted": n, "duplicates": m}.
+
+        Sent once: TransientError (no connection, timeout, 429, 5xx; with Retry-After),
+        TooLargeError (413, or over the limits before sending), RejectedError (422),
+        AuthError (401/403), HubError for anything else (404 from a hub too old to take
+        events, an answer that is not an ack: a captive portal's 200 page must not count as
+        delivered)."""
+        url = self.url("events")
+        if len(batch) > MAX_EVENTS_PER_POST:
+            raise TooLargeError(f"POST {url}: {len(batch)} events is over the limit of "
+                                f"{MAX_EVENTS_PER_POST}")
+        body = json.dumps({"events": batch}, separators=(",", ":"),
+                          ensure_ascii=False).encode("utf-8")
+        if len(body) > MAX_EVENTS_BODY:
+            raise TooLargeError(f"POST {url}: {len(body)} bytes is over the limit of "
+                                f"{MAX_EVENTS_BODY}")
+        if self._post_session is None:
+            self._post_session = requests.Session()
+            adapter = HTTPAdapter(max_retries=Retry(total=0, redirect=0, raise_on_status=False))
+            self._post_session.mount("http://", adapter)
+            self._post_session.mount("https://", adapter)
+        headers = dict(self.session.headers)
+        headers["Content-Type"] = "application/json"
+        try:
+            r = self._post_session.post(url, data=body, headers=headers, timeout=self.timeout,
+                                        stream=True)
+        except requests.Timeout as e:
+            raise TransientError(f"POST {url}: no answer in time ({_reason(e)})") from None
+        except requests.RequestException as e:
+            raise TransientError(f"POST {url}: cannot reach the hub ({_reason(e)})") from None
+        try:
+            try:
+                raw = r.raw.read(MAX_ACK_BYTES + 1, decode_content=True)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+                raise TransientError(f"POST {url}: the answer was cut ({_reason(e)})") from None
+            status = r.status_code
+            detail = _detail_of(raw)
+            said = f"{status}{': ' + detail if detail else ''}"
+            if status in (401, 403):
+                raise AuthError(f"POST {url}: refused by the hub ({said})")
+            if status == 413:
+                raise TooLargeError(f"POST {url}: the hub answered {said}")
+            if status == 422:
+                m = re.match(r"^event (\d+):", detail)
+                raise RejectedError(f"POST {url}: the hub answered {said}", detail,
+                                    int(m.group(1)) if m else None)
+            if status == 429 or status >= 500:
+                raise TransientError(f"POST {url}: the hub answered {said}",
+                                     r.headers.get("Retry-After"), status)
+            if status != 200:
+                raise HubError(f"POST {url}: the hub answered {said}")
+            try:
+                ack = json.loads(raw) if len(raw) <= MAX_ACK_BYTES else None
+            except ValueError:
+                ack = None
+            if not (isinstance(ack, dict) and all(
+                    type(ack.get(k)) is int and ack[k] >= 0 for k in ("accepted", "duplicates"))):
+                raise HubError(f"POST {url}: the answer is not an acknowledgement of events")
+            return {"accepted": ack["accepted"], "duplicates": ack["duplicates"]}
+        finally:
+            r.close()
 
     def download(self, sha256: str, dest_part: str | Path, expected_size: int,
                  attempts: int = 5, progress=None) -> int:
@@ -259,6 +357,38 @@ def _detail(r: requests.Response) -> str:
         return ""
     detail = data.get("detail") if isinstance(data, dict) else None
     return str(detail)[:200] if detail else ""
+
+
+def _detail_of(raw: bytes) -> str:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ""
+    detail = data.get("detail") if isinstance(data, dict) else None
+    return " ".join(str(detail).split())[:200] if detail else ""
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds from `now` (Unix time): it is either whole seconds or an HTTP
+    date. None when absent or unreadable (the caller backs off on its own)."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    try:
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT
+        from datetime import UTC
+
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 def _reason(e: Exception) -> str:

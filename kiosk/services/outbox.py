@@ -5,6 +5,11 @@ against the schema and appends it to an in-memory queue. A writer thread opens t
 (so start-up does not wait for it), then moves the queue to SQLite every `flush_interval`
 seconds (well under a second, so an event recorded a second before a crash is on disk) and
 at `close()`.
+
+Each row's `sent` says where the event stands: 0 queued, 1 acknowledged by the hub (kept a
+while, then deleted by the uploader), -1 refused by the hub as invalid (kept, never sent
+again). The uploader (`services/event_sync.py`) works on the same file through its own
+connection; SQLite's locking (WAL, busy timeout) keeps the two apart.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from pathlib import Path
 from kiosk.core import events
 
 log = logging.getLogger(__name__)
+
+QUEUED, SENT, REJECTED = 0, 1, -1
 
 COLUMNS = {
     "event_id": str, "kiosk": str, "centre": str, "time": float, "session": str, "type": str,
@@ -38,7 +45,39 @@ def open_db(path: Path):
         db["events"].create(COLUMNS, pk="event_id", not_null={"event_id", "type", "time"},
                             defaults={"sent": 0})
         db["events"].create_index(["sent", "time"])
+    ensure_indexes(conn)
     return db
+
+
+def ensure_indexes(conn: sqlite3.Connection) -> None:
+    """The uploader's index: the queued rows in rowid order, so it pages through a backlog
+    without scanning the rows already sent. Partial, so it holds only what is queued."""
+    conn.execute("create index if not exists events_queued on events(sent) where sent = 0")
+
+
+def counts(path: Path) -> dict[str, int] | None:
+    """{"queued", "sent", "rejected"} for an outbox database on disk (without opening an
+    Outbox or creating anything); zeros when there is none yet, None when it is unreadable."""
+    path = Path(path)
+    if not path.exists():
+        return {"queued": 0, "sent": 0, "rejected": 0}
+    try:
+        conn = sqlite3.connect(str(path), timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = conn.execute("select sent, count(*) from events group by sent").fetchall()
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return {"queued": 0, "sent": 0, "rejected": 0}
+        return None
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+    by = dict(rows)
+    return {"queued": by.get(QUEUED, 0), "sent": by.get(SENT, 0),
+            "rejected": by.get(REJECTED, 0)}
 
 
 class Outbox:
@@ -120,8 +159,18 @@ class Outbox:
 
     def pending(self) -> int:
         """Events not yet acknowledged by the hub (on disk plus in memory)."""
-        on_disk = self._database().execute("select count(*) from events where sent = 0").fetchone()[0]
+        on_disk = self._database().execute("select count(*) from events where sent = 0"
+                                           ).fetchone()[0]
         return on_disk + len(self._queue)
+
+    def rejected(self) -> int:
+        """Events the hub refused as invalid (kept on disk, never sent again)."""
+        return self._database().execute("select count(*) from events where sent = -1"
+                                        ).fetchone()[0]
+
+    def in_memory(self) -> int:
+        """Events recorded but not yet written to disk."""
+        return len(self._queue)
 
     def all_events(self) -> list[dict]:
         self.flush()

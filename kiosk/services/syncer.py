@@ -1,9 +1,16 @@
-"""The background syncer: while the kiosk runs, fetch new content from the hub now and then.
+"""The background syncer: while the kiosk runs, send usage events to the hub every minute or
+so, and fetch new content now and then.
 
-It runs on its own thread (the UI never waits on the network), does exactly what
-`kiosk sync --once` does, and when a new version is installed it tells the app, which
-switches to it between sessions (never in the middle of a citizen's session). Failures are
-logged and retried at the next round: the installed content stays as it is.
+It runs on its own thread (the UI never waits on the network or on the uploader's
+database work). Events go every `events_interval` seconds (with jitter, so a fleet started
+together does not call the hub together); after a failed upload the interval doubles, up to
+`content_interval`, so a hub that is down is not called by every terminal every minute.
+Before each upload it flushes the app's outbox from this thread, so what was recorded a
+moment ago goes too. Content is fetched every `content_interval` seconds, doing what
+`kiosk sync --once` does, when the terminal trusts a publisher key; a new version is handed
+to the app, which switches to it between sessions (never in the middle of a citizen's
+session). Failures are logged and retried at a later round: queued events and the installed
+content stay as they are.
 """
 
 from __future__ import annotations
@@ -11,24 +18,37 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.services import sync_log
+from kiosk.services import event_sync, sync_log
 
 log = logging.getLogger(__name__)
 
 
 class Syncer:
-    def __init__(self, data_dir: str | Path, hub_url: str, token: str, trusted_keys: str,
-                 on_new_version: Callable[[int], None], interval: float = 900.0):
+    def __init__(self, data_dir: str | Path, hub_url: str, token: str, trusted_keys: str | None,
+                 on_new_version: Callable[[int], None], interval: float = 900.0, *,
+                 outbox=None, events_interval: float = 60.0,
+                 first_delay: tuple[float, float] = (5.0, 30.0)):
+        """`trusted_keys`: None or "" uploads events only (no content without a key to check
+        it). `outbox`: the app's Outbox, flushed before each upload (its `path` is the
+        database uploaded from; DATA_DIR/outbox.db without one). `first_delay`: the range
+        the first round is drawn from."""
         self.data_dir = Path(data_dir)
         self.hub_url, self.token, self.trusted_keys = hub_url, token, trusted_keys
         self.on_new_version = on_new_version
         self.interval = interval
+        self.events_interval = events_interval
+        self.outbox = outbox
+        self.first_delay = first_delay
+        self.db_path = Path(outbox.path) if outbox is not None else self.data_dir / "outbox.db"
         self.last_report: dict | None = None
+        self.last_events_report: dict | None = None
+        self._event_failures = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="content-sync", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="hub-sync", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -37,28 +57,89 @@ class Syncer:
         self._stop.set()
         self._thread.join(timeout=5)
 
-    def sync_once(self) -> dict:
-        from kiosk.core import packs
-        from kiosk.services import content_store, hub_client
+    def _client(self):
+        from kiosk.services import hub_client
 
-        store = content_store.ContentStore(self.data_dir)
-        trusted = packs.load_trusted_keys(self.trusted_keys)
-        with hub_client.HubClient(self.hub_url, self.token) as client:
-            report = content_store.sync_content(client, store, trusted)
+        return hub_client.HubClient(self.hub_url, self.token)
+
+    def upload_events(self, client=None) -> dict:
+        """One upload cycle: flush the app's outbox, then send what is queued."""
+        if self.outbox is not None:
+            try:
+                self.outbox.flush()
+            except Exception as e:  # noqa: BLE001 (a full disk: what is on disk still goes)
+                log.warning("could not flush the outbox before an upload: %s", e)
+        own = client is None
+        client = client or self._client()
+        try:
+            report = event_sync.Uploader(self.db_path, client, max_failures=3,
+                                         backoff_base=2.0, backoff_cap=60.0, max_wait=300.0,
+                                         sleep=self._stop.wait, stop=self._stop).run()
+        finally:
+            if own:
+                client.close()
+        self.last_events_report = report
+        if report["status"] != "nothing_to_send":
+            event_sync.record_last(self.data_dir, report)
+        if report["status"].startswith("error"):
+            log.warning("event upload: %s (%s still queued)", report["status"],
+                        report["queued"])
+        return report
+
+    def sync_once(self) -> dict:
+        """A full cycle: events, then content. The content report (with events_uploaded)."""
+        from kiosk.core import packs
+        from kiosk.services import content_store
+
+        with self._client() as client:
+            events = self.upload_events(client)
+            report = {"events_uploaded": events["events_uploaded"],
+                      "events_status": events["status"]}
+            if not self.trusted_keys:
+                report["status"] = "events_only"
+            else:
+                store = content_store.ContentStore(self.data_dir)
+                trusted = packs.load_trusted_keys(self.trusted_keys)
+                report.update(content_store.sync_content(client, store, trusted))
         self.last_report = report
         sync_log.record(self.data_dir, report)
         if report["status"] == "updated":
             self.on_new_version(report["content_version"])
         return report
 
+    def _events_delay(self, report: dict) -> float:
+        if report["status"].startswith("error"):
+            self._event_failures += 1
+        else:
+            self._event_failures = 0
+        base = min(self.interval, self.events_interval * 2 ** self._event_failures)
+        delay = base * random.uniform(0.8, 1.2)
+        if report.get("retry_after"):
+            delay = max(delay, report["retry_after"])
+        return delay
+
     def _run(self) -> None:
         # A little jitter, so a fleet started together does not call the hub together.
-        wait = random.uniform(5, 30)
-        while not self._stop.wait(wait):
-            try:
-                self.sync_once()
-            except Exception as e:  # noqa: BLE001 (hub, network or disk: try again later)
-                log.warning("content sync failed: %s", e)
-                self.last_report = {"status": f"error: {e}"}
-                sync_log.record(self.data_dir, self.last_report)
-            wait = self.interval * random.uniform(0.9, 1.1)
+        now = time.monotonic()
+        next_events = now + random.uniform(*self.first_delay)
+        next_content = (now + random.uniform(*self.first_delay) if self.trusted_keys
+                        else float("inf"))
+        while not self._stop.wait(max(0.0, min(next_events, next_content) - time.monotonic())):
+            if time.monotonic() >= next_content:
+                self.last_events_report = None
+                try:
+                    self.sync_once()
+                except Exception as e:  # noqa: BLE001 (hub, network or disk: try again later)
+                    log.warning("content sync failed: %s", e)
+                    self.last_report = {"status": f"error: {e}"}
+                    sync_log.record(self.data_dir, self.last_report)
+                events = self.last_events_report or {"status": "error: no upload"}
+                next_events = time.monotonic() + self._events_delay(events)
+                next_content = time.monotonic() + self.interval * random.uniform(0.9, 1.1)
+            elif time.monotonic() >= next_events:
+                try:
+                    report = self.upload_events()
+                except Exception as e:  # noqa: BLE001 (the hub client could not be made)
+                    log.warning("event upload failed: %s", e)
+                    report = {"status": f"error: {e}"}
+                next_events = time.monotonic() + self._events_delay(report)
