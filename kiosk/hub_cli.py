@@ -6,6 +6,9 @@
     kiosk-hub terminals [--json]                        every enrolled terminal
     kiosk-hub revoke TERMINAL                           withdraw a terminal's token
     kiosk-hub rollup [--days 400]                       roll old raw events into daily counts
+    kiosk-hub admin-user NAME [--password-stdin]        create or reset a dashboard login
+    kiosk-hub export [--format csv|json] [--from DATE] [--to DATE] [--centre NAME] [--raw]
+                     [--out FILE]                       usage figures (suppressed), or raw events
 
 Every command takes --data-dir (or KIOSK_DATA_DIR) and --db (or KIOSK_HUB_DB; default SQLite
 DATA_DIR/hub.db). User errors are one line, `kiosk-hub: <reason>`, exit 1.
@@ -14,11 +17,15 @@ DATA_DIR/hub.db). User errors are one line, `kiosk-hub: <reason>`, exit 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
+import re
 import socket
 import sys
-from datetime import datetime
+import tempfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from kiosk.core import packs
@@ -108,6 +115,22 @@ def _iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def listen(host: str, port: int, family: int = socket.AF_INET) -> socket.socket:
+    """A listening TCP socket for uvicorn. proto must say IPPROTO_TCP: asyncio sets
+    TCP_NODELAY on accepted connections only when it does, and without it every reply on a
+    kept-alive connection waits ~40 ms for a delayed ACK (measured: 44 ms against 0.9 ms per
+    request)."""
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -122,7 +145,7 @@ def cmd_serve(args) -> int:
     app = create_app(d, db_url(args), keys, retention_days=retention_days(args))
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
-        sock = socket.create_server((args.host, args.port), family=family)
+        sock = listen(args.host, args.port, family)
     except OSError as e:
         reason = os.strerror(e.errno) if e.errno else str(e)
         raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
@@ -213,6 +236,170 @@ def cmd_rollup(args) -> int:
     return 0
 
 
+def cmd_admin_user(args) -> int:
+    import getpass
+
+    import sqlalchemy as sa
+
+    from kiosk.hub import auth
+    from kiosk.hub.schema import admin_users
+
+    try:
+        name = auth.check_name(args.name)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    try:
+        if args.password_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise UserError("--password-stdin: nothing on stdin (give the password as one "
+                                "line)")
+            password = line.rstrip("\r\n")
+            auth.check_password(password)
+        else:
+            password = getpass.getpass(f"New password for {name}: ")
+            auth.check_password(password)  # before asking for it again
+            if getpass.getpass("The same password again: ") != password:
+                raise UserError("the two passwords differ; nothing was changed")
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    except EOFError:
+        raise UserError("no password given; nothing was changed") from None
+    store = open_store(args)
+    try:
+        with store.engine.connect() as c:
+            existed = c.execute(sa.select(admin_users.c.name)
+                                .where(admin_users.c.name == name)).first() is not None
+        auth.set_admin_password(store.engine, name, password)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    finally:
+        store.close()
+    print(f"admin {name}: password reset; every dashboard session of {name} was ended"
+          if existed else f"admin {name}: created")
+    return 0
+
+
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PROGRESS_EVERY = 10_000
+
+
+def _date(flag: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        if not DATE_RE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{flag}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def export_range(start: date | None, end: date | None, raw: bool,
+                 today: date) -> tuple[date | None, date | None]:
+    """--from and --to as given; for figures, missing ones default to the last 30 days to
+    today (London). Raw events: no limit unless given."""
+    if not raw:
+        end = end or today
+        start = start or end - timedelta(days=29)
+    if start is not None and end is not None and start > end:
+        raise UserError(f"--from {start} is after --to {end}")
+    return start, end
+
+
+@contextlib.contextmanager
+def _output(path: str | None):
+    """A UTF-8 text stream: FILE (written to a temporary file beside it, renamed into place
+    when complete, so an interrupted export leaves no half file), or stdout."""
+    if path is None:
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # stdout replaced by a text-only stream
+            yield sys.stdout
+            return
+        stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+        try:
+            yield stream
+        finally:
+            stream.flush()
+            stream.detach()
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
+                               prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_export(args) -> int:
+    import csv
+
+    from kiosk.hub import reports
+    from kiosk.hub.usage import LONDON
+
+    start, end = export_range(_date("--from", args.start), _date("--to", args.end), args.raw,
+                              datetime.now(LONDON).date())
+    centre = args.centre.strip() if args.centre is not None else None
+    if not args.raw:
+        try:
+            filters = reports.Filters(start, end, centre)
+        except ValueError as e:
+            raise UserError(str(e)) from None
+    store = open_store(args)
+    try:
+        if centre is not None:
+            known = reports.centres(store.engine)
+            if centre not in known:
+                raise UserError(f"--centre: no centre named {centre!r} (known: "
+                                f"{', '.join(known) or 'none yet'})")
+        tty = sys.stderr.isatty()
+        try:
+            with _output(args.out) as out:
+                if args.raw:
+                    n = 0
+                    if args.format == "csv":
+                        out.write("\ufeff")
+                        w = csv.writer(out)
+                        w.writerow(reports.RAW_COLUMNS)
+                    for event in reports.raw_events(store.engine, start, end, centre):
+                        if args.format == "csv":
+                            w.writerow(["" if v is None else v for v in event.values()])
+                        else:
+                            out.write(json.dumps(event, ensure_ascii=False) + "\n")
+                        n += 1
+                        if tty and n % PROGRESS_EVERY == 0:
+                            print(f"\rexported {n} events", end="", file=sys.stderr, flush=True)
+                    if tty and n >= PROGRESS_EVERY:
+                        print(f"\rexported {n} events", file=sys.stderr, flush=True)
+                    what = f"{n} raw events (unsuppressed)"
+                else:
+                    rep = reports.report(store.engine, filters,
+                                         suppress=not args.no_suppress)
+                    if args.format == "csv":
+                        out.write("\ufeff")
+                        w = csv.writer(out)
+                        w.writerow(reports.FIGURE_COLUMNS)
+                        w.writerows(reports.figures(rep))
+                    else:
+                        out.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
+                    what = f"usage figures {start} to {end}" + (
+                        "" if rep["suppressed"] else " (unsuppressed)")
+        except BrokenPipeError:  # `| head`: the reader has had enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    finally:
+        store.close()
+    if args.out:
+        print(f"kiosk-hub: wrote {what} to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _hours(text: str) -> float:
     try:
         value = float(text)
@@ -280,11 +467,47 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument("--days", dest="retention_days", type=int,
                     help="keep raw events this many days (default: $KIOSK_RETENTION_DAYS, "
                          "retention_days in the config file, else 400)")
+    a = sub.add_parser("admin-user", parents=[common],
+                       help="create or reset a dashboard login",
+                       description="Create the dashboard login NAME, or reset its password "
+                                   "(which ends every dashboard session of NAME). The "
+                                   "password is asked for twice, or read as one line from "
+                                   "stdin with --password-stdin; at least 12 characters. "
+                                   "Only an argon2 hash of it is stored.")
+    a.add_argument("name", metavar="NAME", help="the login name")
+    a.add_argument("--password-stdin", action="store_true",
+                   help="read the password as one line from stdin instead of asking")
+    x = sub.add_parser("export", parents=[common],
+                       help="usage figures for admins (small counts suppressed), or every "
+                            "raw event with --raw",
+                       description="The usage report's figures for a period, counts from 1 "
+                                   "to 7 (and any count they could be worked back from) shown "
+                                   "as <8: CSV (one row per figure, UTF-8 with a BOM for "
+                                   "Excel) or JSON. With --raw: every stored raw event "
+                                   "instead, each with its event_id, UNSUPPRESSED: for "
+                                   "admins only, never to publish. See docs/admin-guide.md.")
+    x.add_argument("--format", choices=("csv", "json"), default="csv",
+                   help="csv (default) or json; with --raw, json is one object a line")
+    x.add_argument("--from", dest="start", metavar="DATE",
+                   help="first London day, YYYY-MM-DD (default: 29 days before --to; with "
+                        "--raw: the oldest event)")
+    x.add_argument("--to", dest="end", metavar="DATE",
+                   help="last London day, YYYY-MM-DD, included (default: today; with --raw: "
+                        "the newest event)")
+    x.add_argument("--centre", metavar="NAME", help="one centre (default: all centres)")
+    x.add_argument("--raw", action="store_true",
+                   help="every stored raw event, one a line, UNSUPPRESSED: small numbers "
+                        "show; for admins only, never to publish")
+    x.add_argument("--no-suppress", action="store_true",
+                   help="figures with small counts as they are: for admins only, never to "
+                        "publish")
+    x.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
     return p
 
 
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
-            "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup}
+            "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup,
+            "admin-user": cmd_admin_user, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:
