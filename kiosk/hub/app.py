@@ -345,4 +345,8 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
             raise busy() from None
         return EventAck(accepted=accepted, duplicates=duplicates)
 
+    # The admin dashboard: pages under /admin, behind a login (kiosk/hub/dashboard.py).
+    from kiosk.hub import dashboard
+    dashboard.install(app, store)
+
     return app
