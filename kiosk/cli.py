@@ -197,7 +197,7 @@ def _start_syncer(s: settings_mod.Settings, app, outbox=None):
             app.content_installed(str(folder))
 
     syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
-                    s.trusted_keys, installed, outbox=outbox)
+                    s.trusted_keys, installed, outbox=outbox, hub_timeout=s.hub_timeout)
     syncer.start()
     return syncer
 
@@ -394,8 +394,8 @@ def run_sync(args) -> int:
         if enrolment is None:
             raise UserError(f"not enrolled (no {hub_client.hub_file(s.data_dir)}): "
                             "run kiosk enrol CODE --hub URL first")
-        with hub_client.HubClient(s.hub_url or enrolment["hub_url"],
-                                  enrolment["token"]) as client:
+        with hub_client.HubClient(s.hub_url or enrolment["hub_url"], enrolment["token"],
+                                  read_timeout=s.hub_timeout) as client:
             # Events first, and whatever content can do: a terminal without trusted keys
             # still sends its statistics; content then reports its own error.
             events = _upload_events(s, client, report)

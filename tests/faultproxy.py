@@ -2,7 +2,8 @@
 
 FaultProxy forwards HTTP requests to the real hub, but for a share of them (chosen with a
 seeded random generator, so a failure can be replayed) it misbehaves in one of the ways a
-real network or an overloaded hub does:
+real network or an overloaded hub does, taking the kinds in turn (shuffled) so that a test
+with a handful of faults meets every kind:
 
     500        answers 500 without forwarding
     503        answers 503 with Retry-After: 1, without forwarding
@@ -43,6 +44,7 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.faults: Counter[str] = Counter()
+        self._turns: list[str] = []
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -74,7 +76,10 @@ class FaultProxy:
             if self.only_path and not path.startswith(self.only_path):
                 kind = "ok"
             elif self.rng.random() < self.rate:
-                kind = self.rng.choice(self.kinds)
+                if not self._turns:
+                    self._turns = list(self.kinds)
+                    self.rng.shuffle(self._turns)
+                kind = self._turns.pop()
             else:
                 kind = "ok"
             self.faults[kind] += 1

@@ -32,11 +32,14 @@ class Settings:
     demo: bool = False
     hub_url: str = ""
     trusted_keys: str = ""
+    hub_timeout: float = 30.0  # seconds to wait for the hub's answer before trying again
     speech: bool = True
 
     def check(self, origin: str = "settings") -> Settings:
         if self.idle_timeout < 5:
             raise SettingsError(f"{origin}: idle_timeout must be at least 5 seconds")
+        if not 0.1 <= self.hub_timeout <= 600:
+            raise SettingsError(f"{origin}: hub_timeout must be between 0.1 and 600 seconds")
         if self.idle_warning < 20:
             raise SettingsError(f"{origin}: idle_warning must be at least 20 seconds "
                                 "(WCAG 2.2.1 asks for at least 20 s to answer)")

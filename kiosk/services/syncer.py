@@ -31,7 +31,7 @@ class Syncer:
     def __init__(self, data_dir: str | Path, hub_url: str, token: str, trusted_keys: str | None,
                  on_new_version: Callable[[int], None], interval: float = 900.0, *,
                  outbox=None, events_interval: float = 60.0,
-                 first_delay: tuple[float, float] = (5.0, 30.0)):
+                 first_delay: tuple[float, float] = (5.0, 30.0), hub_timeout: float = 30.0):
         """`trusted_keys`: None or "" uploads events only (no content without a key to check
         it). `outbox`: the app's Outbox, flushed before each upload (its `path` is the
         database uploaded from; DATA_DIR/outbox.db without one). `first_delay`: the range
@@ -43,6 +43,7 @@ class Syncer:
         self.events_interval = events_interval
         self.outbox = outbox
         self.first_delay = first_delay
+        self.hub_timeout = hub_timeout
         self.db_path = Path(outbox.path) if outbox is not None else self.data_dir / "outbox.db"
         self.last_report: dict | None = None
         self.last_events_report: dict | None = None
@@ -60,7 +61,7 @@ class Syncer:
     def _client(self):
         from kiosk.services import hub_client
 
-        return hub_client.HubClient(self.hub_url, self.token)
+        return hub_client.HubClient(self.hub_url, self.token, read_timeout=self.hub_timeout)
 
     def upload_events(self, client=None) -> dict:
         """One upload cycle: flush the app's outbox, then send what is queued."""
