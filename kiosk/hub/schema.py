@@ -57,7 +57,9 @@ events = sa.Table(
     sa.Column("outcome", sa.String(40), nullable=True),
     sa.Column("received", sa.DateTime, nullable=False),
     sa.Index("ix_events_day_centre", "day", "centre"),
-    sa.Index("ix_events_type_day", "type", "day"),
+    # covering index for the reports (migration 0003; it replaced ix_events_type_day)
+    sa.Index("ix_events_report", "type", "day", "centre", "hour_of_week", "content_id",
+             "language", "duration_ms"),
 )
 
 daily_counts = sa.Table(
