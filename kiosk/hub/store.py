@@ -74,6 +74,15 @@ def normalise_code(code: str) -> str:
     return "".join(c for c in code.upper() if c not in " -\t")
 
 
+def with_driver(db_url: str) -> str:
+    """postgresql://... (as operators write it) means psycopg 3, the driver the hub ships
+    with; SQLAlchemy alone would look for psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if db_url.startswith(prefix):
+            return "postgresql+psycopg://" + db_url[len(prefix):]
+    return db_url
+
+
 def default_db_url(data_dir: str | Path) -> str:
     return f"sqlite:///{Path(data_dir) / 'hub.db'}"
 
@@ -95,9 +104,9 @@ class Store:
     """Terminals and enrolment codes. Safe to share between threads."""
 
     def __init__(self, db_url: str):
-        self.url = db_url
+        self.url = db_url = with_driver(db_url)
         try:
-            self.engine = sa.create_engine(db_url)
+            self.engine = sa.create_engine(db_url, pool_pre_ping=db_url.startswith("postgres"))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as e:
             raise HubError(f"database URL {db_url!r}: {e}") from None
         if self.engine.dialect.name == "sqlite":

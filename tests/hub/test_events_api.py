@@ -293,3 +293,13 @@ def test_day_and_hour_are_london_time():
     # In winter London is UTC: Monday 2026-01-05 09:15 UTC is hour 9 of the week.
     t = time.mktime((2026, 1, 5, 9, 15, 0, 0, 0, 0)) - time.timezone
     assert usage.local_day_and_hour(t) == (date(2026, 1, 5), 9)
+
+
+def test_plain_postgresql_urls_use_psycopg(pg_url):
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    store = Store(plain)
+    try:
+        assert store.engine.dialect.driver == "psycopg"
+        assert migrate.current(store.engine) == migrate.head()
+    finally:
+        store.close()
