@@ -30,6 +30,8 @@ from lang_switch import bench_lang_switch
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
 from startup import bench_memory, bench_startup
+from stats_ingest import bench_stats_ingest
+from stats_sync import bench_stats_sync
 
 BENCHMARKS = {
     "startup": bench_startup,
@@ -38,6 +40,8 @@ BENCHMARKS = {
     "screen_build": bench_screen_build,
     "lang_switch": bench_lang_switch,
     "pack_sync": bench_pack_sync,
+    "stats_ingest": bench_stats_ingest,
+    "stats_sync": bench_stats_sync,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")
