@@ -45,11 +45,13 @@ class EventError(ValueError):
     """An event that does not fit the schema; the message names the field."""
 
 
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
 def _uuid(value: Any) -> bool:
-    try:
-        return isinstance(value, str) and str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
+    """A UUID in its canonical form (lowercase, hyphenated), as str(uuid.UUID(...)) gives;
+    a regular expression, because the hub checks two per event (a tenth of uuid.UUID's cost)."""
+    return isinstance(value, str) and UUID_RE.match(value) is not None
 
 
 def validate(event: dict) -> dict:

@@ -16,6 +16,7 @@ recent days, roll-ups for older ones.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,7 +42,13 @@ def _insert(engine: sa.Engine, table: sa.Table):
 
 def local_day_and_hour(t: float) -> tuple[date, int]:
     """London's calendar day and hour of the week (Monday 00:00-00:59 is 0) for Unix time t."""
-    local = datetime.fromtimestamp(t, LONDON)
+    return _local_hour(int(t // 3600))
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_hour(utc_hour: int) -> tuple[date, int]:
+    # London's offset changes only on the hour (01:00 UTC), so one answer per UTC hour.
+    local = datetime.fromtimestamp(utc_hour * 3600, LONDON)
     return local.date(), local.weekday() * 24 + local.hour
 
 

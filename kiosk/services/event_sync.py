@@ -26,9 +26,11 @@ and `rng` are injectable so tests check the backoff without waiting for it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import os
+import queue
 import random
 import sqlite3
 import threading
@@ -43,7 +45,7 @@ from kiosk.services.outbox import QUEUED, REJECTED, SENT, ensure_indexes
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000  # the hub's limit; a batch of simulated events is about 280 KB
 RETENTION_DAYS = 7.0
 DELETE_CHUNK = 5000  # rows per delete transaction: the app's writer never waits long
 LAST_FILE = "last-upload.json"
@@ -102,7 +104,7 @@ class Uploader:
                             "deleted": 0, "retry_after": None, "auth_refused": False}
         if not self.db_path.exists():
             return r
-        conn = None
+        conn = reader = pool = marker = None
         try:
             conn = connect(self.db_path)
             if not conn.execute("select 1 from sqlite_master where type = 'table' and "
@@ -110,13 +112,19 @@ class Uploader:
                 return r
             ensure_indexes(conn)
             total = _queued(conn)
-            last = 0
+            # Two helpers keep the hub busy: the next batch is read while this one is on its
+            # way, and acknowledged batches are marked on their own connection while the next
+            # one goes (each on its own thread; marking still only follows an ack).
+            reader = connect(self.db_path)
+            pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="outbox-read")
+            marker = self._marker = _Marker(self.db_path)
+            pending = pool.submit(_read, reader, 0, self.batch_size)
             while True:
                 self._check_stop()
-                rows = conn.execute(_SELECT, (last, self.batch_size)).fetchall()
+                rows = pending.result()
                 if not rows:
                     break
-                last = rows[-1][0]
+                pending = pool.submit(_read, reader, rows[-1][0], self.batch_size)
                 # Not checked again here: record() checked each event, and the hub checks
                 # every batch (an event it refuses is isolated below), at half the CPU.
                 self._deliver(conn, [dict(zip(events.FIELDS, row[1:], strict=True))
@@ -124,6 +132,7 @@ class Uploader:
                 if self.progress:
                     done = r["events_uploaded"] + r["rejected"]
                     self.progress(done, max(total, done))
+            marker.close()  # every acknowledged batch marked (a failure raises here)
             r["status"] = "uploaded" if r["events_uploaded"] or r["rejected"] else \
                 "nothing_to_send"
             r["deleted"] = self._delete_old(conn)
@@ -132,6 +141,12 @@ class Uploader:
         except sqlite3.Error as e:
             r["status"] = f"error: the outbox {self.db_path} cannot be used ({e})"
         finally:
+            if marker is not None:
+                marker.close(raise_error=False)
+            if pool is not None:
+                pool.shutdown(wait=True)
+            if reader is not None:
+                reader.close()
             if conn is not None:
                 try:
                     r["queued"] = _queued(conn)
@@ -190,7 +205,7 @@ class Uploader:
             except hub_client.HubError as e:
                 raise _EndCycle(f"error: {e}") from None
             self._failures = 0
-            _mark(conn, [ev["event_id"] for ev in part], SENT)
+            self._marker.put([ev["event_id"] for ev in part])
             r["batches"] += 1
             r["events_uploaded"] += len(part)
             r["accepted"] += ack["accepted"]
@@ -241,6 +256,46 @@ class Uploader:
             deleted += n
             if n < DELETE_CHUNK:
                 return deleted
+
+
+def _read(conn: sqlite3.Connection, after_rowid: int, n: int) -> list[tuple]:
+    return conn.execute(_SELECT, (after_rowid, n)).fetchall()
+
+
+class _Marker:
+    """Marks acknowledged batches sent, in order, on its own thread and connection. The first
+    failure (a full disk, say) is kept and raised by put() or close(); the events it could
+    not mark stay queued and are sent again next time, which the hub counts once."""
+
+    def __init__(self, path: Path):
+        self._queue: queue.Queue[list[str] | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._closed = False
+        self._conn = connect(path)
+        self._thread = threading.Thread(target=self._run, name="outbox-mark", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (ids := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    _mark(self._conn, ids, SENT)
+                except BaseException as e:  # noqa: BLE001 (raised on the uploader's thread)
+                    self._error = e
+
+    def put(self, event_ids: list[str]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(event_ids)
+
+    def close(self, raise_error: bool = True) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+            self._conn.close()
+        if raise_error and self._error is not None:
+            raise self._error
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -215,15 +215,15 @@ def test_acknowledged_batches_are_marked_sent(tmp_path, hub, client):
     db = tmp_path / "outbox.db"
     ids = make_outbox_db(db, 1200)
     report = uploader(db, client).run()
-    assert hub.posts == [500, 500, 200]
+    assert hub.posts == [1000, 200]
     assert hub.stored == set(ids) and hub.accepted == 1200 and hub.duplicates == 0
     assert set(sent_state(db).values()) == {1}
     assert report == {"status": "uploaded", "events_uploaded": 1200, "accepted": 1200,
-                      "duplicates": 0, "rejected": 0, "batches": 3, "queued": 0, "deleted": 0,
+                      "duplicates": 0, "rejected": 0, "batches": 2, "queued": 0, "deleted": 0,
                       "retry_after": None, "auth_refused": False}
     again = uploader(db, client).run()
     assert again["status"] == "nothing_to_send" and again["events_uploaded"] == 0
-    assert hub.posts == [500, 500, 200]  # nothing sent when nothing is queued
+    assert hub.posts == [1000, 200]  # nothing sent when nothing is queued
 
 
 def test_no_outbox_yet_is_nothing_to_send(tmp_path, hub, client):
@@ -484,7 +484,7 @@ def test_a_backlog_of_100k_events_streams_in_bounded_memory(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert report["events_uploaded"] == fake.sent == n and fake.posts == n // 500
+    assert report["events_uploaded"] == fake.sent == n and fake.posts == n // 1000
     assert report["queued"] == 0
     assert peak < whole / 20 and peak < 5_000_000, (peak, whole)
 
