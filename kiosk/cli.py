@@ -395,7 +395,8 @@ def run_sync(args) -> int:
             raise UserError(f"not enrolled (no {hub_client.hub_file(s.data_dir)}): "
                             "run kiosk enrol CODE --hub URL first")
         with hub_client.HubClient(s.hub_url or enrolment["hub_url"], enrolment["token"],
-                                  read_timeout=s.hub_timeout) as client:
+                                  read_timeout=s.hub_timeout,
+                                  content_version=store.installed_version()) as client:
             # Events first, and whatever content can do: a terminal without trusted keys
             # still sends its statistics; content then reports its own error.
             events = _upload_events(s, client, report)

@@ -200,17 +200,24 @@ def cmd_terminals(args) -> int:
         store.close()
     if args.json:
         print(json.dumps([{"id": t.id, "centre": t.centre, "created": _iso(t.created),
-                           "last_seen": _iso(t.last_seen), "status": t.status}
+                           "last_seen": _iso(t.last_seen), "app_version": t.app_version,
+                           "content_version": t.content_version,
+                           "queue_depth": t.queue_depth, "status": t.status}
                           for t in rows], indent=2))
         return 0
     if not rows:
         print("no terminals enrolled")
         return 0
-    table = [("ID", "CENTRE", "LAST SEEN (UTC)", "STATUS")] + [
-        (t.id, t.centre, _iso(t.last_seen) or "never", t.status) for t in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(3)]
+
+    def shown(v) -> str:
+        return "-" if v is None else str(v)
+
+    table = [("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS")] + [
+        (t.id, t.centre, _iso(t.last_seen) or "never", shown(t.app_version),
+         shown(t.content_version), shown(t.queue_depth), t.status) for t in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
     for r in table:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[3])
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
     return 0
 
 
@@ -453,7 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "current version.")
     pub.add_argument("pack", metavar="PACK", help="the pack directory (kiosk-content build)")
     t = sub.add_parser("terminals", parents=[common], help="list enrolled terminals",
-                       description="Every enrolled terminal: id, centre, last seen, status.")
+                       description="Every enrolled terminal: id, centre, last seen, the app "
+                                   "and content versions and events queued it last "
+                                   "reported, status.")
     t.add_argument("--json", action="store_true", help="print JSON")
     r = sub.add_parser("revoke", parents=[common], help="withdraw a terminal's token",
                        description="Withdraw a terminal's token: its requests are refused "

@@ -118,6 +118,25 @@ def parse_batch(body: bytes) -> list[dict]:
     return batch
 
 
+APP_VERSION_RE = re.compile(r"^kiosk/([0-9A-Za-z.+\-]{1,40})(?:\s|$)")
+
+
+def _small_int(text: str | None) -> int | None:
+    if text is None or not text.isdigit() or len(text) > 9:
+        return None
+    return int(text)
+
+
+def terminal_report(headers) -> dict:
+    """What a terminal says about itself on each request, for the fleet view: its app
+    version (User-Agent kiosk/X), content version (X-Kiosk-Content-Version) and events
+    queued (X-Kiosk-Queue). Anything malformed is ignored: it is information, not input."""
+    m = APP_VERSION_RE.match(headers.get("user-agent", ""))
+    return {"app_version": m.group(1) if m else None,
+            "content_version": _small_int(headers.get("x-kiosk-content-version")),
+            "queue_depth": _small_int(headers.get("x-kiosk-queue"))}
+
+
 def _etag(data: bytes) -> str:
     return f'"{hashlib.sha256(data).hexdigest()}"'
 
@@ -214,7 +233,8 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
             raise HTTPException(401, "a terminal token is needed",
                                 headers={"WWW-Authenticate": "Bearer"})
         try:
-            found = await run_in_threadpool(store.authenticate_terminal, creds.credentials)
+            found = await run_in_threadpool(store.authenticate_terminal, creds.credentials,
+                                            None, terminal_report(request.headers))
         except sa.exc.OperationalError:
             raise busy() from None
         if found is None:

@@ -3,7 +3,8 @@
 The database is created and changed only by the Alembic migrations in `migrations/`; these
 Table objects describe the result for queries, and a test checks that the two agree.
 
-    terminals       enrolled kiosks; only the SHA-256 of each token is kept
+    terminals       enrolled kiosks; only the SHA-256 of each token is kept; the app and
+                    content versions and event queue each last reported
     enrol_codes     one-time enrolment codes (SHA-256 only)
     events          usage events as terminals sent them (the allow-listed fields of
                     kiosk.core.events), stored once per event_id, plus the centre of the
@@ -31,6 +32,10 @@ terminals = sa.Table(
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
     sa.Column("last_seen", sa.DateTime, nullable=True),
+    # what the terminal last told the hub (migration 0004); None until it has
+    sa.Column("app_version", sa.String(40), nullable=True),
+    sa.Column("content_version", sa.Integer, nullable=True),
+    sa.Column("queue_depth", sa.Integer, nullable=True),
 )
 
 enrol_codes = sa.Table(

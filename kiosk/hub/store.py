@@ -94,6 +94,9 @@ class Terminal:
     created: datetime
     revoked: bool
     last_seen: datetime | None
+    app_version: str | None = None
+    content_version: int | None = None
+    queue_depth: int | None = None
 
     @property
     def status(self) -> str:
@@ -172,25 +175,35 @@ class Store:
         found = self.authenticate_terminal(token, now)
         return found[0] if found else None
 
-    def authenticate_terminal(self, token: str,
-                              now: datetime | None = None) -> tuple[str, str] | None:
-        """(id, centre) of the non-revoked terminal holding token, or None. Its last_seen is
-        brought up to date, at most once a minute (a write per request would make every
-        terminal's requests queue behind each other on SQLite)."""
+    def authenticate_terminal(self, token: str, now: datetime | None = None,
+                              report: Mapping[str, Any] | None = None
+                              ) -> tuple[str, str] | None:
+        """(id, centre) of the non-revoked terminal holding token, or None.
+
+        Its last_seen is brought up to date at most once a minute (a write per request would
+        make every terminal's requests queue behind each other on SQLite), and what it
+        reports (`report`: app_version, content_version, queue_depth, each optional) is
+        stored with it, at once when a version changes or its queue empties or fills."""
         if not token or len(token) > 200:
             return None
         h = sha256_hex(token)
         now = now or _now()
+        t = terminals.c
         with self.engine.connect() as c:
-            row = c.execute(sa.select(terminals.c.id, terminals.c.centre, terminals.c.last_seen)
-                            .where(terminals.c.token_sha256 == h,
-                                   terminals.c.revoked.is_(False))).first()
+            row = c.execute(sa.select(t.id, t.centre, t.last_seen, t.app_version,
+                                      t.content_version, t.queue_depth)
+                            .where(t.token_sha256 == h, t.revoked.is_(False))).first()
         if row is None:
             return None
-        if row.last_seen is None or now - row.last_seen >= LAST_SEEN_EVERY:
+        values = {k: v for k, v in (report or {}).items() if v is not None}
+        urgent = any(getattr(row, k) != values[k] for k in ("app_version", "content_version")
+                     if k in values)
+        if "queue_depth" in values:
+            urgent = urgent or (values["queue_depth"] == 0) != (row.queue_depth == 0)
+        if urgent or row.last_seen is None or now - row.last_seen >= LAST_SEEN_EVERY:
             with self.engine.begin() as c:
-                c.execute(terminals.update().where(terminals.c.id == row.id)
-                          .values(last_seen=now))
+                c.execute(terminals.update().where(t.id == row.id)
+                          .values(last_seen=now, **values))
         return row.id, row.centre
 
     # --- usage events --------------------------------------------------------------
@@ -209,7 +222,8 @@ class Store:
             rows = c.execute(sa.select(terminals).order_by(terminals.c.centre,
                                                            terminals.c.created,
                                                            terminals.c.id)).all()
-        return [Terminal(r.id, r.centre, r.created, bool(r.revoked), r.last_seen) for r in rows]
+        return [Terminal(r.id, r.centre, r.created, bool(r.revoked), r.last_seen, r.app_version,
+                         r.content_version, r.queue_depth) for r in rows]
 
     def revoke(self, terminal_id: str) -> bool:
         """Withdraw a terminal's token. False if it was revoked already; HubError if unknown."""

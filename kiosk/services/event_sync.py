@@ -87,6 +87,7 @@ class Uploader:
         self.stop = stop
         self.progress = progress
         self._failures = 0
+        self._total = 0
         self._report: dict = {}
 
     # -----------------------------------------------------------------------------------
@@ -99,6 +100,7 @@ class Uploader:
         (still to send), deleted (old sent rows removed), retry_after (seconds the hub asked
         for, when that ended the cycle)."""
         self._failures = 0
+        self._total = 0
         r = self._report = {"status": "nothing_to_send", "events_uploaded": 0, "accepted": 0,
                             "duplicates": 0, "rejected": 0, "batches": 0, "queued": 0,
                             "deleted": 0, "retry_after": None, "auth_refused": False}
@@ -111,7 +113,7 @@ class Uploader:
                                 "name = 'events'").fetchone():
                 return r
             ensure_indexes(conn)
-            total = _queued(conn)
+            total = self._total = _queued(conn)
             # Two helpers keep the hub busy: the next batch is read while this one is on its
             # way, and acknowledged batches are marked on their own connection while the next
             # one goes (each on its own thread; marking still only follows an ack).
@@ -170,7 +172,7 @@ class Uploader:
                 todo.extend(reversed(_chunks(part, self.batch_size)))
                 continue
             try:
-                ack = self.client.post_events(part)
+                ack = self.client.post_events(part, queued=self._left() - len(part))
             except hub_client.TooLargeError as e:
                 if len(part) == 1:
                     self._reject(conn, part[0], str(e))
@@ -214,6 +216,11 @@ class Uploader:
                 log.warning("the hub acknowledged %d events (%d new, %d duplicates) for a batch "
                             "of %d", ack["accepted"] + ack["duplicates"], ack["accepted"],
                             ack["duplicates"], len(part))
+
+    def _left(self) -> int:
+        """Events still queued, as far as this cycle knows (for the hub's fleet view)."""
+        r = self._report
+        return max(0, self._total - r["events_uploaded"] - r["rejected"])
 
     def _reject(self, conn: sqlite3.Connection, event: dict, why: str) -> None:
         log.warning("event %s (%s) refused by the hub, set aside: %s", event["event_id"],

@@ -42,6 +42,8 @@ MAX_EVENTS_PER_POST = 1000
 MAX_ACK_BYTES = 64 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 HUB_FILE = "hub.json"
+CONTENT_VERSION_HEADER = "X-Kiosk-Content-Version"
+QUEUE_HEADER = "X-Kiosk-Queue"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -96,7 +98,11 @@ def make_retry(total: int = 5, backoff_factor: float = 0.5, backoff_max: float =
 class HubClient:
     def __init__(self, base_url: str, token: str | None = None, *, retries: int = 5,
                  backoff_factor: float = 0.5, connect_timeout: float = CONNECT_TIMEOUT,
-                 read_timeout: float = READ_TIMEOUT, user_agent: str = "kiosk"):
+                 read_timeout: float = READ_TIMEOUT, user_agent: str | None = None,
+                 content_version: int | None = None):
+        """`content_version`: the installed content, told to the hub on every request (with
+        the app's version in User-Agent and the event queue's depth on uploads) so admins
+        see what each terminal runs (`kiosk-hub terminals`)."""
         if not base_url or not re.match(r"^https?://", base_url):
             raise HubError(f"hub URL {base_url!r}: must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
@@ -107,7 +113,11 @@ class HubClient:
         adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = user_agent
+        from kiosk import __version__
+
+        self.session.headers["User-Agent"] = user_agent or f"kiosk/{__version__}"
+        if content_version is not None:
+            self.session.headers[CONTENT_VERSION_HEADER] = str(content_version)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         self._post_session: requests.Session | None = None
@@ -202,7 +212,7 @@ class HubClient:
         _, sig = self._get_small("content/manifest.sig", MAX_SIG_BYTES)
         return raw, sig, new_etag
 
-    def post_events(self, batch: list[dict]) -> dict:
+    def post_events(self, batch: list[dict], queued: int | None = None) -> dict:
         """POST one batch of events; the hub's ack {"accepted": n, "duplicates": m}.
 
         Sent once: TransientError (no connection, timeout, 429, 5xx; with Retry-After),
@@ -226,6 +236,8 @@ class HubClient:
             self._post_session.mount("https://", adapter)
         headers = dict(self.session.headers)
         headers["Content-Type"] = "application/json"
+        if queued is not None:  # events still waiting once this batch is in
+            headers[QUEUE_HEADER] = str(max(0, queued))
         try:
             r = self._post_session.post(url, data=body, headers=headers, timeout=self.timeout,
                                         stream=True)

@@ -60,8 +60,11 @@ class Syncer:
 
     def _client(self):
         from kiosk.services import hub_client
+        from kiosk.services.content_store import ContentStore
 
-        return hub_client.HubClient(self.hub_url, self.token, read_timeout=self.hub_timeout)
+        return hub_client.HubClient(self.hub_url, self.token, read_timeout=self.hub_timeout,
+                                    content_version=ContentStore(self.data_dir)
+                                    .installed_version())
 
     def upload_events(self, client=None) -> dict:
         """One upload cycle: flush the app's outbox, then send what is queued."""

@@ -8,6 +8,7 @@ import json
 import sqlite3
 import time
 
+from kiosk import __version__
 from kiosk.core import events
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
 from kiosk.services.outbox import Outbox
@@ -48,6 +49,11 @@ def test_events_reach_the_hub_once_however_often_they_are_sent(world):  # noqa: 
     assert sorted(ids) == sorted(e["event_id"] for e in recorded)
     st = status(w, data)
     assert st["queued_events"] == 0 and st["rejected_events"] == 0
+    # The hub's fleet view shows what the terminal runs and that its queue is empty.
+    fleet = json.loads(run([BIN / "kiosk-hub", "terminals", "--json", "--data-dir",
+                            str(w["hub_dir"])], w["env"]).stdout)
+    assert [(t["app_version"], t["content_version"], t["queue_depth"]) for t in fleet] == \
+        [(__version__, None, 0)]
     assert st["last_sync"]["events_uploaded"] == 1234
 
     _, report = sync(w, data)

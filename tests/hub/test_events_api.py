@@ -270,12 +270,16 @@ def test_a_database_from_before_migrations_is_upgraded(tmp_path):
     """Hubs made by the first release (create_all, no alembic_version) keep their terminals."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)
-    metadata.tables["terminals"].create(engine)
-    metadata.tables["enrol_codes"].create(engine)
-    with engine.begin() as c:
-        c.execute(metadata.tables["terminals"].insert().values(
-            id="abc", centre="Old Library", token_sha256="0" * 64,
-            created=sa.func.current_timestamp(), revoked=False))
+    with engine.begin() as c:  # the first release's tables, as its create_all made them
+        c.exec_driver_sql("CREATE TABLE terminals (id VARCHAR(32) PRIMARY KEY, centre "
+                          "VARCHAR(200) NOT NULL, token_sha256 VARCHAR(64) NOT NULL UNIQUE, "
+                          "created DATETIME NOT NULL, revoked BOOLEAN NOT NULL, last_seen "
+                          "DATETIME)")
+        c.exec_driver_sql("CREATE TABLE enrol_codes (code_sha256 VARCHAR(64) PRIMARY KEY, "
+                          "centre VARCHAR(200) NOT NULL, expires DATETIME NOT NULL, used_by "
+                          "VARCHAR(32))")
+        c.exec_driver_sql("INSERT INTO terminals VALUES ('abc', 'Old Library', '" + "0" * 64 +
+                          "', '2026-01-01 00:00:00', 0, NULL)")
     engine.dispose()
     store = Store(url)
     try:
@@ -303,3 +307,25 @@ def test_plain_postgresql_urls_use_psycopg(pg_url):
         assert migrate.current(store.engine) == migrate.head()
     finally:
         store.close()
+
+
+def test_terminals_report_versions_and_queue(hub):
+    base, store, token, terminal_id = hub
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": "kiosk/1.2.3",
+               "X-Kiosk-Content-Version": "7", "X-Kiosk-Queue": "250"}
+    r = requests.post(base + URL, json={"events": make_events(2)}, headers=headers, timeout=5)
+    assert r.status_code == 200
+    t = {t.id: t for t in store.terminals()}[terminal_id]
+    assert (t.app_version, t.content_version, t.queue_depth) == ("1.2.3", 7, 250)
+    # The queue emptied: stored at once (not only once a minute), as is a new version.
+    headers.update({"X-Kiosk-Queue": "0", "X-Kiosk-Content-Version": "8"})
+    requests.post(base + URL, json={"events": make_events(2)}, headers=headers, timeout=5)
+    t = {t.id: t for t in store.terminals()}[terminal_id]
+    assert (t.content_version, t.queue_depth) == (8, 0)
+    # Malformed reports are ignored, not errors.
+    headers.update({"User-Agent": "curl/8", "X-Kiosk-Queue": "-1",
+                    "X-Kiosk-Content-Version": "9" * 20})
+    r = requests.post(base + URL, json={"events": []}, headers=headers, timeout=5)
+    assert r.status_code == 200
+    t = {t.id: t for t in store.terminals()}[terminal_id]
+    assert (t.app_version, t.content_version, t.queue_depth) == ("1.2.3", 8, 0)

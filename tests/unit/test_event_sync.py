@@ -466,7 +466,7 @@ def test_a_backlog_of_100k_events_streams_in_bounded_memory(tmp_path):
     class CountingClient:  # no HTTP: only the uploader's own memory is measured
         sent = posts = 0
 
-        def post_events(self, batch):
+        def post_events(self, batch, queued=None):
             self.sent += len(batch)
             self.posts += 1
             return {"accepted": len(batch), "duplicates": 0}
