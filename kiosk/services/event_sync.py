@@ -27,20 +27,17 @@ and `rng` are injectable so tests check the backoff without waiting for it.
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import logging
-import os
 import queue
 import random
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.core import events
-from kiosk.services import hub_client
+from kiosk.services import hub_client, sync_log
 from kiosk.services.outbox import QUEUED, REJECTED, SENT, ensure_indexes
 
 log = logging.getLogger(__name__)
@@ -341,20 +338,8 @@ def _chunks(items: list, size: int) -> list[list]:
 # or so; last-sync.json keeps the last full cycle)
 
 def record_last(data_dir: str | Path, report: dict) -> None:
-    """Best effort, like sync_log: a full disk must not turn a report into a failure."""
-    path = Path(data_dir) / LAST_FILE
-    entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **report}
-    try:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(entry), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    sync_log.record(data_dir, report, LAST_FILE)
 
 
 def last(data_dir: str | Path) -> dict | None:
-    try:
-        data = json.loads((Path(data_dir) / LAST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return sync_log.last(data_dir, LAST_FILE)
