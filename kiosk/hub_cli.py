@@ -439,7 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--trusted-keys", metavar="FILE",
                       help="trusted publisher public keys (default: $KIOSK_TRUSTED_KEYS)")
     p = argparse.ArgumentParser(prog="kiosk-hub", description="The Connecting London hub: "
-                                "enrols kiosk terminals and serves them signed content.")
+                                "enrols kiosk terminals, serves them signed content, "
+                                "collects their anonymous usage figures and reports them to "
+                                "admins.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = sub.add_parser("serve", parents=[common, keys], help="run the server",
                        description="Run the hub's API. /openapi.json describes it.")

@@ -7,7 +7,11 @@
     POST /api/v1/events                     {"events": [...]} -> {"accepted", "duplicates"}
 
 Every route but enrolment needs `Authorization: Bearer <token>` of a terminal that is not
-revoked (else 401), and records the terminal's last_seen.
+revoked (else 401), and records the terminal's last_seen and what it reports about itself
+(User-Agent kiosk/<version>, X-Kiosk-Content-Version, X-Kiosk-Queue).
+
+The admin dashboard (kiosk/hub/dashboard.py) adds /admin/ pages behind a login; they are not
+part of the terminals' API and not in /openapi.json.
 """
 
 # No "from __future__ import annotations": FastAPI reads the local Annotated aliases.
@@ -218,8 +222,8 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
 
     app = FastAPI(title="kiosk-hub", version=__version__, docs_url=None, redoc_url=None,
                   lifespan=lifespan,
-                  description="The Connecting London hub: enrolment and content for "
-                              "enrolled kiosk terminals.")
+                  description="The Connecting London hub: enrolment, content and usage "
+                              "statistics for enrolled kiosk terminals.")
     app.state.store = store
     app.state.content = content
     app.state.trusted_keys = trusted
