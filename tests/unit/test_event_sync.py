@@ -600,3 +600,34 @@ def test_kiosk_sync_once_with_a_revoked_token_stops_in_one_line(terminal, hub, c
     assert rc == 1 and len(err.strip().splitlines()) == 1
     assert "refused this terminal's token (revoked?)" in err and "401" in err
     assert json.loads(out)["events_uploaded"] == 0 and hub.posts == []
+
+
+def test_a_batch_that_cannot_be_marked_is_sent_again_and_counted_once(tmp_path, hub, client,
+                                                                      monkeypatch):
+    """Marking happens on its own thread; when it fails (a full disk, say) the cycle ends
+    with an error, what was marked stays marked, and the rest is sent again next time: the
+    hub counts it as duplicates, never twice."""
+    db = tmp_path / "outbox.db"
+    ids = make_outbox_db(db, 2500)
+    real_mark = event_sync._mark
+    calls = []
+
+    def failing_mark(conn, event_ids, value):
+        calls.append(len(event_ids))
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("database or disk is full")
+        real_mark(conn, event_ids, value)
+
+    monkeypatch.setattr(event_sync, "_mark", failing_mark)
+    report = uploader(db, client).run()
+    assert report["status"].startswith("error: the outbox")
+    assert "disk is full" in report["status"]
+    state = sent_state(db)
+    assert sum(v == 1 for v in state.values()) == 1000  # the first batch only
+    assert report["queued"] == 1500
+    monkeypatch.setattr(event_sync, "_mark", real_mark)
+    again = uploader(db, client).run()
+    assert again["status"] == "uploaded" and again["queued"] == 0
+    assert hub.stored == set(ids) and hub.accepted == 2500
+    assert again["duplicates"] >= 1000  # the batch whose marking failed, and maybe more
+    assert set(sent_state(db).values()) == {1}
