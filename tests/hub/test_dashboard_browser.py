@@ -21,14 +21,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright import sync_api
 
 from kiosk.core import events
 from kiosk.hub import auth, dashboard
 from kiosk.hub.app import create_app
 from kiosk.hub.usage import LONDON
 from tests.hubtools import running
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -106,7 +105,8 @@ def hub(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')")
+        pytest.fail(f"{CHROMIUM} is not installed (Debian package 'chromium'; `make test` "
+                    "as root installs it)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
