@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import socket
@@ -134,7 +135,7 @@ def listen(host: str, port: int, family: int = socket.AF_INET) -> socket.socket:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from kiosk.hub.app import create_app
+    from kiosk.hub.app import WORKER_ENV, create_app
 
     d = data_dir(args)
     try:
@@ -142,19 +143,49 @@ def cmd_serve(args) -> int:
     except OSError as e:
         raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
     keys = setting(args, "trusted_keys")
-    app = create_app(d, db_url(args), keys, retention_days=retention_days(args))
+    days = retention_days(args)
+    # Built here even with workers: bad settings, keys or database stop the server now,
+    # with one line, and the database is migrated once, before any worker opens it.
+    app = create_app(d, db_url(args), keys, retention_days=days, roll_up=args.workers == 1)
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
         sock = listen(args.host, args.port, family)
     except OSError as e:
         reason = os.strerror(e.errno) if e.errno else str(e)
         raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
     print(f"kiosk-hub: serving {d} on http://{args.host}:{args.port} (API under /api/v1, "
-          "described by /openapi.json)", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
-                            proxy_headers=False, server_header=False)
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+          f"described by /openapi.json; dashboard at /admin/{workers})", file=sys.stderr,
+          flush=True)
+    common = {"host": args.host, "port": args.port, "log_level": "info",
+              "proxy_headers": False, "server_header": False}
+    if args.workers == 1:
+        uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
+        return 0
+    import threading
+
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[WORKER_ENV] = json.dumps({"data_dir": str(d), "db_url": db_url(args),
+                                         "trusted_keys": keys, "retention_days": days})
+    store = app.state.store
+    stop = threading.Event()
+
+    def roll_up_daily() -> None:  # once for all workers, here in their parent
+        while not stop.is_set():
+            try:
+                store.roll_up(days)
+            except Exception:  # logged; tried again tomorrow
+                logging.getLogger(__name__).exception("the daily roll-up failed")
+            stop.wait(24 * 3600)
+
+    threading.Thread(target=roll_up_daily, name="roll-up", daemon=True).start()
+    config = uvicorn.Config("kiosk.hub.app:app_for_worker", factory=True,
+                            workers=args.workers, **common)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        stop.set()
     return 0
 
 
@@ -417,6 +448,16 @@ def _hours(text: str) -> float:
     return value
 
 
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 64, not {value}")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -448,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on "
                                                        "(default: 127.0.0.1)")
     s.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
+    s.add_argument("--workers", type=_workers, default=1,
+                   help="server processes (default: 1); more use more cores, best with "
+                        "PostgreSQL (SQLite takes one writer at a time)")
     e = sub.add_parser("enrol-code", parents=[common],
                        help="print a one-time enrolment code for a new terminal",
                        description="Make a one-time enrolment code; it is printed alone on "

@@ -190,12 +190,26 @@ def _stream(path: Path, start: int, length: int) -> Iterator[bytes]:
             yield chunk
 
 
+WORKER_ENV = "KIOSK_HUB_WORKER_SETTINGS"
+
+
+def app_for_worker() -> FastAPI:
+    """The app in one of `kiosk-hub serve --workers N`'s processes: uvicorn starts each
+    worker afresh (spawn) and builds its app from this factory, with the settings the
+    parent checked and put in the environment as JSON."""
+    settings = json.loads(os.environ[WORKER_ENV])
+    return create_app(settings["data_dir"], settings["db_url"], settings["trusted_keys"],
+                      retention_days=settings["retention_days"], roll_up=False)
+
+
 def create_app(data_dir: str | Path, db_url: str | None = None,
                trusted_keys_path: str | Path | None = None,
-               retention_days: int = usage.DEFAULT_RETENTION_DAYS) -> FastAPI:
+               retention_days: int = usage.DEFAULT_RETENTION_DAYS,
+               roll_up: bool = True) -> FastAPI:
     """The hub app over DATA_DIR (content, blobs) and the database at db_url (default:
     SQLite DATA_DIR/hub.db). trusted_keys_path, if given, is loaded now so a bad keys file
-    stops the server at start (publishing itself is `kiosk-hub publish`)."""
+    stops the server at start (publishing itself is `kiosk-hub publish`). roll_up: run the
+    daily retention roll-up in this process (with several workers, their parent does)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(db_url or default_db_url(data_dir))
@@ -204,9 +218,10 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
-        task = asyncio.create_task(roll_up_daily())
+        task = asyncio.create_task(roll_up_daily()) if roll_up else None
         yield
-        task.cancel()
+        if task is not None:
+            task.cancel()
         store.close()
 
     async def roll_up_daily():

@@ -76,8 +76,8 @@ def fill_outbox(data: Path, templates: list[dict], n: int, seed: int = 0) -> set
 class Hub:
     """A `kiosk-hub serve` process that can be killed and started again on the same port."""
 
-    def __init__(self, tmp: Path, env: dict, db_url: str | None = None):
-        self.dir, self.env, self.db_url = tmp / "hub", env, db_url
+    def __init__(self, tmp: Path, env: dict, db_url: str | None = None, workers: int = 1):
+        self.dir, self.env, self.db_url, self.workers = tmp / "hub", env, db_url, workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -87,7 +87,8 @@ class Hub:
 
     def start(self) -> Hub:
         self.proc = subprocess.Popen([BIN / "kiosk-hub", "serve", *self.args(), "--host",
-                                      "127.0.0.1", "--port", str(self.port)], env=self.env,
+                                      "127.0.0.1", "--port", str(self.port), "--workers",
+                                      str(self.workers)], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
@@ -101,6 +102,8 @@ class Hub:
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
+            if self.workers > 1:  # the workers too, not only their parent
+                subprocess.run(["pkill", "-KILL", "-P", str(self.proc.pid)], check=False)
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
 
@@ -251,5 +254,35 @@ def test_kill_9_of_the_hub_mid_ingestion(tmp_path, simulated, database, request)
         if database == "sqlite":
             with sqlite3.connect(hub.dir / "hub.db") as conn:
                 assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    finally:
+        hub.kill()
+
+
+def test_several_hub_workers_on_postgresql_count_exactly(tmp_path, simulated, pg_url):
+    """`kiosk-hub serve --workers 3` (a city's hub): six terminals upload at once, each twice
+    over (a crash lost their marks); every event is stored once."""
+    env = env_for(tmp_path)
+    hub = Hub(tmp_path, env, pg_url, workers=3).start()
+    try:
+        terminals = [enrol(hub, tmp_path / f"terminal{i}") for i in range(6)]
+        ids = set()
+        for i, data in enumerate(terminals):
+            ids |= fill_outbox(data, simulated, 3000, seed=100 + i)
+        for _ in range(2):
+            procs = [subprocess.Popen(sync_cmd(d), env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True)
+                     for d in terminals]
+            reports = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])
+                       for p in procs]
+            assert all(r["events_queued"] == 0 for r in reports), reports
+            for d in terminals:
+                with sqlite3.connect(d / "outbox.db") as conn:
+                    conn.execute("update events set sent = 0")
+        assert sum(r["events_duplicates"] for r in reports) == len(ids)
+        for d in terminals:
+            with sqlite3.connect(d / "outbox.db") as conn:
+                conn.execute("update events set sent = 1")
+        stored = hub.event_ids()
+        assert len(stored) == len(set(stored)) and set(stored) == ids
     finally:
         hub.kill()
