@@ -174,8 +174,9 @@ def raw_sqlite_rate(events: list[dict], path: Path) -> tuple[float, int]:
 class Hub:
     """A `kiosk-hub serve` subprocess on a free loopback port."""
 
-    def __init__(self, data_dir: Path, db_url: str | None = None, env=None):
+    def __init__(self, data_dir: Path, db_url: str | None = None, env=None, workers: int = 1):
         self.data_dir = Path(data_dir)
+        self.workers = workers
         self.db_url = db_url or f"sqlite:///{self.data_dir / 'hub.db'}"
         self.env = env or os.environ
         self.proc: subprocess.Popen | None = None
@@ -192,7 +193,7 @@ class Hub:
 
         port = free_port()
         cmd = [str(BIN / "kiosk-hub"), "serve", "--data-dir", str(self.data_dir),
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)]
         if self.db_url:
             cmd += ["--db", self.db_url]
         self.log = (self.data_dir / "serve.log").open("wb")
@@ -211,9 +212,20 @@ class Hub:
                 time.sleep(0.05)
 
     def cpu_s(self) -> float:
-        """User + system CPU seconds of the hub process so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICK
+        """User + system CPU seconds of the hub process so far (and of its workers)."""
+        def one(pid: int) -> float:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return 0.0
+            return (int(fields[11]) + int(fields[12])) / TICK
+
+        pid = self.proc.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            children = []
+        return one(pid) + sum(one(int(c)) for c in children)
 
     def count_events(self, terminal_id: str | None = None) -> int:
         import sqlalchemy as sa
@@ -321,9 +333,10 @@ def _load(hub: Hub, terminals: list[tuple[str, str, str]], bodies: list[list[byt
     }
 
 
-def _measure(name: str, tmp: Path, db_url: str | None, events_per_terminal: int) -> dict:
+def _measure(name: str, tmp: Path, db_url: str | None, events_per_terminal: int,
+             workers: int = 1) -> dict:
     """One backend: enrol, start the hub, load it, stop it, count its rows."""
-    hub = Hub(tmp / f"hub-{name}", db_url)
+    hub = Hub(tmp / f"hub-{name}".replace(" ", "-").replace(",", ""), db_url, workers=workers)
     store = hub.store()
     try:
         terminals = []
@@ -395,11 +408,15 @@ def bench_stats_ingest(settings: Settings) -> Result:
             pg_why = f"PostgreSQL not available: {e}"
         else:
             pg_out = _measure("PostgreSQL", tmp, pg_url, per_terminal)
+            pg2_out = _measure("PostgreSQL, 2 workers", tmp, pg.new_database(), per_terminal,
+                               workers=2)
 
-        outs = [("SQLite", sqlite_out)] + ([("PostgreSQL", pg_out)] if pg_out else [])
+        outs = [("SQLite", sqlite_out)] + ([("PostgreSQL", pg_out),
+                                            ("PostgreSQL, 2 workers", pg2_out)]
+                                           if pg_out else [])
         exact = all(o["exact"] for _, o in outs)
         notes = [_cpu(n, o) for n, o in outs]
-        saturated = [n for n, o in outs if o["hub_cpu_s"] / o["wall_s"] > 0.85]
+        saturated = [n for n, o in outs[:2] if o["hub_cpu_s"] / o["wall_s"] > 0.85]
         if saturated:
             notes.append(f"the hub process used a whole core throughout ({', '.join(saturated)}):"
                          " one uvicorn worker is the bottleneck there")
@@ -410,8 +427,9 @@ def bench_stats_ingest(settings: Settings) -> Result:
             notes.append(pg_why)
         measured = "SQLite " + _fmt(sqlite_out)
         if pg_out:
-            measured += "; PostgreSQL " + _fmt(pg_out)
+            measured += "; PostgreSQL " + _fmt(pg_out) + "; 2 workers " + _fmt(pg2_out)
         data = {"sqlite": sqlite_out, "postgresql": pg_out,
+                "postgresql_2_workers": pg2_out if pg_out else None,
                 "raw_sqlite_rows_per_s": [r for r, _ in raws],
                 "terminals": TERMINALS, "batches": BATCHES, "batch_events": BATCH_EVENTS}
         columns = {
