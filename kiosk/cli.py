@@ -419,6 +419,9 @@ def run_sync(args) -> int:
             print(json.dumps(report))
         if events_error and events_error != message:
             message = f"{message}; and sending events: {events_error}"
+        elif "events_status" in report:  # the events part went well: say so
+            message = (f"{message} (usage events: {report['events_uploaded']} sent, "
+                       f"{report['events_queued']} still queued)")
         raise UserError(f"sync failed: {message}") from None
     finally:
         if progress and done[0]:
