@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, quote, urlencode
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -493,6 +493,23 @@ def install(app: FastAPI, store, *, failed_login_delay: float = FAILED_LOGIN_DEL
         return response
 
     app.add_exception_handler(LoginRequired, login_required)
+
+    async def database_busy(request: Request, exc: sa.exc.OperationalError) -> Response:
+        """A database that is locked, restarting or unreachable: a page that says so (and a
+        JSON answer for terminals), with Retry-After, never a bare 500."""
+        logging.getLogger(__name__).warning("database unavailable for %s: %s",
+                                            request.url.path, str(exc).splitlines()[0])
+        headers = {"Retry-After": "10"}
+        if not request.url.path.startswith(PREFIX):
+            return JSONResponse({"detail": "the hub is busy; try again shortly"}, 503,
+                                headers=headers)
+        response = error_page(request, 503, "The figures are not available just now",
+                              "The hub's database is busy or restarting. Please try again "
+                              "in a minute.")
+        response.headers.update(headers)
+        return response
+
+    app.add_exception_handler(sa.exc.OperationalError, database_busy)
 
     # --- signing in and out ---------------------------------------------------------
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from kiosk.core import events
-from kiosk.hub import auth, dashboard
+from kiosk.hub import auth, dashboard, reports
 from kiosk.hub.app import create_app
 from kiosk.hub.schema import admin_sessions, admin_users
 from tests.hubtools import running
@@ -412,3 +412,18 @@ def test_csv_cells_cannot_be_formulas():
     text = dashboard.csv_text([["=HYPERLINK(1)", "-5", "+x", "@a", "plain", 3, "-x"]])
     assert next(csv.reader(io.StringIO(text))) == [
         "'=HYPERLINK(1)", "-5", "'+x", "'@a", "plain", "3", "'-x"]
+
+
+def test_a_busy_database_gets_a_page_that_says_so(hub, monkeypatch):
+    base = hub[0]
+    s = signed_in(base)
+
+    def locked(*_args, **_kw):
+        raise sa.exc.OperationalError("select ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(reports, "report", locked)
+    r = s.get(f"{base}/admin/", timeout=10)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "10"
+    assert "The figures are not available just now" in r.text
+    r = s.get(f"{base}/admin/export.csv", timeout=10)
+    assert r.status_code == 503
