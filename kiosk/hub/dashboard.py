@@ -387,8 +387,10 @@ def view(rep: dict) -> dict:
         "hint": f"The {CHART_ROWS} tutorials started most often; the table has them all."
         if len(rows) > CHART_ROWS else "",
         "empty": not rows, "nothing": "tutorials were started",
-        "summary": f"{fmt_rate(tutorials['completion_rate'])} of the tutorials started were "
-                   "completed." if tutorials["completion_rate"] is not None else "",
+        "summary": ("The completion rate is withheld: too few tutorials to show it safely."
+                    if is_withheld(tutorials["completion_rate"]) else
+                    f"{fmt_rate(tutorials['completion_rate'])} of the tutorials started were "
+                    "completed.") if tutorials["completion_rate"] is not None else "",
         "table": {"head": ["Tutorial", "Started", "Completed", "Completed, of started"],
                   "rows": [[r["title"], fmt_count(r["started"]), fmt_count(r["completed"]),
                             fmt_rate(r["completion_rate"])] for r in rows],
@@ -404,6 +406,14 @@ def view(rep: dict) -> dict:
         "table": {"head": ["Centre", "Sessions"],
                   "rows": [[r["centre"], fmt_count(r["sessions"])] for r in rows],
                   "foot": ["Total", fmt_count(s["total"])] if len(rows) > 1 else None}})
+
+    # A chart whose every bar is withheld draws nothing: say why, in words.
+    for p in panels:
+        chart = charts.get(p["id"])
+        if chart and not p["empty"] and all(
+                v is None for ser in chart["series"] for v in ser["data"]):
+            p["summary"] = ("Every figure in this chart is withheld (“<8”) to protect small "
+                            "numbers, so it has no bars.")
 
     flt = rep["filters"]
     return {"big_numbers": big_numbers, "panels": panels, "charts": charts,

@@ -427,3 +427,24 @@ def test_a_busy_database_gets_a_page_that_says_so(hub, monkeypatch):
     assert "The figures are not available just now" in r.text
     r = s.get(f"{base}/admin/export.csv", timeout=10)
     assert r.status_code == 503
+
+
+def test_charts_with_every_figure_withheld_say_so():
+    rep = {"filters": {"from": "2026-10-26", "to": "2026-10-26", "centre": "Small"},
+           "sessions": {"total": 9, "by_day": [{"day": "2026-10-26", "sessions": 9}],
+                        "by_hour_of_week": [[0] * 24 for _ in range(7)],
+                        "by_language": [{"language": "en", "name": "English",
+                                         "sessions": "<8"},
+                                        {"language": "pl", "name": "Polish",
+                                         "sessions": "<8"}],
+                        "by_centre": [{"centre": "Small", "sessions": 9}],
+                        "median_length_s": "*"},
+           "services": {"opened": 0, "rows": []},
+           "tutorials": {"started": "<8", "completed": 0, "completion_rate": "*",
+                         "rows": [{"id": "email", "title": "Email", "started": "<8",
+                                   "completed": 0, "completion_rate": "*"}]}}
+    panels = {p["id"]: p for p in dashboard.view(rep)["panels"]}
+    assert panels["languages"]["summary"].startswith("Every figure in this chart is withheld")
+    assert panels["per-day"]["summary"].startswith("The busiest day")
+    assert panels["tutorials"]["summary"] == ("The completion rate is withheld: too few "
+                                              "tutorials to show it safely.")
