@@ -24,6 +24,7 @@ bench: setup
 
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
+	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py
 
 setup: system-deps $(STAMP) i18n
 
