@@ -74,11 +74,30 @@ def ingest(engine: sa.Engine, terminal_id: str, centre: str, batch: Sequence[dic
         rows.setdefault(e["event_id"], to_row(e, terminal_id, centre, received))
     if not rows:
         return 0, len(batch)
-    stmt = (_insert(engine, events).on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(events.c.event_id))
+    stmt = _insert(engine, events).on_conflict_do_nothing(index_elements=["event_id"])
     with engine.begin() as c:
-        accepted = len(c.execute(stmt, list(rows.values())).all())
+        if engine.dialect.name == "postgresql":
+            # The same statement, run by psycopg's own executemany: one prepared statement,
+            # pipelined, whose rowcount is the exact sum of rows inserted. (SQLAlchemy's
+            # multi-row VALUES ... RETURNING is re-parsed by psycopg for every batch: four
+            # times the CPU per event.)
+            with c.connection.driver_connection.cursor() as cur:
+                cur.executemany(_sql(engine.dialect, stmt), list(rows.values()))
+                accepted = cur.rowcount
+        else:
+            accepted = len(c.execute(stmt.returning(events.c.event_id),
+                                     list(rows.values())).all())
     return accepted, len(batch) - accepted
+
+
+_SQL_CACHE: dict[str, str] = {}
+
+
+def _sql(dialect, stmt) -> str:
+    """The statement's SQL for the DBAPI (psycopg's %(name)s style), compiled once."""
+    if dialect.name not in _SQL_CACHE:
+        _SQL_CACHE[dialect.name] = str(stmt.compile(dialect=dialect))
+    return _SQL_CACHE[dialect.name]
 
 
 class _Raced(Exception):
