@@ -70,7 +70,7 @@ def validate(event: dict) -> dict:
     t = event.get("time")
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not 1.5e9 < t < 4.2e9:
         raise EventError("field 'time' must be a Unix time in seconds")
-    if event.get("type") not in TYPES:
+    if not isinstance(event.get("type"), str) or event["type"] not in TYPES:
         raise EventError(f"field 'type': {event.get('type')!r} is not a known event type")
     cid = event.get("content_id")
     if cid is not None and not (isinstance(cid, str) and ID_RE.fullmatch(cid)):

@@ -107,6 +107,9 @@ def parse_batch(body: bytes) -> list[dict]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BadBatch(f"the body is not JSON: {e}") from None
+    except RecursionError:
+        raise BadBatch("the body is not JSON an event batch could be: nested too deeply") \
+            from None
     if not isinstance(data, dict) or set(data) != {"events"}:
         raise BadBatch('the body must be an object with one field, "events"')
     batch = data["events"]

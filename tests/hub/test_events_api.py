@@ -329,3 +329,38 @@ def test_terminals_report_versions_and_queue(hub):
     assert r.status_code == 200
     t = {t.id: t for t in store.terminals()}[terminal_id]
     assert (t.app_version, t.content_version, t.queue_depth) == ("1.2.3", 8, 0)
+
+
+def test_fuzzed_bodies_get_a_reason_never_a_crash(hub):
+    """Random and hostile bodies: every answer is 200, 413 or 422 with a reason; nothing
+    invalid is stored."""
+    base, store, token, _ = hub
+    rng = random.Random(2026)
+    good = make_events(1)[0]
+    bodies: list[bytes] = [b"[" * 100_000 + b"]" * 100_000,
+                           b'{"events": [' + b"[" * 50_000 + b"]" * 50_000 + b"]}",
+                           b'{"events": [{"time": NaN}]}', b'{"events": null}', b"",
+                           b'{"events": [' + json.dumps({**good, "time": 1e999}).encode() +
+                           b"]}"]
+    values = [None, True, -1, 0, 2**70, 1e308, "", "x" * 5000, "é\u202e", [], {}, [1, [2]],
+              {"a": {"b": []}}, "00000000-0000-0000-0000-000000000000"]
+    for _ in range(150):
+        event = dict(good)
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice([*event, "extra", ""])
+            event[key] = rng.choice(values)
+        body = {"events": [event]} if rng.random() < 0.8 else rng.choice(values)
+        bodies.append(json.dumps(body).encode())
+    for _ in range(30):
+        bodies.append(bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))))
+    for body in bodies:
+        r = post(base, token, body)
+        assert r.status_code in (200, 413, 422), (r.status_code, body[:80])
+        if r.status_code != 200:
+            assert r.json()["detail"]
+    with store.engine.connect() as c:
+        for row in c.execute(sa.select(events_table)):
+            events.validate({"event_id": row.event_id, "kiosk": "k", "centre": "c",
+                             "time": good["time"], "session": row.session, "type": row.type,
+                             "content_id": row.content_id, "language": row.language,
+                             "duration_ms": row.duration_ms, "outcome": row.outcome})

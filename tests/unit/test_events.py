@@ -167,3 +167,10 @@ def test_outbox_close_flushes_everything(tmp_path):
         assert again.pending() == 200
     finally:
         again.close()
+
+
+def test_a_type_that_is_not_a_string_is_refused_not_a_crash():
+    good = events.make("k", "c", events.new_session_id(), "session_start", 1.8e9)
+    for bad in ({}, [], ["session_start"], 5, None):
+        with pytest.raises(events.EventError, match="field 'type'"):
+            events.validate({**good, "type": bad})
