@@ -417,8 +417,11 @@ def cmd_export(args) -> int:
                         print(f"\rexported {n} events", file=sys.stderr, flush=True)
                     what = f"{n} raw events (unsuppressed)"
                 else:
+                    from kiosk.hub.store import ContentStore
+
+                    names = {**reports.titles(), **ContentStore(data_dir(args)).titles()}
                     rep = reports.report(store.engine, filters,
-                                         suppress=not args.no_suppress)
+                                         suppress=not args.no_suppress, titles_by_id=names)
                     if args.format == "csv":
                         out.write("\ufeff")
                         w = csv.writer(out)

@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -47,6 +48,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 MAX_CODE_CHARS = 64
 LAST_SEEN_EVERY = timedelta(seconds=60)
+TITLED_FILE = re.compile(r"(services|tutorials)/[^/]+\.json")
 
 
 class HubError(Exception):
@@ -269,6 +271,7 @@ class ContentStore:
         self.content = self.data_dir / "content"
         self.pointer = self.content / "current"
         self._allowed_cache: tuple[Current, frozenset[str]] | None = None
+        self._titles_cache: tuple[int, dict[str, str]] | None = None
 
     def current(self) -> Current | None:
         try:
@@ -309,6 +312,34 @@ class ContentStore:
 
     def blob_path(self, sha256: str) -> Path:
         return self.blobs / sha256
+
+    def titles(self) -> dict[str, str]:
+        """English titles of the services and tutorials in the current published pack, by
+        id, for the reports (a guide added by a new pack is named, not shown as its id).
+        Empty when nothing is published or a file cannot be read; cached per version."""
+        cur = self.current()
+        if cur is None:
+            return {}
+        cached = self._titles_cache
+        if cached is not None and cached[0] == cur.version:
+            return cached[1]
+        found: dict[str, str] = {}
+        try:
+            manifest = packs.parse_manifest(self.manifest_bytes(cur.version))
+        except (OSError, packs.PackError):
+            return {}
+        for f in manifest.files:
+            if not TITLED_FILE.fullmatch(f.path):
+                continue
+            try:
+                item = json.loads(self.blob_path(f.sha256).read_bytes())
+                title = item["title"]["en"]
+                if isinstance(item["id"], str) and isinstance(title, str):
+                    found[item["id"]] = title
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # one unreadable file: that item shows as its id
+        self._titles_cache = (cur.version, found)
+        return found
 
     def publish(self, pack_dir: str | Path, trusted_keys: Mapping[str, Any],
                 progress: Callable[[str, int, int], None] | None = None) -> packs.Manifest:

@@ -293,3 +293,29 @@ def test_admin_user_refuses_a_blank_name(hub, capsys, monkeypatch):
     stdin(monkeypatch, "long enough password\n")
     rc, _, err = run(capsys, "admin-user", *flags, "  ", "--password-stdin")
     assert (rc, err) == (1, "kiosk-hub: the admin name must not be empty\n")
+
+
+def test_titles_come_from_the_published_pack(hub, capsys, tmp_path):
+    """A guide renamed, or added, by a newer pack is named by the hub's figures."""
+    import shutil
+
+    from kiosk.core import packs
+    from kiosk.core.settings import DEFAULT_CONTENT_DIR
+    from kiosk.hub.store import ContentStore
+
+    flags, _ = hub
+    src = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, src)
+    path = src / "services" / "blue-badge.json"
+    item = json.loads(path.read_text(encoding="utf-8"))
+    item["title"]["en"] = "Blue Badge parking permit"
+    path.write_text(json.dumps(item, ensure_ascii=False), encoding="utf-8")
+    key, pub = packs.generate_keypair(tmp_path / "keys")
+    packs.build(src, tmp_path / "pack", packs.load_secret_key(key), 3)
+    ContentStore(tmp_path / "data").publish(tmp_path / "pack", packs.load_trusted_keys(pub))
+    rc, out, _ = run(capsys, "export", "--format", "json", "--from", "2025-01-06", "--to",
+                     "2025-01-06", "--no-suppress", *flags)
+    assert rc == 0
+    rows = json.loads(out)["services"]["rows"]
+    assert [(r["id"], r["title"]) for r in rows] == [("blue-badge",
+                                                      "Blue Badge parking permit")]
