@@ -319,9 +319,41 @@ def run_status(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        for k, v in report.items():
-            print(f"{k}: {v}")
+        print(status_text(report))
     return 0
+
+
+def _outcome(entry: dict | None) -> str:
+    if not entry:
+        return "never"
+    when = str(entry.get("time", "?")).replace("T", " ").replace("+00:00", " UTC")
+    return f"{when}: {entry.get('status') or '?'}"
+
+
+def status_text(r: dict) -> str:
+    """`kiosk status` for staff: a few plain lines (--json has every field)."""
+    if r["content_version"] is None:
+        content = f"bundled demo content ({r['content_dir']})"
+    else:
+        content = f"version {r['content_version']}, made {r['content_made']}"
+        if r["content_out_of_date"]:
+            content += f", OUT OF DATE since {r['content_expires']}"
+    queued = ("cannot be read" if r["queued_events"] is None else
+              f"{r['queued_events']} waiting to be sent")
+    if r["rejected_events"]:
+        queued += f", {r['rejected_events']} refused by the hub (kept)"
+    upload = r["last_event_upload"] or {}
+    lines = [
+        f"terminal:     {r['kiosk_id']} at {r['centre']}",
+        f"content:      {content}; {r['services']} services, {r['tutorials']} tutorials",
+        f"usage events: {queued}",
+        "hub:          " + (f"enrolled with {r['hub_url']}" if r["enrolled"] else
+                             "not enrolled (kiosk enrol CODE --hub URL)"),
+        f"last sync:    {_outcome(r['last_sync'])}",
+        f"last upload:  {_outcome(r['last_event_upload'])}"
+        + (f" ({upload['events_uploaded']} sent)" if upload.get("events_uploaded") else ""),
+    ]
+    return "\n".join(lines)
 
 
 def run_enrol(args) -> int:

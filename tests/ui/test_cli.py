@@ -87,6 +87,21 @@ def test_status_json(tmp_path):
     assert report["queued_events"] == 0 and report["enrolled"] is False
 
 
+def test_status_for_staff_is_plain_lines(tmp_path):
+    from kiosk.services.outbox import Outbox
+
+    box = Outbox(tmp_path / "outbox.db", "k", "c")
+    box.record("00000000-0000-4000-8000-000000000000", "session_start")
+    box.close()
+    r = run(["status", "--data-dir", str(tmp_path)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("terminal:") and "bundled demo content" in lines[1]
+    assert "usage events: 1 waiting to be sent" in lines
+    assert "hub:          not enrolled (kiosk enrol CODE --hub URL)" in lines
+    assert lines[-2:] == ["last sync:    never", "last upload:  never"]
+
+
 def test_help_lists_the_commands(tmp_path):
     r = run(["--help"], tmp_path)
     assert r.returncode == 0
