@@ -14,8 +14,10 @@ the font's id string twice per word. During a render the id is computed once, an
 (font, script, direction, text) measurement is cached, so the words a screen shares with
 earlier screens, and every re-render, cost a dictionary lookup.
 
-Kivy has no bidi algorithm either: in right-to-left text, Latin and digit runs are reversed
-for drawing (kiosk/core/bidi.py) so "gov.uk" and "£94.50" read correctly inside Arabic.
+Kivy has no bidi algorithm either: in right-to-left text, once Kivy has broken it into lines
+(in logical order), each line's Latin and digit runs are reversed for drawing
+(kiosk/core/bidi.py), so "gov.uk" and "£94.50" read correctly inside Arabic, and a Latin
+phrase that wraps starts on the first line.
 
 This relies on Kivy's private text API, which is why Kivy is pinned to 2.3.1 and
 tests/ui/test_text_measure.py guards it.
@@ -54,6 +56,7 @@ def install() -> None:
     cls = text_sdl2.LabelSDL2
     original_render = cls.render
     original_extents = cls.get_extents
+    original_render_lines = cls.render_lines
     font_id_of = cls._get_font_id
 
     def render(self, real=False):
@@ -62,15 +65,22 @@ def install() -> None:
         _apply(self, font_id, wanted)
         self._get_font_id = lambda: font_id
         self._measure_key = f"{font_id}|{wanted[0]}|{wanted[1]}|"
-        logical = self._text
-        if wanted[1] == "rtl" and logical:
-            self._text = bidi.for_rtl_renderer(logical)  # Latin and digits read correctly
         try:
             return original_render(self, real)
         finally:
-            self._text = logical
             del self._get_font_id
             del self._measure_key
+
+    def render_lines(self, lines, options, render_text, y, size):
+        # Lines are broken in logical order (a Latin phrase that wraps keeps its first
+        # words on the first line); each line's Latin and digit runs are then reversed for
+        # drawing, as a bidi algorithm reorders line by line.
+        if _wanted(options)[1] == "rtl":
+            draw = render_text
+
+            def render_text(text, x, y_):
+                return draw(bidi.for_rtl_renderer(text), x, y_)
+        return original_render_lines(self, lines, options, render_text, y, size)
 
     def get_extents(self, text):
         key = self.__dict__.get("_measure_key")
@@ -85,5 +95,6 @@ def install() -> None:
         return found
 
     cls.render = render
+    cls.render_lines = render_lines
     cls.get_extents = get_extents
     _installed = True
