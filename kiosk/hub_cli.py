@@ -419,7 +419,7 @@ def cmd_export(args) -> int:
                 else:
                     from kiosk.hub.store import ContentStore
 
-                    names = {**reports.titles(), **ContentStore(data_dir(args)).titles()}
+                    names = reports.titles(ContentStore(data_dir(args)))
                     rep = reports.report(store.engine, filters,
                                          suppress=not args.no_suppress, titles_by_id=names)
                     if args.format == "csv":

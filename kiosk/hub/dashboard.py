@@ -466,10 +466,6 @@ def install(app: FastAPI, store, *, failed_login_delay: float = FAILED_LOGIN_DEL
         static_url=lambda name: f"{PREFIX}/static/{name}?v={__version__}")
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def names() -> dict[str, str]:
-        """Titles for ids: the bundled content's, then the published pack's on top."""
-        published = app.state.content.titles() if hasattr(app.state, "content") else {}
-        return {**reports.titles(), **published}
 
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         context.setdefault("session", None)
@@ -603,7 +599,7 @@ def install(app: FastAPI, store, *, failed_login_delay: float = FAILED_LOGIN_DEL
         centres = reports.centres(engine)
         period = parse_period(request.query_params, centres)
         report = reports.report(engine, period.filters(), suppress=True,
-                                titles_by_id=names())
+                                titles_by_id=reports.titles(app.state.content))
         return page(request, "dashboard.html", 400 if period.errors else 200,
                     session=session, period=period, centres=centres,
                     errors=list(period.errors.values()), field_errors=period.errors,
@@ -619,7 +615,7 @@ def install(app: FastAPI, store, *, failed_login_delay: float = FAILED_LOGIN_DEL
             return Response("\n".join(period.errors.values()) + "\n", status_code=400,
                             media_type="text/plain; charset=utf-8")
         report = reports.report(engine, period.filters(), suppress=True,
-                                titles_by_id=names())
+                                titles_by_id=reports.titles(app.state.content))
         # A byte order mark, as `kiosk-hub export` writes: Excel then reads UTF-8 names.
         text = "\ufeff" + csv_text(csv_rows(report))
         where = re.sub(r"[^A-Za-z0-9]+", "-", period.centre or "all-centres").strip("-")

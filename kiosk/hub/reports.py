@@ -77,14 +77,20 @@ def centres(engine: sa.Engine) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def titles(content_dir: str | None = None) -> Mapping[str, str]:
-    """English titles of services and tutorials by id, from a content folder (default: the
-    bundled content). Empty if it cannot be read: reports fall back to ids."""
+def titles(published=None) -> Mapping[str, str]:
+    """English titles of services and tutorials by id: the bundled content's, then those of
+    the pack published on the hub (`published`: the hub's ContentStore) on top, so a guide
+    a newer pack renamed or added is named too. Reports fall back to ids."""
+    return {**_bundled_titles(), **(published.titles() if published is not None else {})}
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_titles() -> Mapping[str, str]:
     from kiosk.core import content
     from kiosk.core.settings import DEFAULT_CONTENT_DIR
 
     try:
-        cat = content.load(Path(content_dir or DEFAULT_CONTENT_DIR))
+        cat = content.load(Path(DEFAULT_CONTENT_DIR))
     except (OSError, ValueError):
         return {}
     found = {i: s.title.get("en") for i, s in cat.services.items()}
@@ -102,14 +108,10 @@ def language_name(code: str) -> str:
 
 # --- counting ----------------------------------------------------------------------------
 
-def _raw_where(f: Filters) -> list:
-    where = [E.day >= f.start, E.day <= f.end]
-    return where + ([E.centre == f.centre] if f.centre is not None else [])
-
-
-def _rolled_where(f: Filters) -> list:
-    where = [D.day >= f.start, D.day <= f.end]
-    return where + ([D.centre == f.centre] if f.centre is not None else [])
+def _where(t, f: Filters) -> list:
+    """The filters on the columns of t: raw events (E) or daily counts (D) alike."""
+    where = [t.day >= f.start, t.day <= f.end]
+    return where + ([t.centre == f.centre] if f.centre is not None else [])
 
 
 def _raw_key(name: str):
@@ -124,9 +126,9 @@ def _counts(c: sa.Connection, f: Filters, types: tuple[str, ...],
     rows and daily counts, added up."""
     raw_keys = [_raw_key(k) for k in keys]
     raw = (sa.select(*raw_keys, sa.func.count())
-           .where(E.type.in_(types), *_raw_where(f)).group_by(*raw_keys))
+           .where(E.type.in_(types), *_where(E, f)).group_by(*raw_keys))
     rolled = (sa.select(*[D[k] for k in keys], sa.func.sum(D.n))
-              .where(D.type.in_(types), *_rolled_where(f)).group_by(*[D[k] for k in keys]))
+              .where(D.type.in_(types), *_where(D, f)).group_by(*[D[k] for k in keys]))
     total: Counter = Counter()
     for q in (raw, rolled):
         for *key, n in c.execute(q):
@@ -139,10 +141,10 @@ def _sessions(c: sa.Connection, f: Filters) -> tuple[Counter, Counter]:
     week (raw rows only), from one pass over the raw rows: a row per day, centre and hour
     comes back, never one per event."""
     raw = (sa.select(E.day, E.centre, E.hour_of_week, sa.func.count())
-           .where(E.type == "session_start", *_raw_where(f))
+           .where(E.type == "session_start", *_where(E, f))
            .group_by(E.day, E.centre, E.hour_of_week))
     rolled = (sa.select(D.day, D.centre, sa.func.sum(D.n))
-              .where(D.type == "session_start", *_rolled_where(f)).group_by(D.day, D.centre))
+              .where(D.type == "session_start", *_where(D, f)).group_by(D.day, D.centre))
     by_day_centre: Counter = Counter()
     by_hour: Counter = Counter()
     for day, centre, hour, n in c.execute(raw):
@@ -158,9 +160,9 @@ def _ended(c: sa.Connection, f: Filters) -> tuple[Counter, int]:
     a length (for the median), from one pass over the raw rows."""
     lang = _raw_key("language")
     raw = (sa.select(lang, sa.func.count(), sa.func.count(E.duration_ms))
-           .where(E.type == "session_end", *_raw_where(f)).group_by(lang))
+           .where(E.type == "session_end", *_where(E, f)).group_by(lang))
     rolled = (sa.select(D.language, sa.func.sum(D.n))
-              .where(D.type == "session_end", *_rolled_where(f)).group_by(D.language))
+              .where(D.type == "session_end", *_where(D, f)).group_by(D.language))
     by_language: Counter = Counter()
     timed = 0
     for language, n, with_length in c.execute(raw):
@@ -174,7 +176,7 @@ def _ended(c: sa.Connection, f: Filters) -> tuple[Counter, int]:
 def _median_ms(c: sa.Connection, f: Filters, n: int) -> float | None:
     """The median length in ms of the n raw session_end events with one. The database
     sorts; at most two rows come back."""
-    where = [E.type == "session_end", E.duration_ms.is_not(None), *_raw_where(f)]
+    where = [E.type == "session_end", E.duration_ms.is_not(None), *_where(E, f)]
     if not n:
         return None
     middle = c.execute(sa.select(E.duration_ms).where(*where).order_by(E.duration_ms)

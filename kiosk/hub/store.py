@@ -114,6 +114,9 @@ class Store:
             self.engine = sa.create_engine(db_url, pool_pre_ping=db_url.startswith("postgres"))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as e:
             raise HubError(f"database URL {db_url!r}: {e}") from None
+        if self.engine.dialect.name not in ("sqlite", "postgresql"):
+            raise HubError(f"database URL {_safe_url(self.engine)}: the hub runs on SQLite "
+                           "or PostgreSQL")
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:

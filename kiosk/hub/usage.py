@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.hub.schema import daily_counts, events
 
@@ -31,13 +32,9 @@ ROLLUP_KEY = ("day", "centre", "type", "content_id", "language", "outcome")
 
 
 def _insert(engine: sa.Engine, table: sa.Table):
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the hub supports these two
-        raise NotImplementedError(f"database {engine.dialect.name!r} is not supported")
-    return insert(table)
+    """INSERT with ON CONFLICT for the hub's two databases (Store refuses any other)."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def local_day_and_hour(t: float) -> tuple[date, int]:
