@@ -175,11 +175,6 @@ class Store:
 
     # --- tokens --------------------------------------------------------------------
 
-    def authenticate(self, token: str, now: datetime | None = None) -> str | None:
-        """The id of the non-revoked terminal holding token, or None."""
-        found = self.authenticate_terminal(token, now)
-        return found[0] if found else None
-
     def authenticate_terminal(self, token: str, now: datetime | None = None,
                               report: Mapping[str, Any] | None = None
                               ) -> tuple[str, str] | None:
