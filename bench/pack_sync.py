@@ -17,7 +17,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +26,13 @@ from pathlib import Path
 
 from common import Result, Settings
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tests.serverproc import hub_process
+
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(cmd, env) -> subprocess.CompletedProcess:
@@ -75,19 +73,10 @@ def bench_pack_sync(settings: Settings) -> Result:
             return pack
 
         pack1 = publish(1)
-        port = _port()
-        hub = subprocess.Popen([str(BIN / "kiosk-hub"), "serve", "--data-dir", str(tmp / "hub"),
-                                "--host", "127.0.0.1", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
         import requests
 
-        for _ in range(200):
-            try:
-                requests.get(url + "/openapi.json", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        hub = hub_process(tmp / "hub", env).start()
+        url = hub.url
 
         def terminal(name):
             code = _run([BIN / "kiosk-hub", "enrol-code", "--centre", "bench", "--data-dir",
@@ -156,6 +145,5 @@ def bench_pack_sync(settings: Settings) -> Result:
                   "plain_s": plains, "pack_bytes": pack_bytes})
     finally:
         if hub is not None:
-            hub.kill()
-            hub.wait()
+            hub.stop()
         shutil.rmtree(tmp, ignore_errors=True)

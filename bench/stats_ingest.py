@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -43,6 +42,10 @@ from pathlib import Path
 from common import NOT_AVAILABLE, Result, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tests.serverproc import ServerProcess, free_port, hub_argv
+
 BIN = Path(sys.executable).parent
 TERMINALS = 200
 BATCHES = 10          # per terminal
@@ -55,12 +58,6 @@ _templates: list[list[dict]] | None = None
 
 def progress(msg: str) -> None:
     print(f"  {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(cmd, env=None, check=True) -> subprocess.CompletedProcess:
@@ -189,27 +186,12 @@ class Hub:
         return Store(self.db_url)
 
     def start(self) -> Hub:
-        import requests
-
         port = free_port()
-        cmd = [str(BIN / "kiosk-hub"), "serve", "--data-dir", str(self.data_dir),
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)]
-        if self.db_url:
-            cmd += ["--db", self.db_url]
-        self.log = (self.data_dir / "serve.log").open("wb")
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=self.log)
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(self.url + "/openapi.json", timeout=2)
-                return self
-            except requests.ConnectionError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("kiosk-hub serve did not start: " +
-                                       (self.data_dir / "serve.log").read_text()[-500:])
-                time.sleep(0.05)
+        self.server = ServerProcess(hub_argv(self.data_dir, port, self.db_url, self.workers),
+                                    self.env, port, log=self.data_dir / "serve.log")
+        self.server.start()
+        self.proc, self.url = self.server.proc, self.server.url
+        return self
 
     def cpu_s(self) -> float:
         """User + system CPU seconds of the hub process so far (and of its workers)."""
@@ -243,15 +225,8 @@ class Hub:
             engine.dispose()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
         if self.proc is not None:
-            self.log.close()
+            self.server.stop(15)
 
 
 # --- the load ------------------------------------------------------------------------------
@@ -397,8 +372,6 @@ def bench_stats_ingest(settings: Settings) -> Result:
         raw, raw_n = max(r for r, _ in raws), min(n for _, n in raws)
         del raw_events
         pg_out, pg_why = None, ""
-        if str(ROOT) not in sys.path:
-            sys.path.insert(0, str(ROOT))
         from tests.pgserver import PgServer, PgUnavailable
 
         try:

@@ -22,14 +22,15 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Self
 
 import pytest
-import requests
 import sqlalchemy as sa
 
 from kiosk.services.outbox import COLUMNS, open_db
-from tests.e2e.test_hub_and_kiosk import BIN, free_port, run
+from tests.e2e.test_hub_and_kiosk import BIN, run
 from tests.faultproxy import KINDS, FaultProxy
+from tests.serverproc import Children, hub_process
 
 
 @pytest.fixture(scope="module")
@@ -74,38 +75,29 @@ def fill_outbox(data: Path, templates: list[dict], n: int, seed: int = 0) -> set
 
 
 class Hub:
-    """A `kiosk-hub serve` process that can be killed and started again on the same port."""
+    """A `kiosk-hub serve` process (its own process group, workers included) that can be
+    killed and started again on the same port."""
 
     def __init__(self, tmp: Path, env: dict, db_url: str | None = None, workers: int = 1):
         self.dir, self.env, self.db_url, self.workers = tmp / "hub", env, db_url, workers
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
+        self.server = hub_process(self.dir, env, db_url, workers, log=tmp / "hub.log")
+        self.port, self.url = self.server.port, self.server.url
 
     def args(self) -> list[str]:
         return ["--data-dir", str(self.dir)] + (["--db", self.db_url] if self.db_url else [])
 
     def start(self) -> Hub:
-        self.proc = subprocess.Popen([BIN / "kiosk-hub", "serve", *self.args(), "--host",
-                                      "127.0.0.1", "--port", str(self.port), "--workers",
-                                      str(self.workers)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(self.url + "/openapi.json", timeout=1)
-                return self
-            except requests.ConnectionError:
-                assert self.proc.poll() is None, "the hub did not start"
-                assert time.monotonic() < deadline, "the hub did not answer"
-                time.sleep(0.1)
+        self.server.start()
+        return self
 
     def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            if self.workers > 1:  # the workers too, not only their parent
-                subprocess.run(["pkill", "-KILL", "-P", str(self.proc.pid)], check=False)
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
+        self.server.kill()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.server.kill()
 
     def engine(self) -> sa.Engine:
         return sa.create_engine(self.db_url or f"sqlite:///{self.dir / 'hub.db'}")
@@ -183,8 +175,7 @@ def assert_exact(hub: Hub, data: Path, ids: set[str]) -> None:
 
 def test_a_faulty_network_loses_and_doubles_nothing(tmp_path, simulated):
     env = env_for(tmp_path, KIOSK_HUB_TIMEOUT="1")
-    hub = Hub(tmp_path, env).start()
-    try:
+    with Hub(tmp_path, env) as hub:
         with FaultProxy(hub.url, rate=0.5, seed=7, slow_seconds=2.0) as proxy:
             data = enrol(hub, tmp_path / "terminal", url=proxy.url)
             ids = fill_outbox(data, simulated, 4000)
@@ -196,22 +187,19 @@ def test_a_faulty_network_loses_and_doubles_nothing(tmp_path, simulated):
         # back as duplicates, and what the terminal counts as uploaded is still exact.
         assert uploaded == len(ids)
         assert sum(r["events_duplicates"] for r in reports) >= proxy.faults["lost"]
-    finally:
-        hub.kill()
 
 
 def test_kill_9_of_the_kiosk_mid_sync(tmp_path, simulated):
     env = env_for(tmp_path)
-    hub = Hub(tmp_path, env).start()
     rng = random.Random(3)
-    try:
+    with Hub(tmp_path, env) as hub, Children() as kids:
         data = enrol(hub, tmp_path / "terminal")
         ids = fill_outbox(data, simulated, 30000)
         interrupted = 0
         for i in range(1, 5):
             before = hub.count()
-            proc = subprocess.Popen(sync_cmd(data), env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = kids.popen(sync_cmd(data), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
             # A random moment while batches flow: after a random share of the next fifth.
             wait_for_count(hub, int(len(ids) * (i + rng.random()) / 5), proc)
             proc.send_signal(signal.SIGKILL)
@@ -224,23 +212,20 @@ def test_kill_9_of_the_kiosk_mid_sync(tmp_path, simulated):
         assert interrupted >= 2, "the kills did not land in the middle of an upload"
         sync_until_done(data, env)
         assert_exact(hub, data, ids)
-    finally:
-        hub.kill()
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_kill_9_of_the_hub_mid_ingestion(tmp_path, simulated, database, request):
     db_url = request.getfixturevalue("pg_url") if database == "postgresql" else None
     env = env_for(tmp_path)
-    hub = Hub(tmp_path, env, db_url).start()
     rng = random.Random(5)
-    try:
+    with Hub(tmp_path, env, db_url) as hub, Children() as kids:
         data = enrol(hub, tmp_path / "terminal")
         ids = fill_outbox(data, simulated, 30000)
         interrupted = 0
         for i in range(1, 4):
-            proc = subprocess.Popen(sync_cmd(data), env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = kids.popen(sync_cmd(data), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
             before = wait_for_count(hub, int(len(ids) * (i + rng.random()) / 4), proc)
             hub.kill()  # mid-ingestion: batches are arriving all the time
             if 0 < before < len(ids):
@@ -254,23 +239,20 @@ def test_kill_9_of_the_hub_mid_ingestion(tmp_path, simulated, database, request)
         if database == "sqlite":
             with sqlite3.connect(hub.dir / "hub.db") as conn:
                 assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-    finally:
-        hub.kill()
 
 
 def test_several_hub_workers_on_postgresql_count_exactly(tmp_path, simulated, pg_url):
     """`kiosk-hub serve --workers 3` (a city's hub): six terminals upload at once, each twice
     over (a crash lost their marks); every event is stored once."""
     env = env_for(tmp_path)
-    hub = Hub(tmp_path, env, pg_url, workers=3).start()
-    try:
+    with Hub(tmp_path, env, pg_url, workers=3) as hub, Children() as kids:
         terminals = [enrol(hub, tmp_path / f"terminal{i}") for i in range(6)]
         ids = set()
         for i, data in enumerate(terminals):
             ids |= fill_outbox(data, simulated, 3000, seed=100 + i)
         for _ in range(2):
-            procs = [subprocess.Popen(sync_cmd(d), env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, text=True)
+            procs = [kids.popen(sync_cmd(d), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
                      for d in terminals]
             reports = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])
                        for p in procs]
@@ -284,5 +266,3 @@ def test_several_hub_workers_on_postgresql_count_exactly(tmp_path, simulated, pg
                 conn.execute("update events set sent = 1")
         stored = hub.event_ids()
         assert len(stored) == len(set(stored)) and set(stored) == ids
-    finally:
-        hub.kill()

@@ -7,24 +7,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
-
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.serverproc import BIN, free_port, hub_process  # noqa: F401 (shared)
 
 
 def run(cmd, env, check=True):
@@ -42,20 +31,9 @@ def world(tmp_path):
                SDL_NO_SIGNAL_HANDLERS="1")
     env.pop("KIOSK_DATA_DIR", None)
     run([BIN / "kiosk-content", "keygen", "--out", str(keys)], env)
-    hub_dir, port = tmp_path / "hub", free_port()
-    hub = subprocess.Popen([BIN / "kiosk-hub", "serve", "--data-dir", str(hub_dir), "--host",
-                            "127.0.0.1", "--port", str(port)], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(url + "/openapi.json", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield {"env": env, "keys": keys, "hub_dir": hub_dir, "url": url, "tmp": tmp_path}
-    hub.kill()
-    hub.wait()
+    hub_dir = tmp_path / "hub"
+    with hub_process(hub_dir, env, log=tmp_path / "hub.log") as hub:
+        yield {"env": env, "keys": keys, "hub_dir": hub_dir, "url": hub.url, "tmp": tmp_path}
 
 
 def publish(w, src, version):

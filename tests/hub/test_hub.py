@@ -7,10 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from kiosk.core import packs
 from kiosk.hub.app import create_app, parse_range
 from kiosk.hub.store import Store, _now, default_db_url
 from tests.hubtools import running
+from tests.serverproc import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "content"
@@ -340,30 +339,19 @@ def test_db_url_from_environment(tmp_path, capsys, monkeypatch):
 
 def test_serve_command(tmp_path):
     """`kiosk-hub serve` as operators run it: listens, answers, and a taken port is one line."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     argv = [sys.executable, "-m", "kiosk.hub_cli", "serve", "--data-dir", str(tmp_path),
             "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                r = requests.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
-                time.sleep(0.05)
+    with ServerProcess(argv, port=port) as hub:
+        r = requests.get(hub.url + "/openapi.json", timeout=30)
         assert r.status_code == 200 and "/api/v1/enrol" in r.json()["paths"]
         assert (tmp_path / "hub.db").exists()
         second = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
         assert second.returncode == 1
         assert second.stderr == (f"kiosk-hub: cannot listen on 127.0.0.1:{port}: "
                                  "Address already in use\n")
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        assert hub.alive()
+    assert not hub.alive()
 
 
 def test_trusted_keys_from_the_hub_config_file(tmp_path, monkeypatch, capsys):
