@@ -12,6 +12,8 @@ import re
 import uuid
 from typing import Any
 
+from kiosk.core.protocol import UUID_RE
+
 SCHEMA_VERSION = 1
 
 TYPES = frozenset({
@@ -43,9 +45,6 @@ FIELDS = ("event_id", "kiosk", "centre", "time", "session", "type", "content_id"
 
 class EventError(ValueError):
     """An event that does not fit the schema; the message names the field."""
-
-
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 def _uuid(value: Any) -> bool:

@@ -38,19 +38,21 @@ from nacl import exceptions as nacl_exceptions
 from nacl import signing
 
 from kiosk.core import content, languages
+from kiosk.core.protocol import (
+    MAX_FILE_BYTES,
+    MAX_MANIFEST_BYTES,
+    MAX_PATH_CHARS,
+    MAX_SIG_BYTES,
+    SHA256_RE,
+)
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 FILES = "files"
-MAX_MANIFEST_BYTES = 1_000_000
-MAX_SIG_BYTES = 4_096
-MAX_FILE_BYTES = 50_000_000
-MAX_PATH_CHARS = 255
 CHUNK = 64 * 1024
 SECRET_PREFIX = "ed25519-secret:"
 PUBLIC_PREFIX = "ed25519:"
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MANIFEST_KEYS = {"format", "version", "created", "expires", "languages", "files"}
 FILE_KEYS = {"path", "sha256", "size"}
 

@@ -36,23 +36,28 @@ from pydantic import BaseModel, Field
 
 from kiosk import __version__
 from kiosk.core import events as event_schema
-from kiosk.core import packs
+from kiosk.core import packs, protocol
+from kiosk.core.protocol import (
+    APP_VERSION_RE,
+    CONTENT_VERSION_HEADER,
+    MAX_CODE_CHARS,
+    MAX_EVENTS_BODY,
+    MAX_EVENTS_PER_BATCH,
+    QUEUE_HEADER,
+    SHA256_RE,
+)
 from kiosk.hub import usage
 from kiosk.hub.store import ContentStore, EnrolError, Store, default_db_url
 
-API = "/api/v1"
 CHUNK = 256 * 1024
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
-MAX_EVENTS_BODY = 1024 * 1024  # bytes; a terminal sends batches of a few hundred events
-MAX_EVENTS_PER_BATCH = 1000
 BUSY_RETRY_AFTER = 5  # seconds a terminal waits when the database is too busy
 
 log = logging.getLogger(__name__)
 
 
 class EnrolRequest(BaseModel):
-    code: str = Field(max_length=64, description="the one-time code from "
+    code: str = Field(max_length=MAX_CODE_CHARS, description="the one-time code from "
                                                  "`kiosk-hub enrol-code`")
 
 
@@ -125,8 +130,6 @@ def parse_batch(body: bytes) -> list[dict]:
     return batch
 
 
-APP_VERSION_RE = re.compile(r"^kiosk/([0-9A-Za-z.+\-]{1,40})(?:\s|$)")
-
 
 def _small_int(text: str | None) -> int | None:
     if text is None or not text.isdigit() or len(text) > 9:
@@ -140,8 +143,8 @@ def terminal_report(headers) -> dict:
     queued (X-Kiosk-Queue). Anything malformed is ignored: it is information, not input."""
     m = APP_VERSION_RE.match(headers.get("user-agent", ""))
     return {"app_version": m.group(1) if m else None,
-            "content_version": _small_int(headers.get("x-kiosk-content-version")),
-            "queue_depth": _small_int(headers.get("x-kiosk-queue"))}
+            "content_version": _small_int(headers.get(CONTENT_VERSION_HEADER)),
+            "queue_depth": _small_int(headers.get(QUEUE_HEADER))}
 
 
 def _etag(data: bytes) -> str:
@@ -279,7 +282,7 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
             raise HTTPException(404, "no content published yet")
         return cur
 
-    @app.post(f"{API}/enrol", response_model=EnrolResponse, tags=["enrolment"],
+    @app.post(protocol.path(protocol.ENROL), response_model=EnrolResponse, tags=["enrolment"],
               responses={403: {"model": Detail,
                                "description": "wrong, used or expired code"}})
     def enrol(body: EnrolRequest) -> EnrolResponse:
@@ -290,7 +293,7 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
             raise HTTPException(403, str(e)) from None
         return EnrolResponse(terminal_id=terminal_id, token=token, centre=centre)
 
-    @app.get(f"{API}/content/manifest.json", tags=["content"],
+    @app.get(protocol.path(protocol.MANIFEST), tags=["content"],
              responses={200: {"content": {"application/json": {}},
                               "description": "the manifest bytes, as signed"},
                         304: {"description": "If-None-Match matched the ETag"},
@@ -305,7 +308,7 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
             return Response(status_code=304, headers=headers)
         return Response(data, media_type="application/json", headers=headers)
 
-    @app.get(f"{API}/content/manifest.sig", tags=["content"],
+    @app.get(protocol.path(protocol.SIGNATURE), tags=["content"],
              responses={200: {"content": {"application/json": {}},
                               "description": "manifest.sig of the current pack"},
                         **unauthorised, **no_content})
@@ -316,7 +319,7 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
         return Response(data, media_type="application/json",
                         headers={"ETag": _etag(data), "Cache-Control": "no-cache"})
 
-    @app.get(f"{API}/content/files/{{sha256}}", tags=["content"],
+    @app.get(protocol.path(protocol.FILES) + "/{sha256}", tags=["content"],
              responses={200: {"content": {"application/octet-stream": {}},
                               "description": "the whole file"},
                         206: {"content": {"application/octet-stream": {}},
@@ -355,7 +358,7 @@ def create_app(data_dir: str | Path, db_url: str | None = None,
         return StreamingResponse(_stream(path, start, length), status_code=status,
                                  media_type="application/octet-stream", headers=headers)
 
-    @app.post(f"{API}/events", response_model=EventAck, tags=["statistics"],
+    @app.post(protocol.path(protocol.EVENTS), response_model=EventAck, tags=["statistics"],
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": EventBatch.model_json_schema()}}}},
               responses={413: {"model": Detail, "description": "over 1 MiB or over 1000 "

@@ -38,7 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kiosk.core import packs
+from kiosk.core import packs, protocol
 from kiosk.hub import migrate, usage
 from kiosk.hub.schema import enrol_codes, terminals
 
@@ -46,7 +46,7 @@ from kiosk.hub.schema import enrol_codes, terminals
 # (no 0/O, 1/I/L), shown in groups of four: about 80 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
-MAX_CODE_CHARS = 64
+MAX_CODE_CHARS = protocol.MAX_CODE_CHARS
 LAST_SEEN_EVERY = timedelta(seconds=60)
 TITLED_FILE = re.compile(r"(services|tutorials)/[^/]+\.json")
 
@@ -348,8 +348,8 @@ class ContentStore:
         with (self.content / ".publish.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one publish at a time
             try:
-                raw = _read_head(pack / packs.MANIFEST, packs.MAX_MANIFEST_BYTES + 1)
-                sig = _read_head(pack / packs.SIGNATURE, packs.MAX_SIG_BYTES + 1)
+                raw = _read_head(pack / packs.MANIFEST, protocol.MAX_MANIFEST_BYTES + 1)
+                sig = _read_head(pack / packs.SIGNATURE, protocol.MAX_SIG_BYTES + 1)
             except OSError:
                 raw = sig = b""  # verify() says precisely what is wrong
             manifest = packs.verify(pack, trusted_keys,
@@ -360,8 +360,8 @@ class ContentStore:
                 raise PublishError(f"pack version {manifest.version} is not newer than the "
                                    f"current version {cur.version}")
             try:
-                if _read_head(pack / packs.MANIFEST, packs.MAX_MANIFEST_BYTES + 1) != raw or \
-                        _read_head(pack / packs.SIGNATURE, packs.MAX_SIG_BYTES + 1) != sig:
+                if _read_head(pack / packs.MANIFEST, protocol.MAX_MANIFEST_BYTES + 1) != raw or \
+                        _read_head(pack / packs.SIGNATURE, protocol.MAX_SIG_BYTES + 1) != sig:
                     raise PublishError(f"{pack}: changed while it was being published")
             except OSError as e:
                 raise PublishError(f"{pack}: changed while it was being published ({e})") \

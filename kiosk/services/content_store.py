@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.core import packs
+from kiosk.core import packs, protocol
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +157,9 @@ class ContentStore:
         """Verify a fetched manifest; the Manifest to install, or None when it is the one
         installed already. Raises a PackError subclass (RollbackError, ExpiredError,
         SignatureError, UnknownKeyError, ...) when it must be refused."""
-        if len(raw) > packs.MAX_MANIFEST_BYTES:
+        if len(raw) > protocol.MAX_MANIFEST_BYTES:
             raise packs.ManifestTooLargeError(f"{packs.MANIFEST}: is larger than the limit "
-                                              f"of {packs.MAX_MANIFEST_BYTES} bytes")
+                                              f"of {protocol.MAX_MANIFEST_BYTES} bytes")
         manifest = packs.verify_manifest(raw, sig, trusted_keys, now)
         installed = self.installed_version()
         if installed is not None:

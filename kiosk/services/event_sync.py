@@ -37,12 +37,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.core import events
+from kiosk.core.protocol import MAX_EVENTS_PER_BATCH
 from kiosk.services import hub_client, sync_log
 from kiosk.services.outbox import QUEUED, REJECTED, SENT, ensure_indexes
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000  # the hub's limit; a batch of simulated events is about 280 KB
+BATCH_SIZE = MAX_EVENTS_PER_BATCH  # the hub's limit; 1000 simulated events are ~280 KB
 RETENTION_DAYS = 7.0
 DELETE_CHUNK = 5000  # rows per delete transaction: the app's writer never waits long
 LAST_FILE = "last-upload.json"
@@ -75,7 +76,7 @@ class Uploader:
             raise ValueError("batch_size must be at least 1")
         self.db_path = Path(db_path)
         self.client = client
-        self.batch_size = min(batch_size, hub_client.MAX_EVENTS_PER_POST)
+        self.batch_size = min(batch_size, MAX_EVENTS_PER_BATCH)
         self.retention_days = retention_days
         self.max_failures = max_failures
         self.backoff_base, self.backoff_cap, self.max_wait = backoff_base, backoff_cap, max_wait

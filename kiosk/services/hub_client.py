@@ -29,22 +29,26 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from kiosk.core import protocol
+from kiosk.core.protocol import (
+    CONTENT_VERSION_HEADER,
+    MAX_ACK_BYTES,
+    MAX_EVENTS_BODY,
+    MAX_EVENTS_PER_BATCH,
+    MAX_MANIFEST_BYTES,
+    MAX_SIG_BYTES,
+    QUEUE_HEADER,
+    SHA256_RE,
+    USER_AGENT_PREFIX,
+)
+
 log = logging.getLogger(__name__)
 
-API = "/api/v1"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 CHUNK = 64 * 1024
-MAX_MANIFEST_BYTES = 1_000_000
-MAX_SIG_BYTES = 4_096
-MAX_EVENTS_BODY = 1024 * 1024  # the hub's limits for one POST /events
-MAX_EVENTS_PER_POST = 1000
-MAX_ACK_BYTES = 64 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 HUB_FILE = "hub.json"
-CONTENT_VERSION_HEADER = "X-Kiosk-Content-Version"
-QUEUE_HEADER = "X-Kiosk-Queue"
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class HubError(Exception):
@@ -115,7 +119,7 @@ class HubClient:
         self.session.mount("https://", adapter)
         from kiosk import __version__
 
-        self.session.headers["User-Agent"] = user_agent or f"kiosk/{__version__}"
+        self.session.headers["User-Agent"] = user_agent or f"{USER_AGENT_PREFIX}{__version__}"
         if content_version is not None:
             self.session.headers[CONTENT_VERSION_HEADER] = str(content_version)
         if token:
@@ -134,7 +138,7 @@ class HubClient:
         self.close()
 
     def url(self, route: str) -> str:
-        return f"{self.base_url}{API}/{route.lstrip('/')}"
+        return f"{self.base_url}{protocol.path(route.lstrip('/'))}"
 
     def _request(self, method: str, route: str, **kwargs) -> requests.Response:
         url = self.url(route)
@@ -164,7 +168,7 @@ class HubClient:
 
     def enrol(self, code: str) -> dict:
         """Exchange a one-time code for {"terminal_id", "token", "centre"}."""
-        r = self._check(self._request("POST", "enrol", json={"code": code}), 200)
+        r = self._check(self._request("POST", protocol.ENROL, json={"code": code}), 200)
         try:
             data = r.json()
         except ValueError:
@@ -205,11 +209,11 @@ class HubClient:
     def get_manifest(self, etag: str | None = None) -> tuple[bytes | None, bytes | None, str | None]:
         """(manifest bytes, signature bytes, ETag); (None, None, etag) when unchanged (304)."""
         headers = {"If-None-Match": etag} if etag else {}
-        r, raw = self._get_small("content/manifest.json", MAX_MANIFEST_BYTES, headers)
+        r, raw = self._get_small(protocol.MANIFEST, MAX_MANIFEST_BYTES, headers)
         if raw is None:
             return None, None, etag
         new_etag = r.headers.get("ETag")
-        _, sig = self._get_small("content/manifest.sig", MAX_SIG_BYTES)
+        _, sig = self._get_small(protocol.SIGNATURE, MAX_SIG_BYTES)
         return raw, sig, new_etag
 
     def post_events(self, batch: list[dict], queued: int | None = None) -> dict:
@@ -220,10 +224,10 @@ class HubClient:
         AuthError (401/403), HubError for anything else (404 from a hub too old to take
         events, an answer that is not an ack: a captive portal's 200 page must not count as
         delivered)."""
-        url = self.url("events")
-        if len(batch) > MAX_EVENTS_PER_POST:
+        url = self.url(protocol.EVENTS)
+        if len(batch) > MAX_EVENTS_PER_BATCH:
             raise TooLargeError(f"POST {url}: {len(batch)} events is over the limit of "
-                                f"{MAX_EVENTS_PER_POST}")
+                                f"{MAX_EVENTS_PER_BATCH}")
         body = json.dumps({"events": batch}, separators=(",", ":"),
                           ensure_ascii=False).encode("utf-8")
         if len(body) > MAX_EVENTS_BODY:
@@ -298,7 +302,7 @@ class HubClient:
             headers = {"Accept-Encoding": "identity"}  # ranges count the file's own bytes
             if have:
                 headers["Range"] = f"bytes={have}-"
-            r = self._request("GET", f"content/files/{sha256}", headers=headers, stream=True)
+            r = self._request("GET", f"{protocol.FILES}/{sha256}", headers=headers, stream=True)
             try:
                 if r.status_code == 416:  # our .part is odd; start from nothing
                     part.unlink(missing_ok=True)
@@ -339,7 +343,7 @@ class HubClient:
                 last_error = f"the file ended at {have} of {expected_size} bytes"
             finally:
                 r.close()
-        raise DownloadError(f"GET {self.url('content/files/' + sha256)}: incomplete after "
+        raise DownloadError(f"GET {self.url(f'{protocol.FILES}/{sha256}')}: incomplete after "
                             f"{attempts} attempts ({last_error})")
 
 

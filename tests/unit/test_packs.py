@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import content_cli
-from kiosk.core import packs
+from kiosk.core import packs, protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "content"
@@ -292,7 +292,7 @@ def test_device_instead_of_a_file(pack, keys):
 
 def test_file_size_cap_in_manifest(pack, keys):
     data = manifest_data(pack)
-    data["files"][0]["size"] = packs.MAX_FILE_BYTES + 1
+    data["files"][0]["size"] = protocol.MAX_FILE_BYTES + 1
     resign(pack, data, keys[0])
     with pytest.raises(packs.ManifestSchemaError, match=r"'files\[0\].size'.*over the limit"):
         verify(pack, keys)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import cli
-from kiosk.core import content, packs
+from kiosk.core import content, packs, protocol
 from kiosk.services import content_store, hub_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ class FakeHub:
                 if self.path.startswith(prefix):
                     sha = self.path[len(prefix):]
                     blob = pack / packs.FILES / sha
-                    if not packs.SHA256_RE.fullmatch(sha) or not blob.is_file():
+                    if not protocol.SHA256_RE.fullmatch(sha) or not blob.is_file():
                         return self._json(404, {"detail": "no such file"})
                     data = blob.read_bytes()
                     if sha in hub.corrupt:

@@ -1,0 +1,46 @@
+"""The protocol between a terminal and the hub: routes, limits, patterns and headers.
+
+Both sides import this module (the hub's routes and checks, the terminal's client and
+uploader), so a limit or a path is written once and the two cannot disagree. Pure data.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- routes --------------------------------------------------------------------------------
+API_PREFIX = "/api/v1"
+
+# Relative to API_PREFIX (what the terminal's client asks for) ...
+ENROL = "enrol"
+MANIFEST = "content/manifest.json"
+SIGNATURE = "content/manifest.sig"
+FILES = "content/files"  # + "/<sha256>"
+EVENTS = "events"
+
+
+def path(route: str) -> str:
+    """The absolute path of a route: path(EVENTS) == "/api/v1/events"."""
+    return f"{API_PREFIX}/{route}"
+
+
+# --- limits --------------------------------------------------------------------------------
+MAX_MANIFEST_BYTES = 1_000_000   # a pack's manifest.json (tens of thousands of files)
+MAX_SIG_BYTES = 4_096            # manifest.sig (an Ed25519 signature is 64 bytes)
+MAX_FILE_BYTES = 50_000_000      # one file of a pack
+MAX_PATH_CHARS = 255             # one path inside a pack
+MAX_EVENTS_PER_BATCH = 1000      # events in one POST /events
+MAX_EVENTS_BODY = 1024 * 1024    # bytes of one POST /events (1000 real events: ~280 KB)
+MAX_ACK_BYTES = 64 * 1024        # the hub's reply to POST /events
+MAX_CODE_CHARS = 64              # a one-time enrolment code
+
+# --- patterns ------------------------------------------------------------------------------
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
+# A UUID in its canonical form (lowercase, hyphenated), as str(uuid.UUID(...)) gives.
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+# --- what a terminal says about itself on every request ------------------------------------
+USER_AGENT_PREFIX = "kiosk/"                         # User-Agent: kiosk/<app version>
+APP_VERSION_RE = re.compile(r"^kiosk/([0-9A-Za-z.+\-]{1,40})(?:\s|$)")
+CONTENT_VERSION_HEADER = "X-Kiosk-Content-Version"   # the installed pack's version
+QUEUE_HEADER = "X-Kiosk-Queue"                       # events still queued (on uploads)
