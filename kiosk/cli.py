@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from kiosk.core import settings as settings_mod
-from kiosk.core.settings import PACKAGE_ROOT, SettingsError
+from kiosk.core.settings import REPO_ROOT, SettingsError
 
 
 def _process_age() -> float:
@@ -46,7 +46,7 @@ def load_settings(args) -> settings_mod.Settings:
     else:
         path = Path(data_dir) / "kiosk.toml"
         if not path.exists():
-            path = PACKAGE_ROOT / "config" / "kiosk.toml"
+            path = REPO_ROOT / "config" / "kiosk.toml"
     text = None
     if path.exists():
         try:

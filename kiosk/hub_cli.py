@@ -50,11 +50,11 @@ def config(args) -> dict:
     the package's config/hub.toml. Flags and KIOSK_* variables override it."""
     import tomllib
 
-    from kiosk.core.settings import PACKAGE_ROOT
+    from kiosk.core.settings import REPO_ROOT
 
     given = getattr(args, "config", None)
     for path in ([Path(given)] if given else
-                 [data_dir(args) / "hub.toml", PACKAGE_ROOT / "config" / "hub.toml"]):
+                 [data_dir(args) / "hub.toml", REPO_ROOT / "config" / "hub.toml"]):
         if not path.exists():
             if given:
                 raise UserError(f"config file {path} does not exist")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from kiosk.core import languages
-from kiosk.core.settings import PACKAGE_ROOT
+from kiosk.core.settings import REPO_ROOT
 
-FONT_DIR = PACKAGE_ROOT / "assets" / "fonts"
+FONT_DIR = REPO_ROOT / "assets" / "fonts"
 
 
 @dataclass(frozen=True)

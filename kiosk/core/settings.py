@@ -12,8 +12,10 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONTENT_DIR = PACKAGE_ROOT / "assets" / "content"
+# The repository (a checkout or an editable install): assets/ and config/ sit beside kiosk/.
+# Issue 14 moves these files into the package; until then, this is where they are found.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONTENT_DIR = REPO_ROOT / "assets" / "content"
 
 
 class SettingsError(ValueError):

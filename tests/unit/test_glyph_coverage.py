@@ -10,9 +10,9 @@ from babel.messages.pofile import read_po
 from fontTools.ttLib import TTFont
 
 from kiosk.core import content, i18n, keyboards, languages
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, PACKAGE_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR, REPO_ROOT
 
-FONTS = PACKAGE_ROOT / "assets" / "fonts"
+FONTS = REPO_ROOT / "assets" / "fonts"
 # Characters a renderer handles without a glyph of their own.
 INVISIBLE = {"\n", "\t", "\u200c", "\u200d", "\u200e", "\u200f", "\u00ad"}
 

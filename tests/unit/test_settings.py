@@ -18,7 +18,7 @@ def test_defaults():
 
 
 def test_shipped_config_file_loads():
-    path = settings.PACKAGE_ROOT / "config" / "kiosk.toml"
+    path = settings.REPO_ROOT / "config" / "kiosk.toml"
     s = settings.load(path.read_text(encoding="utf-8"), str(path), environ={})
     assert s.idle_timeout >= 5 and s.idle_warning >= 20
 
