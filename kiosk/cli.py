@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from kiosk import clikit
+from kiosk.clikit import Progress, UserError
 from kiosk.core import settings as settings_mod
 from kiosk.core.settings import REPO_ROOT, SettingsError
 
@@ -27,10 +29,6 @@ def _process_age() -> float:
 
 
 _T0 = time.perf_counter()
-
-
-class UserError(Exception):
-    """A mistake the operator can fix: one line on stderr, no traceback."""
 
 
 def default_data_dir() -> Path:
@@ -226,13 +224,8 @@ def run_simulate(args) -> int:
         raise UserError("--sessions must be at least 1")
     Path(s.data_dir).mkdir(parents=True, exist_ok=True)
 
-    def progress(done, total):
-        if sys.stderr.isatty():
-            print(f"\r  {done}/{total} sessions", end="", file=sys.stderr, flush=True)
-
-    report = run(s, args.sessions, args.seed, progress)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    with Progress("simulating", args.sessions, "sessions") as progress:
+        report = run(s, args.sessions, args.seed, progress.update)
     print(json.dumps(report) if args.json else
           f"{report['sessions']} sessions ({', '.join(f'{k} {v}' for k, v in sorted(report['endings'].items()))}), "
           f"{report['events_recorded']} events recorded in {Path(s.data_dir) / 'outbox.db'}")
@@ -381,20 +374,11 @@ def _upload_events(s: settings_mod.Settings, client, report: dict) -> dict:
     own report (progress on a terminal: a backlog of weeks takes a while)."""
     from kiosk.services import event_sync
 
-    shown = [False]
-
-    def progress(done, total):
-        shown[0] = True
-        print(f"\r  events: {done}/{total} sent", end="", file=sys.stderr, flush=True)
-
-    uploader = event_sync.Uploader(Path(s.data_dir) / "outbox.db", client, max_failures=4,
-                                   backoff_cap=30.0, max_wait=60.0,
-                                   progress=progress if sys.stderr.isatty() else None)
-    try:
+    with Progress("sending events", unit="events") as progress:
+        uploader = event_sync.Uploader(Path(s.data_dir) / "outbox.db", client, max_failures=4,
+                                       backoff_cap=30.0, max_wait=60.0,
+                                       progress=progress.update)
         events = uploader.run()
-    finally:
-        if shown[0]:
-            print(file=sys.stderr)
     report.update({"events_uploaded": events["events_uploaded"],
                    "events_duplicates": events["duplicates"],
                    "events_rejected": events["rejected"], "events_queued": events["queued"],
@@ -413,13 +397,7 @@ def run_sync(args) -> int:
               "bytes_downloaded": 0, "files_downloaded": 0}
     store = content_store.ContentStore(s.data_dir)
     report["content_version"] = store.installed_version()
-    progress = None
-    if sys.stderr.isatty():
-        done = [0]
-
-        def progress(n):
-            done[0] += n
-            print(f"\r  {done[0] / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+    progress = Progress("downloading content", unit="MB", scale=1e-6, fmt="{:.1f}")
     events_error = None
     try:
         enrolment = hub_client.load_enrolment(s.data_dir)
@@ -441,7 +419,7 @@ def run_sync(args) -> int:
                                 "trusted_keys in the config file)")
             trusted = packs.load_trusted_keys(s.trusted_keys)
             report.update(content_store.sync_content(client, store, trusted,
-                                                     progress=progress))
+                                                     progress=progress.add))
     except (UserError, hub_client.HubError, packs.PackError, OSError) as e:
         message = str(e) if not isinstance(e, OSError) else f"disk error: {e}"
         report["status"] = f"error: {message}"
@@ -456,8 +434,7 @@ def run_sync(args) -> int:
                        f"{report['events_queued']} still queued)")
         raise UserError(f"sync failed: {message}") from None
     finally:
-        if progress and done[0]:
-            print(file=sys.stderr)
+        progress.close()
     sync_log.record(s.data_dir, report)
     if args.json:
         print(json.dumps(report))
@@ -524,30 +501,15 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+COMMANDS = {"shots": run_shots, "status": run_status, "simulate": run_simulate,
+            "install-pack": run_install_pack, "rollback": run_rollback, "enrol": run_enrol,
+            "sync": run_sync}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     setup_logging()
-    try:
-        if args.command == "shots":
-            return run_shots(args)
-        if args.command == "status":
-            return run_status(args)
-        if args.command == "simulate":
-            return run_simulate(args)
-        if args.command == "install-pack":
-            return run_install_pack(args)
-        if args.command == "rollback":
-            return run_rollback(args)
-        if args.command == "enrol":
-            return run_enrol(args)
-        if args.command == "sync":
-            return run_sync(args)
-        return run_kiosk(args)
-    except UserError as e:
-        print(f"kiosk: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return clikit.run("kiosk", lambda: COMMANDS.get(args.command, run_kiosk)(args))
 
 
 if __name__ == "__main__":

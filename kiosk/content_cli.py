@@ -15,6 +15,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk import clikit
+from kiosk.clikit import Progress, UserError
 from kiosk.core import content, languages, packs
 
 
@@ -76,27 +78,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-class UserError(Exception):
-    """A mistake the user can fix: printed as one line, exit 1."""
-
-
-def _fail(reason: object) -> int:
-    print(f"kiosk-content: {reason}", file=sys.stderr)
-    return 1
-
-
-def _progress(verb: str):
-    """A progress callback writing "hashing 12/24 files" on stderr, only on a terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        print(f"\r{verb} {done}/{total} files", end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
 def cmd_keygen(args: argparse.Namespace) -> int:
     key, pub = packs.generate_keypair(args.out, args.name)
     kid = packs.load_trusted_keys(pub)
@@ -110,8 +91,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     version = args.version
     if version is None:  # a number that goes up by itself: the build time, UTC
         version = int(datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
-    m = packs.build(args.src, args.out, sk, version, args.valid_days,
-                    progress=_progress("hashing"))
+    with Progress("hashing", unit="files") as progress:
+        m = packs.build(args.src, args.out, sk, version, args.valid_days,
+                        progress=progress.update)
     print(f"{args.out}: pack version {m.version}, {len(m.files)} files, "
           f"{m.total_bytes} bytes, languages {', '.join(m.languages)}, "
           f"expires {m.expires:%Y-%m-%d %H:%M} UTC, signed by key {m.key_id}")
@@ -123,7 +105,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not keyfile:
         raise UserError("no public key: give --pubkey KEY (or set KIOSK_TRUSTED_KEYS)")
     trusted = packs.load_trusted_keys(keyfile)
-    m = packs.verify(args.pack, trusted, progress=_progress("checking"))
+    with Progress("checking", unit="files") as progress:
+        m = packs.verify(args.pack, trusted, progress=progress.update)
     print(f"{args.pack}: OK, signed by {m.signer} (key {m.key_id})")
     print(f"version: {m.version}")
     print(f"files: {len(m.files)} ({m.total_bytes} bytes)")
@@ -193,19 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except (UserError, packs.PackError) as e:
-        return _fail(e)
-    except OSError as e:  # a folder we cannot write, a disk that is full...
-        where = f"{e.filename}: " if e.filename else ""
-        return _fail(f"{where}{e.strerror or e}")
-    except KeyboardInterrupt:
-        print(file=sys.stderr)
-        return _fail("interrupted")
+    return clikit.run("kiosk-content", lambda: args.func(args), expected=(packs.PackError,))
+
 
 if __name__ == "__main__":
     sys.exit(main())
