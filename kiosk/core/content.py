@@ -232,9 +232,8 @@ def _walk_texts(item_id: str, obj: Any) -> Iterator[tuple[str, Text]]:
 class _Reader:
     """Reads one JSON item, raising ContentError with the path of the field at fault."""
 
-    def __init__(self, file: str, item: str, languages_allowed: tuple[str, ...] | None = None):
+    def __init__(self, file: str, item: str):
         self.file, self.item = file, item
-        self.allowed = languages_allowed
 
     def fail(self, path: str, problem: str) -> ContentError:
         return ContentError(self.file, self.item, path, problem)

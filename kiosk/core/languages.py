@@ -26,13 +26,6 @@ class Language:
     line_height: float = 1.15  # running text; tall scripts need more
 
     @property
-    def plural_rule(self):
-        """CLDR plural rule (Babel), e.g. to check a catalogue's plural forms."""
-        from babel import Locale
-
-        return Locale.parse(self.code).plural_form
-
-    @property
     def rtl(self) -> bool:
         return self.direction == "rtl"
 

@@ -38,6 +38,7 @@ from nacl import exceptions as nacl_exceptions
 from nacl import signing
 
 from kiosk.core import content, languages
+from kiosk.core.files import write_atomic
 from kiosk.core.protocol import (
     MAX_FILE_BYTES,
     MAX_MANIFEST_BYTES,
@@ -103,7 +104,7 @@ class SizeMismatchError(PackError):
 
 
 class FileTooLargeError(PackError):
-    pass
+    """A content file over MAX_FILE_BYTES, refused when a pack is built."""
 
 
 class HashMismatchError(PackError):
@@ -151,10 +152,9 @@ def generate_keypair(out_dir: str | Path, name: str = "publisher") -> tuple[Path
     out.mkdir(parents=True, exist_ok=True)
     sk = signing.SigningKey.generate()
     seed = base64.b64encode(bytes(sk)).decode("ascii")
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(f"{SECRET_PREFIX}{seed}\n")
-    pub_path.write_text(public_key_line(sk.verify_key, name) + "\n", encoding="utf-8")
+    # Durable before we say it exists: a publisher's only copy of its key may be this one.
+    write_atomic(key_path, f"{SECRET_PREFIX}{seed}\n", perms=0o600)
+    write_atomic(pub_path, public_key_line(sk.verify_key, name) + "\n")
     return key_path, pub_path
 
 
@@ -492,7 +492,7 @@ def build(src_dir: str | Path, out_dir: str | Path, secret_key: signing.SigningK
             with part.open("wb") as sink:
                 sha, size = _hash_file(p, f"{src}/{rel}", MAX_FILE_BYTES, PackError, sink)
             if size > MAX_FILE_BYTES:
-                raise PackError(f"{src}/{rel}: is larger than the limit of "
+                raise FileTooLargeError(f"{src}/{rel}: is larger than the limit of "
                                 f"{MAX_FILE_BYTES} bytes per file")
             os.replace(part, tmp / FILES / sha)
             entries.append({"path": rel, "sha256": sha, "size": size})
@@ -601,8 +601,8 @@ def verify(pack_dir: str | Path, trusted_keys: Mapping[str, Any] | str | Path,
         raise PackError(f"{pack}: {'is not a directory' if pack.exists() else 'no such pack'}")
     raw = _read_capped(pack / MANIFEST, MANIFEST, MAX_MANIFEST_BYTES, ManifestTooLargeError,
                        ManifestMalformedError)
+    key = _check_signature(pack, raw, trusted)  # on the raw bytes, before any parsing
     manifest = parse_manifest(raw)
-    key = _check_signature(pack, raw, trusted)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if now >= manifest.expires:
         raise ExpiredError(f"{MANIFEST}: field 'expires': the pack expired on "

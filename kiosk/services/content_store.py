@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.core import packs, protocol
+from kiosk.core import files, packs, protocol
 
 log = logging.getLogger(__name__)
 
@@ -53,35 +53,6 @@ class RollbackError(packs.PackError):
 
 class StoreError(packs.PackError):
     """The content store on disk is damaged or cannot be written."""
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: temp file, fsync, os.replace, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 class ContentStore:
@@ -139,7 +110,7 @@ class ContentStore:
 
     def save_etag(self, etag: str | None) -> None:
         if etag:
-            _write_atomic(self.root / ETAG, etag.encode("utf-8"))
+            files.write_atomic(self.root / ETAG, etag.encode("utf-8"))
         else:
             (self.root / ETAG).unlink(missing_ok=True)
 
@@ -213,10 +184,8 @@ class ContentStore:
         except packs.PackError:
             part.unlink(missing_ok=True)
             raise
-        with part.open("rb") as f:
-            os.fsync(f.fileno())
-        os.replace(part, self.blob_path(entry.sha256))
-        _fsync_dir(self.blobs)
+        files.fsync_file(part)
+        files.replace(part, self.blob_path(entry.sha256))
 
     # -- install ----------------------------------------------------------------------------
 
@@ -241,16 +210,14 @@ class ContentStore:
             except content.ContentError as e:
                 raise packs.PackError(f"version {manifest.version}: the content is not "
                                       f"valid: {e}") from None
-            for dirpath, _, filenames in os.walk(tree):
-                for name in filenames:
-                    with open(os.path.join(dirpath, name), "rb") as f:
-                        os.fsync(f.fileno())
-                _fsync_dir(Path(dirpath))
+            for dirpath, _, names in os.walk(tree):
+                for name in names:
+                    files.fsync_file(os.path.join(dirpath, name))
+                files.fsync_dir(dirpath)
             self.manifests.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.manifests / f"{manifest.version}.sig", sig)
-            _write_atomic(self.manifests / f"{manifest.version}.json", raw)
-            os.replace(tree, final)
-            _fsync_dir(self.versions)
+            files.write_atomic(self.manifests / f"{manifest.version}.sig", sig)
+            files.write_atomic(self.manifests / f"{manifest.version}.json", raw)
+            files.replace(tree, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return final
@@ -261,8 +228,8 @@ class ContentStore:
             raise StoreError(f"{self.versions / str(version)}: is not staged")
         old = self._pointer(CURRENT)
         if old and old["version"] != version:
-            _write_atomic(self.root / PREVIOUS, json.dumps(old).encode("utf-8"))
-        _write_atomic(self.root / CURRENT, json.dumps(
+            files.write_atomic(self.root / PREVIOUS, json.dumps(old).encode("utf-8"))
+        files.write_atomic(self.root / CURRENT, json.dumps(
             {"version": version, "dir": f"{VERSIONS}/{version}"}).encode("utf-8"))
 
     def install(self, manifest: packs.Manifest, raw: bytes, sig: bytes) -> None:
@@ -275,9 +242,9 @@ class ContentStore:
         prev, cur = self._pointer(PREVIOUS), self._pointer(CURRENT)
         if not prev:
             raise StoreError("no previous content version to go back to")
-        _write_atomic(self.root / CURRENT, json.dumps(prev).encode("utf-8"))
+        files.write_atomic(self.root / CURRENT, json.dumps(prev).encode("utf-8"))
         if cur:
-            _write_atomic(self.root / PREVIOUS, json.dumps(cur).encode("utf-8"))
+            files.write_atomic(self.root / PREVIOUS, json.dumps(cur).encode("utf-8"))
         self.save_etag(None)
         return prev["version"]
 

@@ -29,7 +29,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from kiosk.core import protocol
+from kiosk.core import files, protocol
 from kiosk.core.protocol import (
     CONTENT_VERSION_HEADER,
     MAX_ACK_BYTES,
@@ -428,21 +428,11 @@ def hub_file(data_dir: str | Path) -> Path:
 
 
 def save_enrolment(data_dir: str | Path, hub_url: str, enrolment: dict) -> Path:
-    """Write DATA_DIR/hub.json (mode 0600) atomically."""
+    """Write DATA_DIR/hub.json atomically, mode 0600 from the start (it holds the token)."""
     path = hub_file(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"hub_url": hub_url.rstrip("/"), "terminal_id": enrolment["terminal_id"],
             "token": enrolment["token"], "centre": enrolment.get("centre", "")}
-    tmp = path.with_name(f".{HUB_FILE}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    os.chmod(path, 0o600)
+    files.write_atomic(path, json.dumps(data, indent=2) + "\n", perms=0o600)
     return path
 
 

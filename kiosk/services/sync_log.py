@@ -6,9 +6,10 @@ report the same way (`name=event_sync.LAST_FILE`): it runs every minute or so.""
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
+
+from kiosk.core import files
 
 FILE = "last-sync.json"
 
@@ -18,9 +19,7 @@ def record(data_dir: str | Path, report: dict, name: str = FILE) -> None:
     path = Path(data_dir) / name
     entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **report}
     try:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(entry), encoding="utf-8")
-        os.replace(tmp, path)
+        files.write_atomic(path, json.dumps(entry))
     except OSError:
         pass
 

@@ -56,9 +56,9 @@ def manifest_data(pack: Path) -> dict:
     return json.loads((pack / "manifest.json").read_bytes())
 
 
-def resign(pack: Path, data: dict, sk) -> None:
+def resign(pack: Path, data: dict | bytes, sk) -> None:
     """Rewrite the manifest and sign it with the trusted key: only the schema can stop it."""
-    raw = packs.canonical_json(data)
+    raw = data if isinstance(data, bytes) else packs.canonical_json(data)
     (pack / "manifest.json").write_bytes(raw)
     sig = base64.b64encode(sk.sign(raw).signature).decode()
     (pack / "manifest.sig").write_text(json.dumps(
@@ -291,6 +291,17 @@ def test_device_instead_of_a_file(pack, keys):
         verify(pack, keys)
 
 
+def test_build_refuses_a_file_over_the_cap(tmp_path, keys):
+    src = tmp_path / "src"
+    shutil.copytree(DEMO, src)
+    with open(src / "media-huge.bin", "wb") as f:  # sparse: costs no disk
+        f.truncate(protocol.MAX_FILE_BYTES + 1)
+    with pytest.raises(packs.FileTooLargeError, match="media-huge.bin: is larger than the "
+                                                      "limit of 50000000 bytes per file"):
+        packs.build(src, tmp_path / "pack", keys[0], 1)
+    assert not (tmp_path / "pack").exists()
+
+
 def test_file_size_cap_in_manifest(pack, keys):
     data = manifest_data(pack)
     data["files"][0]["size"] = protocol.MAX_FILE_BYTES + 1
@@ -335,8 +346,23 @@ def test_duplicate_paths_are_refused(pack, keys):
     (b'{"format": NaN}', "not allowed"),
 ])
 def test_malformed_manifest_json(pack, keys, raw, problem):
-    (pack / "manifest.json").write_bytes(raw)
+    resign(pack, raw, keys[0])  # signed by a trusted key: the parser must still refuse it
     with pytest.raises(packs.PackError, match=f"manifest.json: .*{problem}"):
+        verify(pack, keys)
+
+
+@pytest.mark.parametrize("raw", [b'{"format": 1, "version": ', b"[" * 100_000,
+                                 b'{"format": 1, "format": 1}'])
+def test_an_unsigned_manifest_is_never_parsed(pack, keys, raw, monkeypatch):
+    """The signature is checked on the raw bytes first (as TUF prescribes): a manifest the
+    publisher did not sign never reaches the JSON parser, whatever it holds."""
+    (pack / "manifest.json").write_bytes(raw)
+
+    def parsed(_raw):
+        raise AssertionError("parse_manifest saw bytes nobody trusted signed")
+
+    monkeypatch.setattr(packs, "parse_manifest", parsed)
+    with pytest.raises(packs.SignatureError, match="bad signature"):
         verify(pack, keys)
 
 
@@ -473,4 +499,4 @@ def test_installed_command_builds_and_verifies(tmp_path):
     r = subprocess.run([str(exe), "verify", "pack", "--pubkey", "keys/publisher.pub"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert r.stderr.startswith("kiosk-content: manifest.json: is not valid JSON")
+    assert r.stderr.startswith("kiosk-content: manifest.sig: field 'signature': bad signature")
