@@ -41,10 +41,9 @@ def test_a_new_file_is_synced_renamed_and_its_folder_synced(tmp_path, fsyncs):
 def test_a_failure_half_way_leaves_the_old_file_and_no_litter(tmp_path):
     target = tmp_path / "current"
     files.write_atomic(target, b"version 1")
-    with pytest.raises(RuntimeError):
-        with files.atomic_open(target, "wb") as f:
-            f.write(b"version 2, half")
-            raise RuntimeError("disk pulled out")
+    with pytest.raises(RuntimeError), files.atomic_open(target, "wb") as f:
+        f.write(b"version 2, half")
+        raise RuntimeError("disk pulled out")
     assert target.read_bytes() == b"version 1"
     assert os.listdir(tmp_path) == ["current"]
 
@@ -56,9 +55,9 @@ def test_modes_a_secret_is_private_from_the_start_and_others_follow_the_umask(tm
     mask = os.umask(0o022)
     os.umask(mask)
     assert stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o666 & ~mask
-    with pytest.raises(ValueError, match="mode 'w' or 'wb'"):
-        with files.atomic_open(tmp_path / "x", "a"):
-            pass
+    with pytest.raises(ValueError, match="mode 'w' or 'wb'"), \
+            files.atomic_open(tmp_path / "x", "a"):
+        pass
 
 
 def test_the_sync_report_is_fsynced_now(tmp_path, fsyncs):
