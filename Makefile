@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= var/demo
 
-.PHONY: run test bench bench-check setup system-deps i18n i18n-extract i18n-report shots lint clean
+.PHONY: run test bench bench-check cli-reference setup system-deps i18n i18n-extract i18n-report shots lint clean
 
 # Demo mode: the bundled content, signed with a demo key and installed as a pack would be.
 run: setup
@@ -30,6 +30,10 @@ bench-check: setup
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
 	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py
+
+# docs/cli-reference.md from the programs' own --help (tests/unit/test_docs.py checks it).
+cli-reference: $(STAMP)
+	$(PY) scripts/cli_reference.py
 
 setup: system-deps $(STAMP) i18n
 
@@ -57,7 +61,7 @@ i18n-report: $(STAMP)
 	@$(PY) -m kiosk.core.i18n report
 
 lint: setup
-	$(VENV)/bin/ruff check kiosk tests bench
+	$(VENV)/bin/ruff check kiosk tests bench scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info

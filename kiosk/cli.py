@@ -1,4 +1,4 @@
-"""The `kiosk` command: run the terminal, or one of its headless jobs (see shared CLI.md)."""
+"""The `kiosk` command: run the terminal, or one of its headless jobs (reference: docs/cli-reference.md)."""
 
 from __future__ import annotations
 

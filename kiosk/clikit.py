@@ -2,7 +2,7 @@
 one `UserError`, one wrapper from errors to exit codes, one progress display and one table
 printer, so every command fails, reports progress and prints tables the same way.
 
-The contract (shared CLI.md): exit 0 on success; a user error is one line on stderr,
+The contract (README.md, docs/cli-reference.md): exit 0 on success; a user error is one line on stderr,
 `<program>: <reason>`, exit 1, never a traceback; Ctrl-C exits 130.
 """
 

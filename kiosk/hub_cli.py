@@ -1,4 +1,4 @@
-"""kiosk-hub: the central server and its operators' commands (see shared CLI.md).
+"""kiosk-hub: the central server and its operators' commands (reference: docs/cli-reference.md).
 
     kiosk-hub serve [--host 127.0.0.1] [--port 8080]   run the API (FastAPI on uvicorn)
     kiosk-hub enrol-code --centre NAME [--hours 24]     a one-time code, alone on the last line

@@ -1,5 +1,5 @@
 """Regression test for kiosk/app/textfix.py, the one global fix for Kivy 2.3.1's measuring
-of shaped text (docs: /work/shared/KIVY_NOTES.md, "Text in many scripts").
+of shaped text (docs/architecture.md, "Text in many scripts").
 
 Kivy measures a label before it applies the label's script and direction to the font, so
 the first measurement of Arabic, Bengali or Tamil is of unshaped text: Arabic comes out too
