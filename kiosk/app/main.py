@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -26,6 +27,9 @@ from kiosk.core.settings import Settings
 from kiosk.services.browser import Browser
 from kiosk.services.outbox import Outbox
 from kiosk.services.speech import Speech
+
+if TYPE_CHECKING:  # imported on first use, not at start-up
+    from kiosk.app.widgets.keyboard import OnScreenKeyboard
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -90,6 +94,12 @@ class KioskApp(App):
         self.first_frame_callbacks: list = []
         self.fallbacks = 0
         self.pending_content: str | None = None  # a newly installed content folder
+        # New content, loaded off the UI thread, waiting for the session to end (None when
+        # nothing waits): set by _content_ready, used and cleared by _switch_content.
+        self.pending_catalogue: Catalogue | None = None
+        # The app's one on-screen keyboard, reused (widgets.keyboard.keyboard_for): None until
+        # a screen first needs it, and again when new content is switched to.
+        self.shared_keyboard: OnScreenKeyboard | None = None
         self.centre_id = settings.centre_id or catalogue.centre.id
 
     # ----- strings -------------------------------------------------------------------
@@ -297,7 +307,7 @@ class KioskApp(App):
         self.high_contrast = False
         self.speaking = False
         self.theme = KivyTheme(theme.STANDARD)
-        if getattr(self, "pending_catalogue", None) is not None:
+        if self.pending_catalogue is not None:
             self._switch_content()  # new content waited for this session to end
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"))
@@ -324,13 +334,12 @@ class KioskApp(App):
             self._switch_content()
 
     def _switch_content(self) -> None:
-        catalogue = getattr(self, "pending_catalogue", None)
+        catalogue = self.pending_catalogue
         if catalogue is None:
             return
         self.pending_catalogue = None
         self.catalogue = catalogue
-        if getattr(self, "shared_keyboard", None) is not None:
-            self.shared_keyboard = None
+        self.shared_keyboard = None
         self.go("attract", remember=False)
 
     def record(self, type: str, **fields) -> None:
