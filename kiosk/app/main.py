@@ -67,15 +67,33 @@ class Place:
 
 class KioskApp(App):
     title = "Connecting London"
+
     lang = StringProperty("en")
+    """The interface language of the session, a code from `core.languages`."""
+
     rtl = BooleanProperty(False)
+    """True when the session's language is written right to left (the layout is mirrored)."""
+
     text_scale = NumericProperty(1.0)
+    """The citizen's text size, one of `TEXT_SCALES` (1.0 is 100 %)."""
+
     high_contrast = BooleanProperty(False)
+    """True when the citizen has chosen high contrast (`theme` is then the contrast one)."""
+
     theme = ObjectProperty(None)
+    """The colours in use, a `KivyTheme`; a new one is set on every change."""
+
     base_font = NumericProperty(22)
+    """Body text size in pixels at 100 %, from the window's height."""
+
     session_id = StringProperty("")
+    """The current session's id; empty on the attract screen, between sessions."""
+
     idle_warning_open = BooleanProperty(False)
+    """True while the idle warning ("Do you need more time?") counts down."""
+
     speaking = BooleanProperty(False)
+    """True while the current screen is being read aloud."""
 
     def __init__(self, settings: Settings, catalogue: Catalogue, services: Services, **kwargs):
         textfix.install()
