@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,10 +52,13 @@ class KivyTheme:
 
 @dataclass
 class Services:
+    """What the app uses from outside it, injected: tests pass fakes and a fake clock."""
+
     outbox: Outbox
     speech: Speech
     browser: Browser
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
+    """Monotonic seconds (session length, idle timeout); never the wall clock."""
 
 
 @dataclass
