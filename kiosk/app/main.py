@@ -122,6 +122,9 @@ class KioskApp(App):
         # The app's one on-screen keyboard, reused (widgets.keyboard.keyboard_for): None until
         # a screen first needs it, and again when new content is switched to.
         self.shared_keyboard: OnScreenKeyboard | None = None
+        # Text size, contrast and screen size changes restyle the window once, before the
+        # next frame is drawn, however many of them come at once (see restyle_all).
+        self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
         self.centre_id = settings.centre_id or catalogue.centre.id
 
     # ----- strings -------------------------------------------------------------------
@@ -167,7 +170,7 @@ class KioskApp(App):
         frame.add_widget(self.manager)
         self.root_box.add_widget(frame)
         for prop in ("theme", "text_scale", "base_font"):
-            self.fbind(prop, self.restyle_all)
+            self.fbind(prop, self._restyle_trigger)
         self.go("attract", remember=False)
         Clock.schedule_interval(self.tick_idle, 0.5)
         return self.root_box
@@ -187,6 +190,7 @@ class KioskApp(App):
 
     def on_stop(self):
         self.services.speech.stop()
+        self._restyle_trigger.cancel()  # not onto the window of an app that comes after
 
     def _size_text(self, *_):
         # Body text about 2.8 % of the screen's height (GOV.UK-like large type), never tiny.
@@ -252,7 +256,11 @@ class KioskApp(App):
 
     def restyle_all(self, *_):
         """Text size, contrast or screen size changed: every widget on the window restyles
-        itself once (widgets do not each bind to the app: screens come and go)."""
+        itself once (widgets do not each bind to the app: screens come and go).
+
+        Changes call it through `_restyle_trigger`, so a burst (the end of a session resets
+        theme and text size together) costs one walk, run before the next frame is drawn:
+        anything that advances a frame (a tap in the Harness, a screenshot) sees it done."""
         from kiosk.app.widgets.paint import restyle_tree
 
         for w in Window.children:
