@@ -115,7 +115,6 @@ class KioskApp(App):
         self._modals: list = []
         self.first_frame_callbacks: list = []
         self.fallbacks = 0
-        self.pending_content: str | None = None  # a newly installed content folder
         # New content, loaded off the UI thread, waiting for the session to end (None when
         # nothing waits): set by _content_ready, used and cleared by _switch_content.
         self.pending_catalogue: Catalogue | None = None
