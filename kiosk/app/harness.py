@@ -94,15 +94,6 @@ class Harness:
         touch.touch_up()
         self.frames(1)
 
-    def tap_at(self, x: float, y: float) -> None:
-        from kivy.tests.common import UnitTestTouch
-
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        self.frames(1)
-        touch.touch_up()
-        self.frames(2)
-
     def scroll_to(self, widget) -> None:
         screen = self.app.current
         scroll = getattr(screen, "scroll", None)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -26,6 +28,9 @@ from kiosk.core.settings import Settings
 from kiosk.services.browser import Browser
 from kiosk.services.outbox import Outbox
 from kiosk.services.speech import Speech
+
+if TYPE_CHECKING:  # imported on first use, not at start-up
+    from kiosk.app.widgets.keyboard import OnScreenKeyboard
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -47,10 +52,13 @@ class KivyTheme:
 
 @dataclass
 class Services:
+    """What the app uses from outside it, injected: tests pass fakes and a fake clock."""
+
     outbox: Outbox
     speech: Speech
     browser: Browser
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
+    """Monotonic seconds (session length, idle timeout); never the wall clock."""
 
 
 @dataclass
@@ -63,15 +71,33 @@ class Place:
 
 class KioskApp(App):
     title = "Connecting London"
+
     lang = StringProperty("en")
+    """The interface language of the session, a code from `core.languages`."""
+
     rtl = BooleanProperty(False)
+    """True when the session's language is written right to left (the layout is mirrored)."""
+
     text_scale = NumericProperty(1.0)
+    """The citizen's text size, one of `TEXT_SCALES` (1.0 is 100 %)."""
+
     high_contrast = BooleanProperty(False)
+    """True when the citizen has chosen high contrast (`theme` is then the contrast one)."""
+
     theme = ObjectProperty(None)
+    """The colours in use, a `KivyTheme`; a new one is set on every change."""
+
     base_font = NumericProperty(22)
+    """Body text size in pixels at 100 %, from the window's height."""
+
     session_id = StringProperty("")
+    """The current session's id; empty on the attract screen, between sessions."""
+
     idle_warning_open = BooleanProperty(False)
+    """True while the idle warning ("Do you need more time?") counts down."""
+
     speaking = BooleanProperty(False)
+    """True while the current screen is being read aloud."""
 
     def __init__(self, settings: Settings, catalogue: Catalogue, services: Services, **kwargs):
         textfix.install()
@@ -89,7 +115,15 @@ class KioskApp(App):
         self._modals: list = []
         self.first_frame_callbacks: list = []
         self.fallbacks = 0
-        self.pending_content: str | None = None  # a newly installed content folder
+        # New content, loaded off the UI thread, waiting for the session to end (None when
+        # nothing waits): set by _content_ready, used and cleared by _switch_content.
+        self.pending_catalogue: Catalogue | None = None
+        # The app's one on-screen keyboard, reused (widgets.keyboard.keyboard_for): None until
+        # a screen first needs it, and again when new content is switched to.
+        self.shared_keyboard: OnScreenKeyboard | None = None
+        # Text size, contrast and screen size changes restyle the window once, before the
+        # next frame is drawn, however many of them come at once (see restyle_all).
+        self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
         self.centre_id = settings.centre_id or catalogue.centre.id
 
     # ----- strings -------------------------------------------------------------------
@@ -135,7 +169,7 @@ class KioskApp(App):
         frame.add_widget(self.manager)
         self.root_box.add_widget(frame)
         for prop in ("theme", "text_scale", "base_font"):
-            self.fbind(prop, self.restyle_all)
+            self.fbind(prop, self._restyle_trigger)
         self.go("attract", remember=False)
         Clock.schedule_interval(self.tick_idle, 0.5)
         return self.root_box
@@ -155,6 +189,7 @@ class KioskApp(App):
 
     def on_stop(self):
         self.services.speech.stop()
+        self._restyle_trigger.cancel()  # not onto the window of an app that comes after
 
     def _size_text(self, *_):
         # Body text about 2.8 % of the screen's height (GOV.UK-like large type), never tiny.
@@ -220,7 +255,11 @@ class KioskApp(App):
 
     def restyle_all(self, *_):
         """Text size, contrast or screen size changed: every widget on the window restyles
-        itself once (widgets do not each bind to the app: screens come and go)."""
+        itself once (widgets do not each bind to the app: screens come and go).
+
+        Changes call it through `_restyle_trigger`, so a burst (the end of a session resets
+        theme and text size together) costs one walk, run before the next frame is drawn:
+        anything that advances a frame (a tap in the Harness, a screenshot) sees it done."""
         from kiosk.app.widgets.paint import restyle_tree
 
         for w in Window.children:
@@ -297,7 +336,7 @@ class KioskApp(App):
         self.high_contrast = False
         self.speaking = False
         self.theme = KivyTheme(theme.STANDARD)
-        if getattr(self, "pending_catalogue", None) is not None:
+        if self.pending_catalogue is not None:
             self._switch_content()  # new content waited for this session to end
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"))
@@ -324,13 +363,12 @@ class KioskApp(App):
             self._switch_content()
 
     def _switch_content(self) -> None:
-        catalogue = getattr(self, "pending_catalogue", None)
+        catalogue = self.pending_catalogue
         if catalogue is None:
             return
         self.pending_catalogue = None
         self.catalogue = catalogue
-        if getattr(self, "shared_keyboard", None) is not None:
-            self.shared_keyboard = None
+        self.shared_keyboard = None
         self.go("attract", remember=False)
 
     def record(self, type: str, **fields) -> None:

@@ -25,7 +25,7 @@ def test_switch_waits_for_the_session_to_end(kiosk, tmp_path):
     h.tap(h.screen.choices["en"])
     h.tap(h.screen.cards["help"])
     h.app.content_installed(str(new_content(tmp_path, "Whitechapel Idea Store")))
-    assert h.wait_for(lambda: getattr(h.app, "pending_catalogue", None) is not None)
+    assert h.wait_for(lambda: h.app.pending_catalogue is not None)
     assert h.app.catalogue.centre.name.get("en") == old_name, "not during a session"
     assert old_name in h.screen.read_aloud_text()
     h.tap(h.app.toolbar.buttons["start_again"])

@@ -150,13 +150,6 @@ def ancestors(w):
         p = p.parent
 
 
-# Overflows found by this module and reported, not fixed yet: name, what is wrong, which
-# labels it covers. Only these exact kinds are let through (the case is then xfailed with
-# the list); anything else on the same screen still fails. Delete an entry to see its cases
-# fail.
-KNOWN_BUGS: list = []  # (name, why, predicate): overflows accepted for now; none
-
-
 def window_rect(w):
     x0, y0 = w.to_window(w.x, w.y)
     x1, y1 = w.to_window(w.right, w.top)
@@ -276,21 +269,10 @@ def test_screen_looks_right(h, tmp_path, name, lang, scale):
     root = h.app.root
     assert screen in list(root.walk()), "the screen is in the app's tree"
     problems = picture_problems(h.screenshot(tmp_path / f"{lang}-{name}.png"), h.window)
-    known, bugs = [], {}
-    for w, problem in label_problems(root):
-        bug = next((b for b in KNOWN_BUGS if b[2](w, screen, scale)), None)
-        if bug:
-            known.append(f"{problem} [known: {bug[0]}]")
-            bugs[bug[0]] = bug[1]
-        else:
-            problems.append(problem)
+    problems += [problem for _, problem in label_problems(root)]
     problems += target_problems(root, h.window)
     where = f"{name} in {lang} at {int(scale * 100)} %"
-    assert not problems, f"{where}: {len(problems)} problems\n  " + "\n  ".join(
-        problems + known)
-    if known:
-        pytest.xfail(f"{where}: known overflows\n  " + "\n  ".join(
-            known + [f"{k}: {v}" for k, v in bugs.items()]))
+    assert not problems, f"{where}: {len(problems)} problems\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.parametrize("lang", [c for c, x in languages.LANGUAGES.items() if x.rtl])

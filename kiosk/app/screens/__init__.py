@@ -30,4 +30,3 @@ class _Screens(dict):
 
 
 SCREENS = _Screens()
-NAMES = tuple(_WHERE)

@@ -10,9 +10,6 @@ from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
 
-NAMES = ("back", "forward", "up", "down", "language", "home", "restart", "text", "contrast", "speaker", "phone",
-         "check", "cross", "open", "stop")
-
 
 class Icon(Widget):
     name = StringProperty("")

@@ -325,7 +325,7 @@ def keyboard_for(target: TypedField, start_latin: bool = False) -> OnScreenKeybo
     app = App.get_running_app()
     native = languages.get(app.lang).keyboard
     style = (app.lang, app.theme.name, app.text_scale, app.base_font)
-    kb = getattr(app, "shared_keyboard", None)
+    kb = app.shared_keyboard
     if kb is None or kb.style[0] != app.lang:
         kb = OnScreenKeyboard(target, native=native)
     else:
