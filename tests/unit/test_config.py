@@ -1,0 +1,169 @@
+"""The configuration rules (kiosk/core/config.py): values and their bounds, and precedence
+with locking and conflicts, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.core import config
+from kiosk.core.config import ConfigError, Layer, Setting
+
+MON, TUE, WED = "2026-11-30T10:00:00Z", "2026-12-01T10:00:00Z", "2026-12-02T10:00:00Z"
+KEY = "session.idle_timeout"
+
+
+def layer(name, value=None, when=MON, locked=()):
+    values = {} if value is None else {KEY: Setting(value, when, f"by-{name}")}
+    return Layer(name, values, frozenset(locked))
+
+
+# (layers, expected value, expected source, expected lock, words in the note)
+PRECEDENCE = [
+    ([], 120, "default", None, ""),
+    ([layer("all", 200)], 200, "all", None, ""),
+    ([layer("all", 200), layer("centre", 300)], 300, "centre", None, ""),
+    ([layer("all", 200), layer("centre", 300), layer("terminal", 90)], 90, "terminal", None,
+     ""),
+    # a later layer wins among the hub's layers whatever the times
+    ([layer("centre", 300, WED), layer("terminal", 90, MON)], 90, "terminal", None, ""),
+    # staff at the terminal: newer than the hub's value, so it is used
+    ([layer("centre", 300, MON), layer("staff", 240, TUE)], 240, "staff", None, "newer"),
+    # staff changed it offline on Monday; the centre changed it on Tuesday: later wins
+    ([layer("centre", 300, TUE), layer("staff", 240, MON)], 300, "centre", None,
+     "older than the centre value"),
+    # staff over a default: always used
+    ([layer("staff", 240, MON)], 240, "staff", None, ""),
+    # locks: the admin's lock at all holds against every later layer, staff included
+    ([layer("all", 200, MON, locked=[KEY]), layer("centre", 300, TUE),
+      layer("staff", 240, WED)], 200, "all", "all", "locked at all"),
+    # a lock at the centre stops the terminal and staff, not what came before
+    ([layer("all", 200), layer("centre", 300, locked=[KEY]), layer("terminal", 90)], 300,
+     "centre", "centre", "locked at centre"),
+    # a lock without a value at that layer freezes what was effective there
+    ([layer("all", 200), layer("centre", locked=[KEY]), layer("staff", 240, WED)], 200, "all",
+     "centre", "locked at centre"),
+    # a lock on a different key does nothing here
+    ([layer("all", 200, locked=["session.read_aloud"]), layer("staff", 240, WED)], 240,
+     "staff", None, ""),
+]
+
+
+@pytest.mark.parametrize("layers, value, source, locked_at, note", PRECEDENCE)
+def test_precedence_locks_and_conflicts(layers, value, source, locked_at, note):
+    eff = config.resolve(layers, only=[KEY])[KEY]
+    assert (eff.value, eff.source, eff.locked_at) == (value, source, locked_at)
+    assert note in eff.note
+    if source not in ("default",):
+        assert eff.by == f"by-{source}"
+
+
+def test_a_lock_on_a_text_covers_its_translations():
+    layers = [Layer("centre", {"centre.name.ar": Setting("مكتبة", MON)},
+                    frozenset({"centre.name"})),
+              Layer("staff", {"centre.name.ar": Setting("غير ذلك", TUE),
+                              "centre.greeting.ar": Setting("أهلاً", TUE)})]
+    eff = config.resolve(layers, only=["centre.name.ar", "centre.greeting.ar"])
+    assert eff["centre.name.ar"].value == "مكتبة" and eff["centre.name.ar"].locked_at == "centre"
+    assert eff["centre.greeting.ar"].value == "أهلاً"
+
+
+def test_unknown_layers_are_refused():
+    with pytest.raises(ValueError, match="unknown layer 'borough'"):
+        config.resolve([Layer("borough")])
+
+
+GOOD = [
+    ("languages.offered", "pl, en, ar", ("pl", "en", "ar")),
+    ("languages.offered", '["bn", "en"]', ("bn", "en")),
+    ("languages.default", "ar", "ar"),
+    ("services.shown", "universal-credit, council-tax", ("universal-credit", "council-tax")),
+    ("services.shown", "", None),
+    ("services.featured", "", ()),
+    ("centre.name", "  Peckham Library  ", "Peckham Library"),
+    ("centre.hours", "Mon-Fri: 9-6\r\n  Sat: 10-4 ", "Mon-Fri: 9-6\nSat: 10-4"),
+    ("centre.name.ar", "مكتبة بيكهام", "مكتبة بيكهام"),
+    ("centre.links", '[{"title": "Southwark Council", "url": "https://www.southwark.gov.uk"}]',
+     ({"title": "Southwark Council", "url": "https://www.southwark.gov.uk"},)),
+    ("notice.start", "2026-12-01", "2026-12-01"),
+    ("notice.end", "", None),
+    ("session.idle_timeout", "60", 60),
+    ("session.idle_timeout", "600", 600),
+    ("session.idle_warning", "20", 20),
+    ("session.read_aloud", "On", True),
+    ("session.read_aloud", "no", False),
+]
+
+
+@pytest.mark.parametrize("key, text, value", GOOD)
+def test_values_are_parsed_into_their_canonical_form(key, text, value):
+    assert config.parse(key, text) == value
+    assert config.parse(key, config.show(value)) == value  # shown values read back
+
+
+BAD = [
+    ("session.idle_timeout", "59", "session.idle_timeout: must be between 60 and 600, not 59"),
+    ("session.idle_timeout", "601", "between 60 and 600, not 601"),
+    ("session.idle_timeout", "two minutes", "'two minutes' is not a whole number"),
+    ("session.idle_warning", "19", "between 20 and 120"),
+    ("session.read_aloud", "maybe", "'maybe': say on or off"),
+    ("languages.offered", "", "offer at least one language"),
+    ("languages.offered", "en, xx", "'xx' is not one of the kiosk's languages"),
+    ("languages.offered", "en, ar, en", "'en' is listed twice"),
+    ("languages.default", "klingon", "'klingon' is not one of the kiosk's languages"),
+    ("services.featured", "a, b, c, d", "at most 3, not 4"),
+    ("services.shown", "Universal Credit", "'Universal Credit' is not a guide or tutorial id"),
+    ("centre.name", "x" * 81, "at most 80 characters, not 81"),
+    ("centre.name", "bell\x07", "control characters are not allowed"),
+    ("centre.links", '[{"title": "Council", "url": "http://example.org"}]',
+     "centre.links[0]: 'http://example.org' is not an https:// address"),
+    ("centre.links", '[{"title": "", "url": "https://example.org"}]', "needs a title"),
+    ("centre.links", '[{"url": "https://example.org"}]', 'must be {"title": ..., "url": ...}'),
+    ("centre.links", "[", "is not valid JSON"),
+    ("notice.start", "1/12/2026", "'1/12/2026' is not a date (YYYY-MM-DD)"),
+    ("notice.start", "2026-02-30", "is not a date"),
+    ("centre.name.en", "x", "English is centre.name itself"),
+    ("centre.name.xx", "x", "'xx' is not one of the kiosk's languages"),
+    ("session.timeout", "5", "session.timeout: no such setting"),
+]
+
+
+@pytest.mark.parametrize("key, text, message", BAD)
+def test_bad_values_get_a_message_naming_the_key(key, text, message):
+    with pytest.raises(ConfigError) as e:
+        config.parse(key, text)
+    assert message in str(e.value)
+    assert str(e.value).startswith(key.split("[")[0])
+
+
+TOGETHER = [
+    ({"languages.offered": ("en", "ar"), "languages.default": "bn"},
+     "languages.default: 'bn' is not among the languages offered"),
+    ({"session.idle_timeout": 60, "session.idle_warning": 60},
+     "session.idle_warning: 60 s must be shorter than the idle timeout (60 s)"),
+    ({"notice.start": "2026-12-10", "notice.end": "2026-12-01"},
+     "notice.end: 2026-12-01 is before the start, 2026-12-10"),
+    ({"services.shown": ("council-tax",), "services.featured": ("universal-credit",)},
+     "services.featured: 'universal-credit' is featured but not among the services shown"),
+]
+
+
+@pytest.mark.parametrize("values, message", TOGETHER)
+def test_rules_between_settings(values, message):
+    errors = config.check_together(values)
+    assert [str(e) for e in errors] == [message]
+
+
+def test_defaults_are_valid_and_every_key_is_known():
+    defaults = config.values(config.resolve([]))
+    assert config.check_together(defaults) == []
+    assert defaults["languages.offered"][0] == "en" and len(defaults["languages.offered"]) == 16
+    for key in config.all_keys():
+        config.field_for(key)
+    assert "centre.name.ar" in config.all_keys() and "session.idle_timeout.ar" not in config.all_keys()
+
+
+def test_a_citizen_reads_their_language_or_english_said_so():
+    vals = {"centre.name": "Peckham Library", "centre.name.ar": "مكتبة بيكهام"}
+    assert config.text(vals, "centre.name", "ar") == ("مكتبة بيكهام", "ar")
+    assert config.text(vals, "centre.name", "bn") == ("Peckham Library", "en")
+    assert config.text(vals, "centre.name", "en") == ("Peckham Library", "en")
