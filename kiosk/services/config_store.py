@@ -1,0 +1,213 @@
+"""The terminal's configuration on disk: what the hub last sent and what staff changed here.
+
+    DATA_DIR/config/hub.json     the hub's layers for this terminal (all, centre, terminal),
+                                 with their locks and the ETag they came with
+    DATA_DIR/config/staff.json   changes staff made at this terminal, each with its time
+
+Both are written whole or not at all (core/files.py), so a kill -9 or a power cut leaves
+the old file or the new one. The effective configuration is core.config.resolve() over the
+four layers. A file that cannot be read or is not valid is reported and left alone (never
+overwritten with defaults: that would lose staff's work); the terminal keeps serving with
+what it can read, so a broken hub or a broken file never stops citizens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.core import config, files
+from kiosk.core.config import ConfigError, Effective, Layer, Setting
+
+log = logging.getLogger(__name__)
+
+FOLDER = "config"
+HUB_FILE = "hub.json"
+STAFF_FILE = "staff.json"
+MAX_FILE_BYTES = 1_000_000
+
+
+class ConfigFileError(ValueError):
+    """A configuration file that cannot be used; the message names the file and the fault."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _setting_json(s: Setting) -> dict:
+    value = list(s.value) if isinstance(s.value, tuple) else s.value
+    return {"value": value, "changed": s.changed, "by": s.by}
+
+
+def _setting(where: str, key: str, raw: Any) -> Setting:
+    if not isinstance(raw, Mapping) or "value" not in raw or \
+            not isinstance(raw.get("changed"), str):
+        raise ConfigFileError(f"{where}: {key}: needs a value and the time it changed")
+    try:
+        value = config.check(key, raw["value"])
+    except ConfigError as e:
+        raise ConfigFileError(f"{where}: {e}") from None
+    by = raw.get("by", "")
+    return Setting(value, raw["changed"], by if isinstance(by, str) else "")
+
+
+def layer_from_json(where: str, data: Any, name: str | None = None) -> Layer:
+    """A layer as the hub sends it: {"name", "values": {key: {value, changed, by}},
+    "locked": [key, ...]}; every value checked. ConfigFileError naming what is wrong."""
+    if not isinstance(data, Mapping):
+        raise ConfigFileError(f"{where}: a layer must be an object")
+    name = name or data.get("name")
+    if name not in config.LAYERS:
+        raise ConfigFileError(f"{where}: unknown layer {name!r}")
+    raw_values = data.get("values", {})
+    locked = data.get("locked", [])
+    if not isinstance(raw_values, Mapping) or not isinstance(locked, list):
+        raise ConfigFileError(f"{where}: layer {name}: values must be an object and locked "
+                              "a list")
+    values = {k: _setting(f"{where}: layer {name}", k, v) for k, v in raw_values.items()}
+    for key in locked:
+        try:
+            config.field_for(key)
+        except ConfigError as e:
+            raise ConfigFileError(f"{where}: layer {name}: lock on {e}") from None
+    return Layer(name, values, frozenset(locked))
+
+
+def layer_to_json(layer: Layer) -> dict:
+    return {"name": layer.name,
+            "values": {k: _setting_json(s) for k, s in sorted(layer.values.items())},
+            "locked": sorted(layer.locked)}
+
+
+@dataclass
+class Loaded:
+    hub: list[Layer]
+    staff: Layer
+    etag: str | None
+    problems: list[str]
+
+
+class ConfigStore:
+    """The configuration files of one terminal. Not for the UI thread: it reads and
+    writes disk (the app loads it on a worker thread and applies it at the attract screen)."""
+
+    def __init__(self, data_dir: str | Path, terminal: str = ""):
+        self.dir = Path(data_dir) / FOLDER
+        self.terminal = terminal
+
+    @property
+    def hub_path(self) -> Path:
+        return self.dir / HUB_FILE
+
+    @property
+    def staff_path(self) -> Path:
+        return self.dir / STAFF_FILE
+
+    def _read(self, path: Path) -> Any:
+        try:
+            with path.open("rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise ConfigFileError(f"{path}: cannot be read ({e.strerror or e})") from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise ConfigFileError(f"{path}: is larger than {MAX_FILE_BYTES} bytes")
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as e:
+            raise ConfigFileError(f"{path}: is not valid JSON ({e})") from None
+
+    def load(self) -> Loaded:
+        """Both files; a file that cannot be used counts as empty and is named in
+        `problems` (and logged), never rewritten."""
+        problems: list[str] = []
+        hub: list[Layer] = []
+        etag = None
+        try:
+            data = self._read(self.hub_path)
+            if data is not None:
+                if not isinstance(data, Mapping) or not isinstance(data.get("layers"), list):
+                    raise ConfigFileError(f"{self.hub_path}: needs a list of layers")
+                hub = [layer_from_json(str(self.hub_path), d) for d in data["layers"]]
+                if any(layer.name == "staff" for layer in hub):
+                    raise ConfigFileError(f"{self.hub_path}: the hub cannot send staff changes")
+                etag = data.get("etag") if isinstance(data.get("etag"), str) else None
+        except ConfigFileError as e:
+            problems.append(str(e))
+            hub = []
+        staff = Layer("staff")
+        try:
+            data = self._read(self.staff_path)
+            if data is not None:
+                staff = layer_from_json(str(self.staff_path), data, "staff")
+        except ConfigFileError as e:
+            problems.append(str(e))
+        for p in problems:
+            log.error("configuration: %s", p)
+        return Loaded(hub, staff, etag, problems)
+
+    def resolved(self, loaded: Loaded | None = None) -> dict[str, Effective]:
+        loaded = loaded or self.load()
+        return config.resolve([*loaded.hub, loaded.staff])
+
+    def values(self) -> dict[str, Any]:
+        return config.values(self.resolved())
+
+    # -- from the hub -----------------------------------------------------------------------
+
+    def save_hub(self, document: Any, etag: str | None) -> None:
+        """Keep what the hub sent, after checking all of it (ConfigFileError otherwise, and
+        the last good configuration stays)."""
+        where = "the hub's configuration"
+        if not isinstance(document, Mapping) or not isinstance(document.get("layers"), list):
+            raise ConfigFileError(f"{where}: needs a list of layers")
+        layers = [layer_from_json(where, d) for d in document["layers"]]
+        names = [layer.name for layer in layers]
+        if "staff" in names or len(set(names)) != len(names):
+            raise ConfigFileError(f"{where}: layers must be all, centre and terminal, once each")
+        files.write_atomic(self.hub_path, json.dumps(
+            {"etag": etag, "layers": [layer_to_json(layer) for layer in layers]},
+            ensure_ascii=False, indent=1))
+
+    # -- staff at the terminal --------------------------------------------------------------
+
+    def set_staff(self, changes: Mapping[str, Any], now: str | None = None) -> dict[str, Any]:
+        """Apply staff changes (key: value, values already parsed or raw), all or none:
+        each is checked, a locked setting is refused, and the rules between settings must
+        hold afterwards. Returns the new effective values."""
+        loaded = self.load()
+        before = config.resolve([*loaded.hub, loaded.staff])
+        when = now or now_iso()
+        by = f"staff at terminal {self.terminal}".strip()
+        values = dict(loaded.staff.values)
+        for key, raw in changes.items():
+            value = config.check(key, raw)
+            eff = before.get(key) or config.resolve([*loaded.hub], only=[key])[key]
+            if eff.locked_at is not None:
+                raise ConfigError(key, f"is locked by the hub ({eff.locked_at}); ask an admin")
+            values[key] = Setting(value, when, by)
+        staff = Layer("staff", values)
+        after = config.values(config.resolve([*loaded.hub, staff]))
+        errors = config.check_together(after)
+        if errors:
+            raise errors[0]
+        files.write_atomic(self.staff_path, json.dumps(layer_to_json(staff),
+                                                       ensure_ascii=False, indent=1))
+        return after
+
+    def report(self) -> dict:
+        """What this terminal uses, for the hub to show: each key that is not a default,
+        with its value and where it comes from, and any file problem."""
+        loaded = self.load()
+        resolved = config.resolve([*loaded.hub, loaded.staff])
+        used = {k: {"value": _setting_json(Setting(e.value, e.changed or "", e.by))["value"],
+                    "source": e.source, "changed": e.changed, "note": e.note}
+                for k, e in resolved.items() if e.source != "default"}
+        return {"etag": loaded.etag, "values": used, "problems": loaded.problems}
