@@ -376,9 +376,8 @@ def _output(path: str | None):
 
 
 def cmd_export(args) -> int:
-    import csv
-
     from kiosk.hub import reports
+    from kiosk.hub.csvfile import CsvFile
     from kiosk.hub.usage import LONDON
 
     start, end = export_range(_date("--from", args.start), _date("--to", args.end), args.raw,
@@ -402,12 +401,10 @@ def cmd_export(args) -> int:
                 if args.raw:
                     n = 0
                     if args.format == "csv":
-                        out.write("\ufeff")
-                        w = csv.writer(out)
-                        w.writerow(reports.RAW_COLUMNS)
+                        table = CsvFile(out, header=reports.RAW_COLUMNS)
                     for event in reports.raw_events(store.engine, start, end, centre):
                         if args.format == "csv":
-                            w.writerow(["" if v is None else v for v in event.values()])
+                            table.row(event.values())
                         else:
                             out.write(json.dumps(event, ensure_ascii=False) + "\n")
                         n += 1
@@ -423,10 +420,7 @@ def cmd_export(args) -> int:
                     rep = reports.report(store.engine, filters,
                                          suppress=not args.no_suppress, titles_by_id=names)
                     if args.format == "csv":
-                        out.write("\ufeff")
-                        w = csv.writer(out)
-                        w.writerow(reports.FIGURE_COLUMNS)
-                        w.writerows(reports.figures(rep))
+                        CsvFile(out, header=reports.FIGURE_COLUMNS).rows(reports.figures(rep))
                     else:
                         out.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
                     what = f"usage figures {start} to {end}" + (

@@ -23,8 +23,6 @@ each chart has a table beneath it with the same figures.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 import re
 import secrets
@@ -42,7 +40,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from kiosk import __version__
-from kiosk.hub import auth, reports, suppress
+from kiosk.hub import auth, csvfile, reports, suppress
 from kiosk.hub.usage import LONDON
 
 PREFIX = "/admin"
@@ -428,30 +426,6 @@ def csv_rows(rep: dict) -> list[list[Any]]:
     return [list(reports.FIGURE_COLUMNS), *(list(row) for row in reports.figures(rep))]
 
 
-def csv_text(rows: list[list[Any]]) -> str:
-    """CSV with every cell that a spreadsheet would take for a formula quoted as text."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
 # --- the routes ---------------------------------------------------------------------
 
 def install(app: FastAPI, store, *, failed_login_delay: float = FAILED_LOGIN_DELAY,
@@ -616,8 +590,7 @@ def install(app: FastAPI, store, *, failed_login_delay: float = FAILED_LOGIN_DEL
                             media_type="text/plain; charset=utf-8")
         report = reports.report(engine, period.filters(), suppress=True,
                                 titles_by_id=reports.titles(app.state.content))
-        # A byte order mark, as `kiosk-hub export` writes: Excel then reads UTF-8 names.
-        text = "\ufeff" + csv_text(csv_rows(report))
+        text = csvfile.text(csv_rows(report))
         where = re.sub(r"[^A-Za-z0-9]+", "-", period.centre or "all-centres").strip("-")
         filename = f"kiosk-usage-{period.start}-to-{period.end}-{where or 'centre'}.csv"
         return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from kiosk.core import events
-from kiosk.hub import auth, dashboard, reports
+from kiosk.hub import auth, csvfile, dashboard, reports
 from kiosk.hub.app import create_app
 from kiosk.hub.schema import admin_sessions, admin_users
 from tests.hubtools import running
@@ -409,8 +409,9 @@ def test_csv_download_needs_a_session(hub):
 
 
 def test_csv_cells_cannot_be_formulas():
-    text = dashboard.csv_text([["=HYPERLINK(1)", "-5", "+x", "@a", "plain", 3, "-x"]])
-    assert next(csv.reader(io.StringIO(text))) == [
+    text = csvfile.text([["=HYPERLINK(1)", "-5", "+x", "@a", "plain", 3, "-x"]])
+    assert text.startswith(csvfile.BOM)
+    assert next(csv.reader(io.StringIO(text[1:]))) == [
         "'=HYPERLINK(1)", "-5", "'+x", "'@a", "plain", "3", "'-x"]
 
 
