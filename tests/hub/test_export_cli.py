@@ -268,6 +268,8 @@ def test_admin_user_create_and_reset(hub, capsys, monkeypatch):
     rc, out, err = run(capsys, "admin-user", *flags, "alice", "--password-stdin")
     assert (rc, out, err) == (0, "admin alice: created\n", "")
     assert auth.verify_login(store.engine, "alice", "correct horse battery staple")
+    assert auth.admin_exists(store.engine, " alice ") and not auth.admin_exists(store.engine,
+                                                                                "bob")
     with store.engine.connect() as c:
         stored = c.execute(sa.select(admin_users.c.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$") and "staple" not in stored
@@ -326,7 +328,7 @@ def test_titles_come_from_the_published_pack(hub, capsys, tmp_path):
 
     from kiosk.core import packs
     from kiosk.core.settings import DEFAULT_CONTENT_DIR
-    from kiosk.hub.store import ContentStore
+    from kiosk.hub.store import PublishedPacks
 
     flags, _ = hub
     src = tmp_path / "content"
@@ -337,7 +339,7 @@ def test_titles_come_from_the_published_pack(hub, capsys, tmp_path):
     path.write_text(json.dumps(item, ensure_ascii=False), encoding="utf-8")
     key, pub = packs.generate_keypair(tmp_path / "keys")
     packs.build(src, tmp_path / "pack", packs.load_secret_key(key), 3)
-    ContentStore(tmp_path / "data").publish(tmp_path / "pack", packs.load_trusted_keys(pub))
+    PublishedPacks(tmp_path / "data").publish(tmp_path / "pack", packs.load_trusted_keys(pub))
     rc, out, _ = run(capsys, "export", "--format", "json", "--from", "2025-01-06", "--to",
                      "2025-01-06", "--no-suppress", *flags)
     assert rc == 0
