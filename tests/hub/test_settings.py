@@ -169,3 +169,21 @@ def test_worker_settings_that_do_not_fit(text, message):
     with pytest.raises(SettingsError) as e:
         HubSettings.from_json(text, "workers")
     assert str(e.value) == message
+
+
+@pytest.mark.parametrize("argv, environ, message", [
+    (["rollup", "--days", "0"], {},
+     ("kiosk-hub: --days: retention_days must be a whole number of days from 1 to 36500, "
+      "not 0")),
+    (["terminals"], {"KIOSK_HUB_WORKERS": "0"},
+     ("kiosk-hub: KIOSK_HUB_WORKERS: workers must be a number of processes from 1 to 64, "
+      "not '0'")),
+])
+def test_kiosk_hub_says_what_is_wrong_in_one_line(data, capsys, monkeypatch, argv, environ,
+                                                  message):
+    from kiosk import hub_cli
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert hub_cli.main([*argv, "--data-dir", str(data)]) == 1
+    assert capsys.readouterr().err == message + "\n"
