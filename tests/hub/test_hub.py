@@ -17,7 +17,9 @@ import requests
 
 from kiosk import hub_cli
 from kiosk.core import packs
-from kiosk.hub.app import create_app, parse_range
+from kiosk.hub.app import create_app
+from kiosk.hub.routes.content import parse_range
+from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import Store, _now, default_db_url
 from tests.hubtools import running
 from tests.serverproc import ServerProcess, free_port
@@ -52,7 +54,7 @@ def pack_v(tmp_path_factory, keys):
 def hub(tmp_path_factory, keys):
     """A running hub: (base URL, data dir)."""
     data = tmp_path_factory.mktemp("hubdata")
-    with running(create_app(data, None, keys[1])) as base:
+    with running(create_app(HubSettings(data_dir=data, trusted_keys=keys[1]))) as base:
         yield base, data
 
 
@@ -165,7 +167,7 @@ def test_revoked_terminal_refused_and_listed(hub, capsys):
 
 def test_no_content_before_publish(tmp_path):
     data = tmp_path / "fresh"
-    with running(create_app(data)) as base:
+    with running(create_app(HubSettings(data_dir=data))) as base:
         t = enrol(base, new_code(data)).json()
         for name in ("manifest.json", "manifest.sig"):
             r = requests.get(f"{base}/api/v1/content/{name}", headers=auth(t["token"]),

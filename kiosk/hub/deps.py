@@ -1,0 +1,122 @@
+"""What a route may ask for in its signature, as Annotated aliases: the shared objects on
+app.state (StoreDep, PacksDep, SettingsDep) and who is asking (CurrentTerminal for the
+terminals' API, CurrentAdmin for the dashboard). A route that needs someone signed in says
+so here, in its parameters, and cannot forget it.
+"""
+
+# No "from __future__ import annotations": FastAPI reads these annotations at import.
+
+from collections.abc import Mapping
+from typing import Annotated, NamedTuple
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HEADER
+from kiosk.hub import auth
+from kiosk.hub.errors import Detail, LoginRequired
+from kiosk.hub.settings import HubSettings
+from kiosk.hub.store import PublishedPacks, Store
+
+# --- shared objects, put on app.state by create_app ---------------------------------------
+# async: a plain def would be run in the thread pool, a hop per request for an attribute.
+
+
+async def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+async def get_packs(request: Request) -> PublishedPacks:
+    return request.app.state.packs
+
+
+async def get_settings(request: Request) -> HubSettings:
+    return request.app.state.settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+PacksDep = Annotated[PublishedPacks, Depends(get_packs)]
+SettingsDep = Annotated[HubSettings, Depends(get_settings)]
+
+# --- terminals: a bearer token from enrolment ----------------------------------------------
+
+
+class TerminalIdentity(NamedTuple):
+    """The enrolled, not revoked terminal a request comes from."""
+    id: str
+    centre: str
+
+
+bearer = HTTPBearer(auto_error=False, description="the terminal's token from enrolment")
+UNAUTHORISED = {401: {"model": Detail, "description": "no token, or a revoked one"}}
+
+
+def _small_int(text: str | None) -> int | None:
+    if text is None or not text.isdigit() or len(text) > 9:
+        return None
+    return int(text)
+
+
+def terminal_report(headers: Mapping[str, str]) -> dict:
+    """What a terminal says about itself on each request, for the fleet view: its app
+    version (User-Agent kiosk/X), content version (X-Kiosk-Content-Version) and events
+    queued (X-Kiosk-Queue). Anything malformed is ignored: it is information, not input."""
+    m = APP_VERSION_RE.match(headers.get("user-agent", ""))
+    return {"app_version": m.group(1) if m else None,
+            "content_version": _small_int(headers.get(CONTENT_VERSION_HEADER)),
+            "queue_depth": _small_int(headers.get(QUEUE_HEADER))}
+
+
+async def current_terminal(
+        request: Request, store: StoreDep,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> TerminalIdentity:
+    """The terminal holding the bearer token (401 otherwise); its last_seen and what it
+    reports about itself are recorded on the way. A busy database raises OperationalError,
+    answered 503 by errors.database_busy."""
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise HTTPException(401, "a terminal token is needed",
+                            headers={"WWW-Authenticate": "Bearer"})
+    found = await run_in_threadpool(store.authenticate_terminal, creds.credentials, None,
+                                    terminal_report(request.headers))
+    if found is None:
+        raise HTTPException(401, "unknown or revoked token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return TerminalIdentity(*found)
+
+
+CurrentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
+
+# --- admins: a dashboard session cookie ----------------------------------------------------
+
+
+def signed_in_admin(request: Request, store: StoreDep) -> auth.AdminSession | None:
+    """The live dashboard session of this request's cookie, or None. (A sync function:
+    FastAPI runs it in the thread pool, off the event loop, as it queries the database.)"""
+    return auth.get_session(store.engine, request.cookies.get(auth.SESSION_COOKIE))
+
+
+MaybeAdmin = Annotated[auth.AdminSession | None, Depends(signed_in_admin)]
+
+
+async def get_login_throttle(request: Request) -> auth.LoginThrottle:
+    return request.app.state.admin_throttle
+
+
+LoginThrottleDep = Annotated[auth.LoginThrottle, Depends(get_login_throttle)]
+
+
+async def current_admin(session: MaybeAdmin) -> auth.AdminSession:
+    """The signed-in admin, or LoginRequired: answered with the sign-in page by
+    errors.login_required, then back to the page asked for."""
+    if session is None:
+        raise LoginRequired
+    return session
+
+
+CurrentAdmin = Annotated[auth.AdminSession, Depends(current_admin)]
+
+# Room for other roles (in auth.py): a later CurrentStaff, say, for centre staff, resolves
+# their session to a staff member here, or raises, and the routes that need it take it as
+# a parameter exactly as they take CurrentAdmin.

@@ -1,0 +1,144 @@
+"""What the admin pages take from a browser: small urlencoded forms (read with a cap), the
+CSRF tokens and cookies that guard them, where to go after signing in, and the figures'
+filter (period and centre) from the query string.
+
+Every POST carries a CSRF token in a hidden field: the session's own (auth.AdminSession.csrf)
+once signed in, and before that a pre-session token that must match a cookie, so nobody can
+sign a browser in to their own account from another site.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import Request, Response
+
+from kiosk.hub import reports
+from kiosk.hub.pages import PREFIX
+from kiosk.hub.usage import LONDON
+
+LOGIN_CSRF_COOKIE = "kiosk_admin_login"
+MAX_FORM_BYTES = 16 * 1024  # a sign-in form is a few hundred bytes
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{20,100}$")
+DEFAULT_DAYS = 28  # the period shown when none is asked for: four whole weeks
+MAX_PERIOD_DAYS = 3 * 366
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A small urlencoded form body (first value of each field); {} if too big or not one.
+    The body is read in chunks and dropped as soon as it passes the cap."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        return {}
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return {}
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return {}
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {k: v[0] for k, v in fields.items()}
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a page of the dashboard, never another site."""
+    if not target or not target.startswith(PREFIX + "/") \
+            or target.startswith(("//", f"{PREFIX}/login", f"{PREFIX}/logout")) \
+            or "\\" in target or any(ord(c) < 32 for c in target):
+        return f"{PREFIX}/"
+    return target
+
+
+def login_csrf_token(request: Request) -> str:
+    """The sign-in form's token: the one in the browser's cookie if it has a good one (the
+    same token in every tab that is open), else a new one."""
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return token if TOKEN_RE.fullmatch(token) else secrets.token_urlsafe(32)
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def set_cookie(response: Response, request: Request, key: str, value: str, path: str,
+               max_age: int) -> None:
+    """A cookie no script can read and no other site can send: HttpOnly, SameSite=Strict,
+    and Secure over https."""
+    response.set_cookie(key, value, max_age=max_age, path=path, httponly=True,
+                        samesite="strict", secure=is_https(request))
+
+
+def delete_cookie(response: Response, request: Request, key: str, path: str) -> None:
+    response.delete_cookie(key, path=path, httponly=True, samesite="strict",
+                           secure=is_https(request))
+
+
+# --- the figures' filter ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """What the filter form asked for, checked: the reports' Filters and what to show."""
+    start: date
+    end: date
+    centre: str | None
+    errors: dict[str, str]
+
+    def filters(self) -> reports.Filters:
+        return reports.Filters(start=self.start, end=self.end, centre=self.centre)
+
+    def query(self) -> str:
+        q = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.centre:
+            q["centre"] = self.centre
+        return urlencode(q)
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def parse_period(params: Mapping[str, str], centres: list[str] | None,
+                 today: date | None = None) -> Period:
+    """The period and centre from query parameters `from`, `to` and `centre`; defaults: the
+    last four weeks to today, all centres. Anything wrong is named in errors (and the
+    default used in its place), so the page can say what to fix."""
+    today = today or london_today()
+    errors: dict[str, str] = {}
+
+    def day(field: str, label: str) -> date | None:
+        raw = (params.get(field) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors[field] = f"{label} must be a real date, like {today.isoformat()}"
+            return None
+
+    end = day("to", "The end date") or today
+    start = day("from", "The start date") or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        errors["from"] = "The start date must be the same as or before the end date"
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    if (end - start).days > MAX_PERIOD_DAYS:
+        errors["from"] = "Choose a period of at most three years"
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    centre = (params.get("centre") or "").strip() or None
+    if centre is not None and centres is not None and centre not in centres:
+        errors["centre"] = "Choose a centre from the list"
+        centre = None
+    return Period(start, end, centre, errors)

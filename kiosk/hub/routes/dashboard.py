@@ -1,0 +1,168 @@
+"""The admin dashboard's routes: usage figures for library and council staff, behind a login.
+
+    GET  /admin/              figures for a period and centre (?from=&to=&centre=, bookmarkable)
+    GET  /admin/export.csv    the same figures as CSV, with the same small-number suppression
+    GET  /admin/login         the sign-in form          POST /admin/login   sign in
+    POST /admin/logout        sign out (ends the session)
+    GET  /admin/static/...    CSS, JS and the vendored chart library (mounted by app.py; no
+                              login: nothing secret)
+
+Every other GET under /admin/ without a live session is sent to the sign-in page (and back
+to the page asked for afterwards). The session cookie is HttpOnly, SameSite=Strict, Secure
+over https, path /admin, 8 hours; every POST carries a CSRF token (pages/forms.py). Failed
+sign-ins get one message whatever was wrong, a short delay, and after 5 failures for one
+name from one address, a pause of 15 minutes.
+
+Charts are drawn by Chart.js, served by the hub itself (admin networks may have no internet);
+each chart has a table beneath it with the same figures. Not part of the terminals' API, so
+not in /openapi.json.
+"""
+
+import asyncio
+import logging
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kiosk.hub import auth, csvfile, reports, suppress
+from kiosk.hub.auth import SESSION_COOKIE
+from kiosk.hub.deps import CurrentAdmin, LoginThrottleDep, MaybeAdmin, PacksDep, StoreDep
+from kiosk.hub.pages import PREFIX
+from kiosk.hub.pages.forms import (
+    LOGIN_CSRF_COOKIE,
+    client_address,
+    delete_cookie,
+    login_csrf_token,
+    parse_period,
+    read_form,
+    safe_next,
+    set_cookie,
+)
+from kiosk.hub.pages.render import error_page, page
+from kiosk.hub.pages.report_view import view
+
+FAILED_LOGIN_DELAY = 0.5  # seconds added to each failed sign-in
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+def login_page(request: Request, status: int = 200, errors: list[str] | None = None,
+               name: str = "", next_url: str = f"{PREFIX}/",
+               notice: str | None = None) -> HTMLResponse:
+    token = login_csrf_token(request)
+    response = page(request, "login.html", status, errors=errors or [], name=name,
+                    next=next_url, login_csrf=token, notice=notice)
+    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, f"{PREFIX}/login", 3600)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, session: MaybeAdmin) -> Response:
+    next_url = safe_next(request.query_params.get("next"))
+    if session is not None:  # signed in already: straight on
+        return RedirectResponse(next_url, status_code=303)
+    notice = "You have signed out." if request.query_params.get("signed_out") else None
+    return login_page(request, next_url=next_url, notice=notice)
+
+
+@router.post("/login")
+async def login(request: Request, store: StoreDep, throttle: LoginThrottleDep) -> Response:
+    form = await read_form(request)
+    name = form.get("name", "")[:auth.MAX_NAME_CHARS * 2]
+    next_url = safe_next(form.get("next"))
+    client = client_address(request)
+    if not auth.same_token(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+        log.warning("admin sign-in refused from %s: no or wrong form token", client)
+        return login_page(request, 403, ["This page had expired. Sign in again."],
+                          name=name, next_url=next_url)
+    wait = throttle.retry_after(name, client)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        message = (f"Too many failed attempts to sign in. Try again in {minutes} "
+                   f"minute{'s' if minutes != 1 else ''}.")
+        return login_page(request, 429, [message], name=name, next_url=next_url)
+    ok = await run_in_threadpool(auth.verify_login, store.engine, name,
+                                 form.get("password", ""))
+    if not ok:
+        throttle.failed(name, client)
+        log.warning("admin sign-in failed from %s", client)
+        await asyncio.sleep(FAILED_LOGIN_DELAY)
+        return login_page(request, 401, ["Enter a correct name and password"],
+                          name=name, next_url=next_url)
+    throttle.succeeded(name, client)
+    token, session = await run_in_threadpool(auth.create_session, store.engine, name)
+    log.info("admin %r signed in from %s", session.name, client)
+    response = RedirectResponse(next_url, status_code=303)
+    set_cookie(response, request, SESSION_COOKIE, token, PREFIX,
+               int(auth.SESSION_LIFETIME.total_seconds()))
+    delete_cookie(response, request, LOGIN_CSRF_COOKIE, f"{PREFIX}/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, session: CurrentAdmin, store: StoreDep) -> Response:
+    form = await read_form(request)
+    if not auth.same_token(form.get("csrf"), session.csrf):
+        return error_page(request, 403, "Sign-out refused",
+                          "That request did not come from the dashboard's sign-out "
+                          "button, so you are still signed in.", session)
+    await run_in_threadpool(auth.end_session, store.engine,
+                            request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(f"{PREFIX}/login?signed_out=1", status_code=303)
+    delete_cookie(response, request, SESSION_COOKIE, PREFIX)
+    return response
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+@router.get("/")
+def dashboard(request: Request, session: CurrentAdmin, store: StoreDep,
+              packs: PacksDep) -> Response:
+    centres = reports.centres(store.engine)
+    period = parse_period(request.query_params, centres)
+    report = reports.report(store.engine, period.filters(), suppress=True,
+                            titles_by_id=reports.titles(packs))
+    return page(request, "dashboard.html", 400 if period.errors else 200,
+                session=session, period=period, centres=centres,
+                errors=list(period.errors.values()), field_errors=period.errors,
+                v=view(report), suppressed=suppress.SMALL, withheld=suppress.WITHHELD,
+                csv_url=f"{PREFIX}/export.csv?{period.query()}")
+
+
+@router.get("/export.csv")
+def export_csv(request: Request, _: CurrentAdmin, store: StoreDep,
+               packs: PacksDep) -> Response:
+    period = parse_period(request.query_params, reports.centres(store.engine))
+    if period.errors:
+        return Response("\n".join(period.errors.values()) + "\n", status_code=400,
+                        media_type="text/plain; charset=utf-8")
+    report = reports.report(store.engine, period.filters(), suppress=True,
+                            titles_by_id=reports.titles(packs))
+    # The same writer as `kiosk-hub export`: one row per figure, withheld ones as on the page.
+    text = csvfile.text([reports.FIGURE_COLUMNS, *reports.figures(report)])
+    where = re.sub(r"[^A-Za-z0-9]+", "-", period.centre or "all-centres").strip("-")
+    filename = f"kiosk-usage-{period.start}-to-{period.end}-{where or 'centre'}.csv"
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("")
+def bare_prefix() -> Response:
+    return RedirectResponse(f"{PREFIX}/", status_code=308)
+
+
+# Last: any other address under /admin/ asks for a session first, then is not found, so
+# nobody learns which pages exist without signing in. (app.py mounts /admin/static before
+# including this router, so static files are found first.)
+@router.get("/{rest:path}")
+def unknown(request: Request, rest: str, session: CurrentAdmin) -> Response:
+    return error_page(request, 404, "Page not found", "There is no page at this address.",
+                      session)

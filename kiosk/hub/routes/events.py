@@ -1,0 +1,107 @@
+"""Usage statistics: POST /api/v1/events, a terminal's anonymous events in batches. Each
+event id is stored once however often it is sent, and a batch is stored whole or not at
+all. The body is capped while it streams in, not after.
+"""
+
+import json
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from kiosk.core import events as event_schema
+from kiosk.core import protocol
+from kiosk.core.protocol import MAX_EVENTS_BODY, MAX_EVENTS_PER_BATCH
+from kiosk.hub.deps import UNAUTHORISED, CurrentTerminal, StoreDep
+from kiosk.hub.errors import BUSY, Detail
+
+router = APIRouter(prefix=protocol.API_PREFIX, tags=["statistics"])
+
+
+class EventBatch(BaseModel):
+    """The body of POST /api/v1/events (checked by hand, so a mistake names the event)."""
+    events: list[dict] = Field(max_length=MAX_EVENTS_PER_BATCH,
+                               description="events exactly as the kiosk's event schema "
+                                           "(kiosk.core.events) allows")
+
+
+class EventAck(BaseModel):
+    accepted: int = Field(description="events stored now for the first time")
+    duplicates: int = Field(description="events the hub already had (sent again after a "
+                                        "lost reply): counted once")
+
+
+class TooBig(Exception):
+    pass
+
+
+class BadBatch(ValueError):
+    """A body that does not fit: the message names the event and field."""
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """The request body, or TooBig as soon as it passes cap bytes (not after reading it all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise TooBig
+    chunks, n = [], 0
+    async for chunk in request.stream():
+        n += len(chunk)
+        if n > cap:
+            raise TooBig
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_batch(body: bytes) -> list[dict]:
+    """The checked events of a POST /events body; BadBatch naming what is wrong."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BadBatch(f"the body is not JSON: {e}") from None
+    except RecursionError:
+        raise BadBatch("the body is not JSON an event batch could be: nested too deeply") \
+            from None
+    if not isinstance(data, dict) or set(data) != {"events"}:
+        raise BadBatch('the body must be an object with one field, "events"')
+    batch = data["events"]
+    if not isinstance(batch, list):
+        raise BadBatch('"events" must be a list')
+    if len(batch) > MAX_EVENTS_PER_BATCH:
+        raise TooBig
+    for i, event in enumerate(batch):
+        try:
+            event_schema.validate(event)
+        except event_schema.EventError as e:
+            raise BadBatch(f"event {i}: {e}") from None
+    return batch
+
+
+# The body is read from the stream by hand (read_capped), so FastAPI does not know it:
+# openapi_extra describes it, from the same model.
+@router.post("/" + protocol.EVENTS, response_model=EventAck,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": EventBatch.model_json_schema()}}}},
+             responses={413: {"model": Detail,
+                              "description": f"over {MAX_EVENTS_BODY // 2**20} MiB or over "
+                                             f"{MAX_EVENTS_PER_BATCH} events: send smaller "
+                                             "batches"},
+                        422: {"model": Detail, "description": "the body or an event does "
+                                                             "not fit the schema; nothing "
+                                                             "was stored"},
+                        **BUSY, **UNAUTHORISED})
+async def post_events(request: Request, who: CurrentTerminal, store: StoreDep) -> EventAck:
+    """Anonymous usage events from a terminal. Each event id is stored once however often
+    it is sent, so a terminal re-sends a batch whose reply it did not get. The batch is
+    stored whole or not at all."""
+    try:
+        body = await read_capped(request, MAX_EVENTS_BODY)
+        batch = await run_in_threadpool(parse_batch, body)
+    except TooBig:
+        raise HTTPException(413, f"send at most {MAX_EVENTS_PER_BATCH} events and "
+                                 f"{MAX_EVENTS_BODY} bytes in one request") from None
+    except BadBatch as e:
+        raise HTTPException(422, str(e)) from None
+    # A busy database raises OperationalError: errors.database_busy answers 503.
+    accepted, duplicates = await run_in_threadpool(store.ingest, who.id, who.centre, batch)
+    return EventAck(accepted=accepted, duplicates=duplicates)
