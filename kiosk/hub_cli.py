@@ -27,21 +27,18 @@ import os
 import re
 import socket
 import sys
-import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.core import packs
+from kiosk import clikit
+from kiosk.clikit import Progress, UserError
+from kiosk.core import files, packs
 from kiosk.hub.settings import PORTS, SOURCES, WORKERS, HubSettings, SettingsError
 from kiosk.hub.settings import load as settings_load
 
 if TYPE_CHECKING:
     from kiosk.hub.store import Store
-
-
-class UserError(Exception):
-    """A mistake the operator can fix: one line on stderr, no traceback."""
 
 
 def load_settings(args) -> HubSettings:
@@ -158,14 +155,20 @@ def cmd_publish(args, s: HubSettings) -> int:
         raise UserError("no trusted keys: give --trusted-keys FILE, set KIOSK_TRUSTED_KEYS, or "
                         "trusted_keys in the hub's config file")
     trusted = packs.load_trusted_keys(keyfile)
-    tty = sys.stderr.isatty()
+    shown: list[Progress] = []
 
     def progress(verb: str, done: int, total: int) -> None:
-        if tty:
-            end = "\n" if done == total else ""
-            print(f"\r{verb} {done}/{total} files", end=end, file=sys.stderr, flush=True)
+        if not shown or shown[-1].label != verb:  # a new stage: checking, then storing
+            if shown:
+                shown[-1].close()
+            shown.append(Progress(verb, total, "files"))
+        shown[-1].update(done, total)
 
-    m = PublishedPacks(s.data_dir).publish(args.pack, trusted, progress=progress)
+    try:
+        m = PublishedPacks(s.data_dir).publish(args.pack, trusted, progress=progress)
+    finally:
+        if shown:
+            shown[-1].close()
     print(f"published content version {m.version}: {len(m.files)} files, {m.total_bytes} "
           f"bytes, languages {', '.join(m.languages)}, signed by {m.signer} (key {m.key_id})")
     return 0
@@ -188,15 +191,9 @@ def cmd_terminals(args, s: HubSettings) -> int:
         print("no terminals enrolled")
         return 0
 
-    def shown(v) -> str:
-        return "-" if v is None else str(v)
-
-    table = [("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS")] + [
-        (t.id, t.centre, _iso(t.last_seen) or "never", shown(t.app_version),
-         shown(t.content_version), shown(t.queue_depth), t.status) for t in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
-    for r in table:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS"),
+                 [(t.id, t.centre, _iso(t.last_seen) or "never", t.app_version,
+                   t.content_version, t.queue_depth, t.status) for t in rows])
     return 0
 
 
@@ -304,17 +301,8 @@ def _output(path: str | None):
             stream.flush()
             stream.detach()
         return
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
-                               prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with files.atomic_open(Path(path), "w", encoding="utf-8") as stream:
+        yield stream
 
 
 def cmd_export(args, s: HubSettings) -> int:
@@ -337,39 +325,34 @@ def cmd_export(args, s: HubSettings) -> int:
             if centre not in known:
                 raise UserError(f"--centre: no centre named {centre!r} (known: "
                                 f"{', '.join(known) or 'none yet'})")
-        tty = sys.stderr.isatty()
-        try:
-            with _output(args.out) as out:
-                if args.raw:
-                    n = 0
+        with _output(args.out) as out, Progress("exporting", unit="events") as progress:
+            if args.raw:
+                n = 0
+                if args.format == "csv":
+                    table = CsvFile(out, header=reports.RAW_COLUMNS)
+                for event in reports.raw_events(store.engine, start, end, centre):
                     if args.format == "csv":
-                        table = CsvFile(out, header=reports.RAW_COLUMNS)
-                    for event in reports.raw_events(store.engine, start, end, centre):
-                        if args.format == "csv":
-                            table.row(event.values())
-                        else:
-                            out.write(json.dumps(event, ensure_ascii=False) + "\n")
-                        n += 1
-                        if tty and n % PROGRESS_EVERY == 0:
-                            print(f"\rexported {n} events", end="", file=sys.stderr, flush=True)
-                    if tty and n >= PROGRESS_EVERY:
-                        print(f"\rexported {n} events", file=sys.stderr, flush=True)
-                    what = f"{n} raw events (unsuppressed)"
-                else:
-                    from kiosk.hub.store import PublishedPacks
-
-                    names = reports.titles(PublishedPacks(s.data_dir))
-                    rep = reports.report(store.engine, filters,
-                                         suppress=not args.no_suppress, titles_by_id=names)
-                    if args.format == "csv":
-                        CsvFile(out, header=reports.FIGURE_COLUMNS).rows(reports.figures(rep))
+                        table.row(event.values())
                     else:
-                        out.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
-                    what = f"usage figures {start} to {end}" + (
-                        "" if rep["suppressed"] else " (unsuppressed)")
-        except BrokenPipeError:  # `| head`: the reader has had enough
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+                        out.write(json.dumps(event, ensure_ascii=False) + "\n")
+                    n += 1
+                    if n % PROGRESS_EVERY == 0:
+                        progress.update(n)
+                if n >= PROGRESS_EVERY:
+                    progress.update(n)
+                what = f"{n} raw events (unsuppressed)"
+            else:
+                from kiosk.hub.store import PublishedPacks
+
+                names = reports.titles(PublishedPacks(s.data_dir))
+                rep = reports.report(store.engine, filters,
+                                     suppress=not args.no_suppress, titles_by_id=names)
+                if args.format == "csv":
+                    CsvFile(out, header=reports.FIGURE_COLUMNS).rows(reports.figures(rep))
+                else:
+                    out.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
+                what = f"usage figures {start} to {end}" + (
+                    "" if rep["suppressed"] else " (unsuppressed)")
     finally:
         store.close()
     if args.out:
@@ -514,17 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from kiosk.hub.store import StoreError
 
-    try:
-        return COMMANDS[args.command](args, load_settings(args))
-    except (UserError, SettingsError, StoreError, packs.PackError) as e:
-        print(f"kiosk-hub: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        where = f"{e.filename}: " if e.filename else ""
-        print(f"kiosk-hub: {where}{e.strerror or e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return clikit.run("kiosk-hub", lambda: COMMANDS[args.command](args, load_settings(args)),
+                      expected=(SettingsError, StoreError, packs.PackError))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import re
 import secrets
 import shutil
@@ -38,7 +37,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kiosk.core import packs, protocol
+from kiosk.core import files, packs, protocol
 from kiosk.hub import migrate, usage
 from kiosk.hub.schema import enrol_codes, terminals
 
@@ -380,64 +379,35 @@ class PublishedPacks:
             tmp = Path(tempfile.mkdtemp(prefix=f".{manifest.version}.", dir=self.content))
             try:
                 for name, data in ((packs.MANIFEST, raw), (packs.SIGNATURE, sig)):
-                    _write_synced(tmp / name, data)
-                os.replace(tmp, vdir)
+                    files.write_atomic(tmp / name, data)
+                files.replace(tmp, vdir)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             pointer = json.dumps({"version": manifest.version,
                                   "previous": cur.version if cur else None}).encode()
-            tmp_ptr = self.content / ".current.tmp"
-            _write_synced(tmp_ptr, pointer)
-            os.replace(tmp_ptr, self.pointer)  # the moment the new version goes live
-            _fsync_dir(self.content)
+            files.write_atomic(self.pointer, pointer)  # the moment the new version goes live
         return manifest
 
     def _copy_blob(self, src: Path, entry: packs.FileEntry) -> None:
         dest = self.blobs / entry.sha256
         if dest.exists():
             return
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{entry.sha256[:16]}.", dir=self.blobs)
-        tmp = Path(tmp_name)
-        try:
+        # a blob becomes visible whole and checked, or not at all
+        with src.open("rb") as f, files.atomic_open(dest, "wb") as out:
             h = hashlib.sha256()
             n = 0
-            with src.open("rb") as f, os.fdopen(fd, "wb") as out:
-                while chunk := f.read(packs.CHUNK):
-                    n += len(chunk)
-                    if n > entry.size:
-                        break
-                    h.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            while chunk := f.read(packs.CHUNK):
+                n += len(chunk)
+                if n > entry.size:
+                    break
+                h.update(chunk)
+                out.write(chunk)
             if n != entry.size or h.hexdigest() != entry.sha256:
                 raise PublishError(f"{packs.FILES}/{entry.sha256} ({entry.path}): changed "
                                    "while it was being published")
-            os.replace(tmp, dest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
 
 
 def _read_head(path: Path, cap: int) -> bytes:
     with path.open("rb") as f:
         return f.read(cap)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with path.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
