@@ -388,6 +388,21 @@ def _upload_events(s: settings_mod.Settings, client, report: dict) -> dict:
     return events
 
 
+def _sync_config(client, s: settings_mod.Settings, enrolment: dict, report: dict) -> str:
+    """The configuration round of a sync; its error (or "") without stopping the sync:
+    the terminal keeps its last configuration."""
+    from kiosk.core.config import DocumentError
+    from kiosk.services import config_store, hub_client
+
+    try:
+        report.update(config_store.sync(client, config_store.ConfigStore(
+            s.data_dir, enrolment.get("terminal_id", ""))))
+        return ""
+    except (hub_client.HubError, DocumentError) as e:
+        report["config_status"] = f"error: {e}"
+        return f"configuration: {e}"
+
+
 def run_sync(args) -> int:
     s = load_settings(args)
     from kiosk.core import packs
@@ -398,7 +413,7 @@ def run_sync(args) -> int:
     store = content_store.ContentStore(s.data_dir)
     report["content_version"] = store.installed_version()
     progress = Progress("downloading content", unit="MB", scale=1e-6, fmt="{:.1f}")
-    events_error = None
+    events_error = config_error = None
     try:
         enrolment = hub_client.load_enrolment(s.data_dir)
         if enrolment is None:
@@ -414,6 +429,7 @@ def run_sync(args) -> int:
                 events_error = events["status"].removeprefix("error: ")
             if events["auth_refused"]:  # content would be refused too
                 raise hub_client.AuthError(events_error)
+            config_error = _sync_config(client, s, enrolment, report)
             if not s.trusted_keys:
                 raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or "
                                 "trusted_keys in the config file)")
@@ -444,6 +460,8 @@ def run_sync(args) -> int:
               f"downloaded; {report['events_uploaded']} events sent")
     if events_error:
         raise UserError(f"sync failed: sending events: {events_error}")
+    if config_error:
+        raise UserError(f"sync failed: {config_error}")
     return 0
 
 

@@ -141,11 +141,11 @@ def width(text: str) -> int:
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], file: IO[str] | None = None,
           missing: str = "-") -> None:
     """Print rows under headers in aligned columns, two spaces apart; None shows as `missing`.
-    The last column is not padded (no trailing spaces)."""
+    No line ends in spaces."""
     cells = [[str(h) for h in headers]] + [
         [missing if v is None else str(v) for v in row] for row in rows]
     widths = [max(width(r[i]) for r in cells) for i in range(len(headers))]
     out = file or sys.stdout
     for r in cells:
         padded = [c + " " * (w - width(c)) for c, w in zip(r[:-1], widths[:-1])]
-        print("  ".join([*padded, r[-1]]), file=out)
+        print("  ".join([*padded, r[-1]]).rstrip(), file=out)

@@ -257,6 +257,85 @@ def cmd_admin_user(args, s: HubSettings) -> int:
     return 0
 
 
+def _scope(args):
+    from kiosk.hub.configuration import Scope
+
+    if getattr(args, "all", False):
+        return Scope("all")
+    if args.centre is not None:
+        if not args.centre.strip():
+            raise UserError("--centre: give the centre's name")
+        return Scope("centre", args.centre.strip())
+    if args.terminal is not None:
+        return Scope("terminal", args.terminal.strip())
+    return None
+
+
+def cmd_config(args, s: HubSettings) -> int:
+    """config show | set | unset | lock | unlock | audit."""
+    from kiosk.core import config
+    from kiosk.hub import configuration
+
+    who = f"cli {os.environ.get('USER') or 'admin'}"[:120]
+    scope = _scope(args)
+    store = open_store(s)
+    try:
+        if args.action == "show":
+            scope = scope or configuration.Scope("all")
+            eff = configuration.resolved(store.engine, scope)
+            where = configuration.chain(store.engine, scope)
+            if args.json:
+                print(json.dumps({k: {"value": config.setting_to_json(
+                    config.Setting(e.value, ""))["value"], "source": e.source,
+                    "locked_at": e.locked_at, "changed": e.changed, "by": e.by,
+                    "note": e.note} for k, e in eff.items()}, ensure_ascii=False, indent=2))
+                return 0
+            rows = [(k, config.show(e.value).replace("\n", " / ")[:60],
+                     str(where.get(e.source, e.source)),
+                     f"locked for {where[e.locked_at]}" if e.locked_at else "")
+                    for k, e in eff.items()
+                    if e.source != "default" or not args.set_only]
+            clikit.table(("KEY", "VALUE", "FROM", "LOCK"), rows)
+            return 0
+        if args.action == "audit":
+            rows = configuration.audit(store.engine, scope, limit=args.limit)
+            clikit.table(("WHEN (UTC)", "WHO", "WHERE", "KEY", "CHANGE"),
+                         [(r["at"], r["who"], str(configuration.Scope(r["scope"], r["target"])),
+                           r["key"], _change(r)) for r in rows])
+            return 0
+        if scope is None:
+            raise UserError(f"config {args.action}: say where: --all, --centre C or "
+                            "--terminal T")
+        if args.action == "set":
+            value = configuration.set_value(store.engine, scope, args.key,
+                                            config.parse(args.key, args.value), who)
+            print(f"{args.key} = {config.show(value)} for {scope}")
+        elif args.action == "unset":
+            done = configuration.clear_value(store.engine, scope, args.key, who)
+            print(f"{args.key}: " + (f"no longer set for {scope}" if done else
+                                     f"was not set for {scope}"))
+        else:
+            locked = args.action == "lock"
+            done = configuration.set_lock(store.engine, scope, args.key, locked, who)
+            state = "locked" if locked else "unlocked"
+            print(f"{args.key}: {state} for {scope}" + ("" if done else f" (already {state})"))
+        return 0
+    except config.ConfigError as e:
+        raise UserError(str(e)) from None
+    finally:
+        store.close()
+
+
+def _change(r: dict) -> str:
+    from kiosk.core import config
+
+    if r["action"] in ("lock", "unlock"):
+        return r["action"]
+    old = "-" if r["old"] is None else config.show(r["old"])
+    new = "-" if r["new"] is None else config.show(r["new"])
+    return f"{old[:30]} -> {new[:30]}"
+
+
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PROGRESS_EVERY = 10_000
 
@@ -485,12 +564,46 @@ def build_parser() -> argparse.ArgumentParser:
                    help="figures with small counts as they are: for admins only, never to "
                         "publish")
     x.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
+    c = sub.add_parser("config", help="show, set and lock the kiosks' configuration",
+                       description="The configuration staff and admins set (languages, "
+                                   "services, the centre's information, a notice, session "
+                                   "settings): for all terminals, a centre or one terminal. "
+                                   "Later scopes override earlier ones; a lock stops every "
+                                   "later scope (and staff at the terminal) changing it. "
+                                   "Keys: docs/staff-guide.md.")
+    csub = c.add_subparsers(dest="action", required=True, metavar="ACTION")
+    where = argparse.ArgumentParser(add_help=False)
+    scope = where.add_mutually_exclusive_group()
+    scope.add_argument("--all", action="store_true", help="every terminal")
+    scope.add_argument("--centre", metavar="C", help="the terminals of centre C")
+    scope.add_argument("--terminal", metavar="T", help="terminal T only")
+    cs = csub.add_parser("show", parents=[common, where],
+                         help="the effective values and where each comes from",
+                         description="The effective value of every setting for all "
+                                     "terminals (default), a centre or a terminal, and where "
+                                     "each comes from.")
+    cs.add_argument("--json", action="store_true", help="print JSON")
+    cs.add_argument("--set-only", action="store_true", help="leave out defaults")
+    cset = csub.add_parser("set", parents=[common, where], help="set a value",
+                           description="Set KEY to VALUE (lists comma-separated, on/off, "
+                                       "YYYY-MM-DD; centre.name.ar for one language).")
+    cset.add_argument("key", metavar="KEY")
+    cset.add_argument("value", metavar="VALUE")
+    for action, text in (("unset", "remove a value set here (the broader one applies)"),
+                         ("lock", "lock a setting: later scopes cannot change it"),
+                         ("unlock", "unlock a setting")):
+        ca = csub.add_parser(action, parents=[common, where], help=text, description=text)
+        ca.add_argument("key", metavar="KEY")
+    caud = csub.add_parser("audit", parents=[common, where], help="recent changes",
+                           description="Recent configuration changes, newest first: who, "
+                                       "when, where, old and new value.")
+    caud.add_argument("--limit", type=int, default=50, help="how many (default: 50)")
     return p
 
 
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
             "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup,
-            "admin-user": cmd_admin_user, "export": cmd_export}
+            "admin-user": cmd_admin_user, "export": cmd_export, "config": cmd_config}
 
 
 def main(argv: list[str] | None = None) -> int:

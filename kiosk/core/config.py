@@ -236,6 +236,8 @@ def show(value: Any) -> str:
     """A value as a person reads it (and as `parse` reads it back)."""
     if value is None:
         return ""
+    if isinstance(value, list):
+        value = tuple(value)
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, tuple) and value and isinstance(value[0], dict):
@@ -375,3 +377,55 @@ def text(resolved_values: Mapping[str, Any], key: str, lang: str) -> tuple[str, 
     if own:
         return own, lang
     return resolved_values.get(key, ""), "en"
+
+
+# --- layers as JSON (the hub's document, the terminal's files) ----------------------------
+
+class DocumentError(ValueError):
+    """A configuration document (a file, or what the hub sent) that cannot be used; the
+    message names where and the fault."""
+
+
+def setting_to_json(s: Setting) -> dict:
+    value = list(s.value) if isinstance(s.value, tuple) else s.value
+    return {"value": value, "changed": s.changed, "by": s.by}
+
+
+def _setting(where: str, key: str, raw: Any) -> Setting:
+    if not isinstance(raw, Mapping) or "value" not in raw or \
+            not isinstance(raw.get("changed"), str):
+        raise DocumentError(f"{where}: {key}: needs a value and the time it changed")
+    try:
+        value = check(key, raw["value"])
+    except ConfigError as e:
+        raise DocumentError(f"{where}: {e}") from None
+    by = raw.get("by", "")
+    return Setting(value, raw["changed"], by if isinstance(by, str) else "")
+
+
+def layer_from_json(where: str, data: Any, name: str | None = None) -> Layer:
+    """A layer as the hub sends it: {"name", "values": {key: {value, changed, by}},
+    "locked": [key, ...]}; every value checked. DocumentError naming what is wrong."""
+    if not isinstance(data, Mapping):
+        raise DocumentError(f"{where}: a layer must be an object")
+    name = name or data.get("name")
+    if name not in LAYERS:
+        raise DocumentError(f"{where}: unknown layer {name!r}")
+    raw_values = data.get("values", {})
+    locked = data.get("locked", [])
+    if not isinstance(raw_values, Mapping) or not isinstance(locked, list):
+        raise DocumentError(f"{where}: layer {name}: values must be an object and locked "
+                              "a list")
+    values = {k: _setting(f"{where}: layer {name}", k, v) for k, v in raw_values.items()}
+    for key in locked:
+        try:
+            field_for(key)
+        except ConfigError as e:
+            raise DocumentError(f"{where}: layer {name}: lock on {e}") from None
+    return Layer(name, values, frozenset(locked))
+
+
+def layer_to_json(layer: Layer) -> dict:
+    return {"name": layer.name,
+            "values": {k: setting_to_json(s) for k, s in sorted(layer.values.items())},
+            "locked": sorted(layer.locked)}

@@ -17,6 +17,8 @@ MANIFEST = "content/manifest.json"
 SIGNATURE = "content/manifest.sig"
 FILES = "content/files"  # + "/<sha256>"
 EVENTS = "events"
+CONFIG = "config"                 # GET: this terminal's configuration layers (ETag, 304)
+CONFIG_REPORT = "config/report"   # POST: the configuration the terminal actually uses
 
 
 def path(route: str) -> str:
@@ -33,6 +35,8 @@ MAX_EVENTS_PER_BATCH = 1000      # events in one POST /events
 MAX_EVENTS_BODY = 1024 * 1024    # bytes of one POST /events (1000 real events: ~280 KB)
 MAX_ACK_BYTES = 64 * 1024        # the hub's reply to POST /events
 MAX_CODE_CHARS = 64              # a one-time enrolment code
+MAX_CONFIG_BYTES = 512 * 1024    # a terminal's configuration document (all its layers)
+MAX_CONFIG_REPORT_BYTES = 256 * 1024  # what a terminal reports it uses
 
 # --- patterns ------------------------------------------------------------------------------
 SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")

@@ -34,6 +34,7 @@ from kiosk.hub import auth, errors
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
+from kiosk.hub.routes import config as config_routes
 from kiosk.hub.routes import content, dashboard, events, terminals
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
@@ -88,6 +89,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.include_router(terminals.router)
     app.include_router(content.router)
     app.include_router(events.router)
+    app.include_router(config_routes.router)
     # Static files before the dashboard's router: its last route catches every other
     # /admin/ address.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="admin-static")

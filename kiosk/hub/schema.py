@@ -13,6 +13,14 @@ Table objects describe the result for queries, and a test checks that the two ag
                     centre, type, content, language and outcome (and the sum of durations)
     admin_users     dashboard logins; passwords as argon2 hashes
     admin_sessions  dashboard sessions: SHA-256 of the cookie, the CSRF token, expiry
+    config_values   configuration set on the hub: a value per scope (all, a centre, a
+                    terminal) and key, as JSON, with when and by whom (kiosk.core.config)
+    config_locks    settings an admin locked at a scope: nothing after it may change them
+    config_audit    every configuration change, on the hub or by staff at a terminal: who,
+                    when, old and new value
+    terminal_config what each terminal last said it uses (its effective configuration)
+    staff_users     centre staff logins (argon2), each confined to its centres
+    staff_centres   which centres each staff login may see and set
 
 Times are naive UTC datetimes; `day` and `hour_of_week` are in Europe/London time, which is
 what a London admin means by "Tuesday" or "9 to 10".
@@ -96,4 +104,63 @@ admin_sessions = sa.Table(
     sa.Column("csrf", sa.String(64), nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("expires", sa.DateTime, nullable=False),
+)
+
+# --- configuration (migration 0005) --------------------------------------------------------
+# scope is "all", "centre" or "terminal"; target is "" for all, else the centre's name or the
+# terminal's id.
+
+config_values = sa.Table(
+    "config_values", metadata,
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("target", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # JSON
+    sa.Column("changed", sa.DateTime, nullable=False),
+    sa.Column("by", sa.String(120), nullable=False),
+)
+
+config_locks = sa.Table(
+    "config_locks", metadata,
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("target", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("changed", sa.DateTime, nullable=False),
+    sa.Column("by", sa.String(120), nullable=False),
+)
+
+config_audit = sa.Table(
+    "config_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("who", sa.String(120), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # set, clear, lock, unlock, staff
+    sa.Column("old", sa.Text, nullable=True),  # JSON, None when there was none
+    sa.Column("new", sa.Text, nullable=True),
+    sa.Index("ix_config_audit_target", "scope", "target", "at"),
+)
+
+terminal_config = sa.Table(
+    "terminal_config", metadata,
+    sa.Column("terminal_id", sa.String(32), primary_key=True),
+    sa.Column("reported", sa.Text, nullable=False),  # JSON: what the terminal uses
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+staff_users = sa.Table(
+    "staff_users", metadata,
+    sa.Column("name", sa.String(80), primary_key=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("last_login", sa.DateTime, nullable=True),
+)
+
+staff_centres = sa.Table(
+    "staff_centres", metadata,
+    sa.Column("name", sa.String(80), sa.ForeignKey("staff_users.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("centre", sa.String(200), primary_key=True),
 )

@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core import config, files
-from kiosk.core.config import ConfigError, Effective, Layer, Setting
+from kiosk.core.config import (
+    ConfigError,
+    Effective,
+    Layer,
+    Setting,
+    layer_from_json,
+    layer_to_json,
+    setting_to_json,
+)
+from kiosk.core.config import DocumentError as ConfigFileError
 
 log = logging.getLogger(__name__)
 
@@ -32,57 +41,8 @@ STAFF_FILE = "staff.json"
 MAX_FILE_BYTES = 1_000_000
 
 
-class ConfigFileError(ValueError):
-    """A configuration file that cannot be used; the message names the file and the fault."""
-
-
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _setting_json(s: Setting) -> dict:
-    value = list(s.value) if isinstance(s.value, tuple) else s.value
-    return {"value": value, "changed": s.changed, "by": s.by}
-
-
-def _setting(where: str, key: str, raw: Any) -> Setting:
-    if not isinstance(raw, Mapping) or "value" not in raw or \
-            not isinstance(raw.get("changed"), str):
-        raise ConfigFileError(f"{where}: {key}: needs a value and the time it changed")
-    try:
-        value = config.check(key, raw["value"])
-    except ConfigError as e:
-        raise ConfigFileError(f"{where}: {e}") from None
-    by = raw.get("by", "")
-    return Setting(value, raw["changed"], by if isinstance(by, str) else "")
-
-
-def layer_from_json(where: str, data: Any, name: str | None = None) -> Layer:
-    """A layer as the hub sends it: {"name", "values": {key: {value, changed, by}},
-    "locked": [key, ...]}; every value checked. ConfigFileError naming what is wrong."""
-    if not isinstance(data, Mapping):
-        raise ConfigFileError(f"{where}: a layer must be an object")
-    name = name or data.get("name")
-    if name not in config.LAYERS:
-        raise ConfigFileError(f"{where}: unknown layer {name!r}")
-    raw_values = data.get("values", {})
-    locked = data.get("locked", [])
-    if not isinstance(raw_values, Mapping) or not isinstance(locked, list):
-        raise ConfigFileError(f"{where}: layer {name}: values must be an object and locked "
-                              "a list")
-    values = {k: _setting(f"{where}: layer {name}", k, v) for k, v in raw_values.items()}
-    for key in locked:
-        try:
-            config.field_for(key)
-        except ConfigError as e:
-            raise ConfigFileError(f"{where}: layer {name}: lock on {e}") from None
-    return Layer(name, values, frozenset(locked))
-
-
-def layer_to_json(layer: Layer) -> dict:
-    return {"name": layer.name,
-            "values": {k: _setting_json(s) for k, s in sorted(layer.values.items())},
-            "locked": sorted(layer.locked)}
 
 
 @dataclass
@@ -207,7 +167,27 @@ class ConfigStore:
         with its value and where it comes from, and any file problem."""
         loaded = self.load()
         resolved = config.resolve([*loaded.hub, loaded.staff])
-        used = {k: {"value": _setting_json(Setting(e.value, e.changed or "", e.by))["value"],
+        used = {k: {"value": setting_to_json(Setting(e.value, e.changed or "", e.by))["value"],
                     "source": e.source, "changed": e.changed, "note": e.note}
                 for k, e in resolved.items() if e.source != "default"}
         return {"etag": loaded.etag, "values": used, "problems": loaded.problems}
+
+
+def sync(client, store: ConfigStore) -> dict:
+    """One configuration round with the hub: fetch this terminal's layers (304 when the
+    ETag still holds), keep them if they are valid, then report what the terminal uses.
+    {"config_status": "updated" | "unchanged"}. Raises HubError (network, hub) or
+    ConfigFileError (the hub sent something unusable: the last good configuration stays)."""
+    from kiosk.services.hub_client import NotOffered
+
+    loaded = store.load()
+    try:
+        doc, etag = client.get_config(loaded.etag if not loaded.problems else None)
+    except NotOffered:  # a hub older than configuration: nothing to fetch or report
+        return {"config_status": "not offered by the hub"}
+    status = "unchanged"
+    if doc is not None:
+        store.save_hub(doc, etag)
+        status = "updated"
+    client.post_config_report(store.report())
+    return {"config_status": status}

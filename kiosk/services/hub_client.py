@@ -33,6 +33,8 @@ from kiosk.core import files, protocol
 from kiosk.core.protocol import (
     CONTENT_VERSION_HEADER,
     MAX_ACK_BYTES,
+    MAX_CONFIG_BYTES,
+    MAX_CONFIG_REPORT_BYTES,
     MAX_EVENTS_BODY,
     MAX_EVENTS_PER_BATCH,
     MAX_MANIFEST_BYTES,
@@ -57,6 +59,10 @@ class HubError(Exception):
 
 class AuthError(HubError):
     """The hub refused the token or the enrolment code (401/403)."""
+
+
+class NotOffered(HubError):
+    """The hub does not have this route (404): an older hub, upgraded after its terminals."""
 
 
 class DownloadError(HubError):
@@ -160,7 +166,7 @@ class HubClient:
         if r.status_code not in ok:
             detail = _detail(r)
             r.close()
-            raise HubError(f"{r.request.method} {r.url}: the hub answered {r.status_code}"
+            raise (NotOffered if r.status_code == 404 else HubError)(f"{r.request.method} {r.url}: the hub answered {r.status_code}"
                            f"{': ' + detail if detail else ''}")
         return r
 
@@ -215,6 +221,31 @@ class HubClient:
         new_etag = r.headers.get("ETag")
         _, sig = self._get_small(protocol.SIGNATURE, MAX_SIG_BYTES)
         return raw, sig, new_etag
+
+    def get_config(self, etag: str | None = None) -> tuple[dict | None, str | None]:
+        """This terminal's configuration document and its ETag; (None, etag) when
+        unchanged (304). HubError when the answer is not a JSON object."""
+        headers = {"If-None-Match": etag} if etag else {}
+        r, raw = self._get_small(protocol.CONFIG, MAX_CONFIG_BYTES, headers)
+        if raw is None:
+            return None, etag
+        try:
+            doc = json.loads(raw)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise HubError(f"GET {r.url}: the answer is not JSON") from None
+        if not isinstance(doc, dict):
+            raise HubError(f"GET {r.url}: the answer is not a configuration")
+        return doc, r.headers.get("ETag")
+
+    def post_config_report(self, report: dict) -> None:
+        """Tell the hub what configuration this terminal uses (staff changes included)."""
+        body = json.dumps(report, ensure_ascii=False).encode("utf-8")
+        if len(body) > MAX_CONFIG_REPORT_BYTES:
+            raise TooLargeError(f"configuration report of {len(body)} bytes is over the limit "
+                                f"of {MAX_CONFIG_REPORT_BYTES}")
+        r = self._request("POST", protocol.CONFIG_REPORT, data=body,
+                          headers={"Content-Type": "application/json"})
+        self._check(r, 204).close()
 
     def post_events(self, batch: list[dict], queued: int | None = None) -> dict:
         """POST one batch of events; the hub's ack {"accepted": n, "duplicates": m}.

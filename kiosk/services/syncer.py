@@ -31,14 +31,17 @@ class Syncer:
     def __init__(self, data_dir: str | Path, hub_url: str, token: str, trusted_keys: str | None,
                  on_new_version: Callable[[int], None], interval: float = 900.0, *,
                  outbox=None, events_interval: float = 60.0,
-                 first_delay: tuple[float, float] = (5.0, 30.0), hub_timeout: float = 30.0):
+                 first_delay: tuple[float, float] = (5.0, 30.0), hub_timeout: float = 30.0,
+                 terminal_id: str = "", on_new_config: Callable[[], None] | None = None):
         """`trusted_keys`: None or "" uploads events only (no content without a key to check
         it). `outbox`: the app's Outbox, flushed before each upload (its `path` is the
         database uploaded from; DATA_DIR/outbox.db without one). `first_delay`: the range
-        the first round is drawn from."""
+        the first round is drawn from. `on_new_config`: called (on this thread) when the hub
+        sent a new configuration; the app loads it and applies it at the attract screen."""
         self.data_dir = Path(data_dir)
         self.hub_url, self.token, self.trusted_keys = hub_url, token, trusted_keys
         self.on_new_version = on_new_version
+        self.terminal_id, self.on_new_config = terminal_id, on_new_config
         self.interval = interval
         self.events_interval = events_interval
         self.outbox = outbox
@@ -79,6 +82,8 @@ class Syncer:
             report = event_sync.Uploader(self.db_path, client, max_failures=3,
                                          backoff_base=2.0, backoff_cap=60.0, max_wait=300.0,
                                          sleep=self._stop.wait, stop=self._stop).run()
+            if not report.get("auth_refused"):
+                self.sync_config(client)
         finally:
             if own:
                 client.close()
@@ -88,6 +93,28 @@ class Syncer:
         if report["status"].startswith("error"):
             log.warning("event upload: %s (%s still queued)", report["status"],
                         report["queued"])
+        return report
+
+    def sync_config(self, client=None) -> dict:
+        """Fetch the hub's configuration for this terminal (a 304 most minutes) and report
+        what is used; `on_new_config` is called when it changed. Failures are logged: the
+        terminal keeps its last configuration and serves citizens with it."""
+        from kiosk.core.config import DocumentError
+        from kiosk.services import config_store, hub_client
+
+        own = client is None
+        try:
+            client = client or self._client()
+            report = config_store.sync(client, config_store.ConfigStore(self.data_dir,
+                                                                       self.terminal_id))
+        except (hub_client.HubError, DocumentError, OSError) as e:
+            log.warning("configuration sync failed: %s", e)
+            report = {"config_status": f"error: {e}"}
+        finally:
+            if own and client is not None:
+                client.close()
+        if report["config_status"] == "updated" and self.on_new_config:
+            self.on_new_config()
         return report
 
     def sync_once(self) -> dict:

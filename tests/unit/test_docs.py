@@ -127,3 +127,11 @@ def test_the_docs_test_can_fail():
     for argv in (["kiosk-hub", "export", "--sideways"], ["kiosk-content", "publish"]):
         with pytest.raises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
             PROGRAMS[argv[0]].parse_args(argv[1:])
+
+
+def test_every_setting_is_documented_in_the_staff_guide():
+    from kiosk.core import config
+
+    guide = (ROOT / "docs" / "staff-guide.md").read_text(encoding="utf-8")
+    missing = [k for k in config.FIELDS if f"| `{k}` |" not in guide]
+    assert not missing, f"not in docs/staff-guide.md: {missing}"

@@ -68,6 +68,8 @@ class FakeHub:
                 self._json(200, {"terminal_id": "t-1", "token": TOKEN, "centre": "camden"})
 
             def do_GET(self):
+                if self.path == "/api/v1/config":  # a hub older than configuration
+                    return self._json(404, {"detail": "Not Found"})
                 hub.log.append(("GET", self.path, dict(self.headers)))
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self._json(401, {"detail": "no or bad token"})

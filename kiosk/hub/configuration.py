@@ -1,0 +1,238 @@
+"""Configuration on the hub: values and locks per scope (all terminals, a centre, a
+terminal), every change audited, and the document each terminal fetches.
+
+The rules (what may be set, bounds, precedence, locks, later-change-wins against staff at
+a terminal) are core/config.py's, the same code the terminal runs. This module stores them.
+Each change is one transaction: the value (or lock), the audit row, all or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from kiosk.core import config
+from kiosk.core.config import ConfigError, Effective, Layer, Setting
+from kiosk.hub.schema import config_audit, config_locks, config_values, terminal_config, terminals
+
+SCOPES = ("all", "centre", "terminal")
+MAX_REPORT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a value is set: all terminals, one centre, or one terminal."""
+    kind: str  # all | centre | terminal
+    target: str = ""
+
+    def __str__(self) -> str:
+        return "all terminals" if self.kind == "all" else f"{self.kind} {self.target}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False,
+                      sort_keys=True)
+
+
+def _layer(conn, scope: Scope) -> Layer:
+    rows = conn.execute(sa.select(config_values).where(
+        config_values.c.scope == scope.kind, config_values.c.target == scope.target)).all()
+    values = {}
+    for r in rows:
+        try:
+            values[r.key] = Setting(config.check(r.key, json.loads(r.value)), iso(r.changed),
+                                    r.by)
+        except (ValueError, ConfigError):
+            continue  # a key this version no longer knows: kept in the table, not served
+    locked = conn.execute(sa.select(config_locks.c.key).where(
+        config_locks.c.scope == scope.kind, config_locks.c.target == scope.target)).scalars()
+    return Layer(scope.kind, values, frozenset(locked))
+
+
+def scopes_for(conn, scope: Scope) -> list[Scope]:
+    """The scopes whose values reach `scope`, lowest precedence first."""
+    if scope.kind == "all":
+        return [Scope("all")]
+    if scope.kind == "centre":
+        return [Scope("all"), scope]
+    centre = conn.execute(sa.select(terminals.c.centre).where(
+        terminals.c.id == scope.target)).scalar_one_or_none()
+    if centre is None:
+        raise ConfigError("--terminal", f"no terminal {scope.target!r}")
+    return [Scope("all"), Scope("centre", centre), scope]
+
+
+def chain(engine: sa.Engine, scope: Scope) -> dict[str, Scope]:
+    """The scopes that reach `scope`, by layer name (for saying where a value comes from)."""
+    with engine.connect() as conn:
+        return {s.kind: s for s in scopes_for(conn, scope)}
+
+
+def layers(engine: sa.Engine, scope: Scope) -> list[Layer]:
+    with engine.connect() as conn:
+        return [_layer(conn, s) for s in scopes_for(conn, scope)]
+
+
+def resolved(engine: sa.Engine, scope: Scope) -> dict[str, Effective]:
+    return config.resolve(layers(engine, scope))
+
+
+def document(engine: sa.Engine, terminal_id: str) -> tuple[bytes, str]:
+    """What a terminal fetches: its three layers as canonical JSON, and the ETag of it
+    (a terminal that has it gets 304)."""
+    chain = layers(engine, Scope("terminal", terminal_id))
+    body = json.dumps({"layers": [config.layer_to_json(layer) for layer in chain]},
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return body, etag(body)
+
+
+def _audit(conn, at: datetime, who: str, scope: Scope, key: str, action: str,
+           old: Any, new: Any) -> None:
+    conn.execute(sa.insert(config_audit).values(
+        at=at, who=who, scope=scope.kind, target=scope.target, key=key, action=action,
+        old=None if old is None else _dump(old), new=None if new is None else _dump(new)))
+
+
+def _locked_above(conn, scope: Scope, key: str) -> Scope | None:
+    """The scope before this one that locked the key, if any."""
+    for s in scopes_for(conn, scope)[:-1]:
+        for lock in conn.execute(sa.select(config_locks.c.key).where(
+                config_locks.c.scope == s.kind, config_locks.c.target == s.target)).scalars():
+            if key == lock or key.startswith(lock + "."):
+                return s
+    return None
+
+
+def set_value(engine: sa.Engine, scope: Scope, key: str, value: Any, who: str,
+              now: datetime | None = None) -> Any:
+    """Set key at scope (value already parsed, or raw JSON-like): checked, refused when a
+    broader scope locked it or when the rules between settings would break there. Returns
+    the stored value."""
+    value = config.check(key, value)
+    now = now or _now()
+    with engine.begin() as conn:
+        held = _locked_above(conn, scope, key)
+        if held is not None:
+            raise ConfigError(key, f"is locked for {held}; unlock it there first")
+        chain = [_layer(conn, s) for s in scopes_for(conn, scope)]
+        mine = chain[-1]
+        after = Layer(mine.name, {**mine.values, key: Setting(value, iso(now), who)},
+                      mine.locked)
+        errors = config.check_together(config.values(config.resolve([*chain[:-1], after])))
+        if errors:
+            raise errors[0]
+        old = mine.values.get(key)
+        where = (config_values.c.scope == scope.kind) & (config_values.c.target ==
+                                                          scope.target) & \
+                (config_values.c.key == key)
+        conn.execute(sa.delete(config_values).where(where))
+        conn.execute(sa.insert(config_values).values(
+            scope=scope.kind, target=scope.target, key=key, value=_dump(value), changed=now,
+            by=who))
+        _audit(conn, now, who, scope, key, "set", old.value if old else None, value)
+    return value
+
+
+def clear_value(engine: sa.Engine, scope: Scope, key: str, who: str,
+                now: datetime | None = None) -> bool:
+    """Remove the value set at scope (the broader one applies again). False if none."""
+    config.field_for(key)
+    now = now or _now()
+    with engine.begin() as conn:
+        where = (config_values.c.scope == scope.kind) & (config_values.c.target ==
+                                                          scope.target) & \
+                (config_values.c.key == key)
+        old = conn.execute(sa.select(config_values.c.value).where(where)).scalar_one_or_none()
+        if old is None:
+            return False
+        conn.execute(sa.delete(config_values).where(where))
+        _audit(conn, now, who, scope, key, "clear", json.loads(old), None)
+    return True
+
+
+def set_lock(engine: sa.Engine, scope: Scope, key: str, locked: bool, who: str,
+             now: datetime | None = None) -> bool:
+    """Lock or unlock key at scope; False when it already was as asked."""
+    f, lang = config.field_for(key)
+    if lang is not None:
+        raise ConfigError(key, f"lock {f.key} itself: a lock covers every translation")
+    now = now or _now()
+    with engine.begin() as conn:
+        scopes_for(conn, scope)  # the terminal must exist
+        where = (config_locks.c.scope == scope.kind) & (config_locks.c.target ==
+                                                         scope.target) & \
+                (config_locks.c.key == key)
+        exists = conn.execute(sa.select(config_locks.c.key).where(where)).first() is not None
+        if exists == locked:
+            return False
+        if locked:
+            conn.execute(sa.insert(config_locks).values(scope=scope.kind, target=scope.target,
+                                                        key=key, changed=now, by=who))
+        else:
+            conn.execute(sa.delete(config_locks).where(where))
+        _audit(conn, now, who, scope, key, "lock" if locked else "unlock", None, None)
+    return True
+
+
+def audit(engine: sa.Engine, scope: Scope | None = None, limit: int = 200) -> list[dict]:
+    """The latest changes, newest first (of one scope, or all)."""
+    q = sa.select(config_audit).order_by(config_audit.c.id.desc()).limit(limit)
+    if scope is not None:
+        q = q.where(config_audit.c.scope == scope.kind, config_audit.c.target == scope.target)
+    with engine.connect() as conn:
+        return [{"at": iso(r.at), "who": r.who, "scope": r.scope, "target": r.target,
+                 "key": r.key, "action": r.action,
+                 "old": None if r.old is None else json.loads(r.old),
+                 "new": None if r.new is None else json.loads(r.new)}
+                for r in conn.execute(q)]
+
+
+def record_report(engine: sa.Engine, terminal_id: str, report: Mapping[str, Any],
+                  now: datetime | None = None) -> None:
+    """Keep what a terminal says it uses; each staff change it made that the hub had not yet
+    heard of goes into the audit as 'staff at terminal T'."""
+    now = now or _now()
+    with engine.begin() as conn:
+        before = conn.execute(sa.select(terminal_config.c.reported).where(
+            terminal_config.c.terminal_id == terminal_id)).scalar_one_or_none()
+        old_values = (json.loads(before) if before else {}).get("values", {})
+        who = f"staff at terminal {terminal_id}"
+        for key, v in report.get("values", {}).items():
+            if v.get("source") != "staff":
+                continue
+            was = old_values.get(key, {})
+            if was.get("source") == "staff" and was.get("changed") == v.get("changed"):
+                continue
+            _audit(conn, now, who, Scope("terminal", terminal_id), key, "staff",
+                   was.get("value"), v.get("value"))
+        conn.execute(sa.delete(terminal_config).where(
+            terminal_config.c.terminal_id == terminal_id))
+        conn.execute(sa.insert(terminal_config).values(
+            terminal_id=terminal_id, reported=json.dumps(report, ensure_ascii=False), at=now))
+
+
+def reported(engine: sa.Engine, terminal_id: str) -> dict | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(terminal_config).where(
+            terminal_config.c.terminal_id == terminal_id)).first()
+    if row is None:
+        return None
+    return {"at": iso(row.at), **json.loads(row.reported)}
+
+
+def etag(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'

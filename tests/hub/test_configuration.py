@@ -1,0 +1,167 @@
+"""Configuration on the hub (kiosk/hub/configuration.py, routes/config.py, `kiosk-hub
+config`), on the real hub over SQLite and PostgreSQL: scopes, locks, the audit, the
+document a terminal fetches (ETag, 304), and what terminals report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+import requests
+
+from kiosk import hub_cli
+from kiosk.core.config import ConfigError
+from kiosk.hub import configuration
+from kiosk.hub.app import create_app
+from kiosk.hub.configuration import Scope
+from kiosk.hub.settings import HubSettings
+from tests.hubtools import running
+
+MON = datetime(2026, 11, 30, 9)
+TUE = datetime(2026, 12, 1, 9)
+
+
+@pytest.fixture
+def hub(tmp_path, hub_db_url):
+    """(base URL, Store, {terminal id: token}) with two terminals at Peckham, one at Brixton."""
+    app = create_app(HubSettings(data_dir=tmp_path / "data", db=hub_db_url))
+    store = app.state.store
+    tokens = {}
+    for centre in ("Peckham Library", "Peckham Library", "Brixton Library"):
+        terminal_id, token, _ = store.enrol(store.create_enrol_code(centre))
+        tokens[terminal_id] = token
+    with running(app) as base:
+        yield base, store, tokens
+
+
+def get(base, token, etag=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if etag:
+        headers["If-None-Match"] = etag
+    return requests.get(base + "/api/v1/config", headers=headers, timeout=10)
+
+
+def test_scopes_locks_and_the_audit(hub):
+    _, store, tokens = hub
+    e = store.engine
+    peckham, _, brixton = list(tokens)
+    configuration.set_value(e, Scope("all"), "session.idle_timeout", 200, "admin ada", MON)
+    configuration.set_value(e, Scope("centre", "Peckham Library"), "session.idle_timeout",
+                            300, "admin ada", TUE)
+    configuration.set_value(e, Scope("terminal", peckham), "centre.name.ar", "مكتبة بيكهام",
+                            "admin ada", TUE)
+    eff = configuration.resolved(e, Scope("terminal", peckham))
+    assert (eff["session.idle_timeout"].value, eff["session.idle_timeout"].source) == (300,
+                                                                                     "centre")
+    assert configuration.resolved(e, Scope("terminal", brixton))[
+        "session.idle_timeout"].value == 200
+    # rules between settings hold at the scope being set
+    with pytest.raises(ConfigError, match="90 s must be shorter than the idle timeout .60 s"):
+        configuration.set_value(e, Scope("terminal", brixton), "session.idle_timeout", 60,
+                                "admin ada")
+        configuration.set_value(e, Scope("terminal", brixton), "session.idle_warning", 90,
+                                "admin ada")
+    configuration.clear_value(e, Scope("terminal", brixton), "session.idle_timeout", "admin")
+    # locked for all terminals: a centre can no longer set it
+    configuration.set_lock(e, Scope("all"), "session.idle_timeout", True, "admin ada", TUE)
+    with pytest.raises(ConfigError, match="is locked for all terminals; unlock it there"):
+        configuration.set_value(e, Scope("centre", "Brixton Library"), "session.idle_timeout",
+                                400, "admin ada")
+    eff = configuration.resolved(e, Scope("terminal", peckham))["session.idle_timeout"]
+    assert (eff.value, eff.locked_at) == (200, "all") and "locked at all" in eff.note
+    with pytest.raises(ConfigError, match="no terminal 'nope'"):
+        configuration.set_value(e, Scope("terminal", "nope"), "session.read_aloud", True, "x")
+    assert configuration.clear_value(e, Scope("centre", "Peckham Library"),
+                                     "session.idle_timeout", "admin ada")
+    log = configuration.audit(e)
+    assert [(r["action"], r["key"], r["old"], r["new"]) for r in log[:2]] == [
+        ("clear", "session.idle_timeout", 300, None),
+        ("lock", "session.idle_timeout", None, None)]
+    assert {r["who"] for r in log} == {"admin ada", "admin"} and len(log) == 7
+
+
+def test_a_terminal_fetches_its_layers_with_an_etag(hub):
+    base, store, tokens = hub
+    peckham, _, brixton = list(tokens)
+    r = get(base, tokens[peckham])
+    assert r.status_code == 200 and r.headers["ETag"]
+    assert [layer["name"] for layer in r.json()["layers"]] == ["all", "centre", "terminal"]
+    assert get(base, tokens[peckham], r.headers["ETag"]).status_code == 304
+    configuration.set_value(store.engine, Scope("centre", "Peckham Library"),
+                            "languages.offered", ["en", "pl", "ar"], "admin ada")
+    changed = get(base, tokens[peckham], r.headers["ETag"])
+    assert changed.status_code == 200
+    centre = changed.json()["layers"][1]
+    assert centre["values"]["languages.offered"]["value"] == ["en", "pl", "ar"]
+    # the other centre's terminal is not affected: still 304 on its own ETag
+    b = get(base, tokens[brixton])
+    assert "languages.offered" not in json.dumps(b.json())
+    assert get(base, tokens[brixton], b.headers["ETag"]).status_code == 304
+    assert requests.get(base + "/api/v1/config", timeout=10).status_code == 401
+
+
+def test_terminals_report_what_they_use_and_staff_changes_are_audited(hub):
+    base, store, tokens = hub
+    peckham = next(iter(tokens))
+    report = {"etag": '"abc"', "problems": [], "values": {
+        "session.idle_timeout": {"value": 240, "source": "staff",
+                                 "changed": "2026-12-01T10:00:00Z", "note": ""}}}
+    url = base + "/api/v1/config/report"
+    headers = {"Authorization": f"Bearer {tokens[peckham]}"}
+    assert requests.post(url, json=report, headers=headers, timeout=10).status_code == 204
+    assert requests.post(url, json=report, headers=headers, timeout=10).status_code == 204
+    assert configuration.reported(store.engine, peckham)["values"][
+        "session.idle_timeout"]["value"] == 240
+    staff = [r for r in configuration.audit(store.engine) if r["action"] == "staff"]
+    assert len(staff) == 1 and staff[0]["who"] == f"staff at terminal {peckham}"
+    for body, status in [(b"[" * 10000, 422), (b"not json", 422), (b"{}" + b" " * 300_000, 413),
+                         (json.dumps({"values": {"k": {"value": 1, "source": "hub"}}}), 422),
+                         (json.dumps({"values": {}, "problems": ["x" * 600]}), 422)]:
+        r = requests.post(url, data=body, headers=headers, timeout=10)
+        assert r.status_code == status, (body[:40], r.text)
+
+
+def run_cli(capsys, *argv):
+    rc = hub_cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_the_config_command(hub, capsys):
+    _, store, tokens = hub
+    peckham = next(iter(tokens))
+    db = ["--db", str(store.engine.url.render_as_string(hide_password=False))]
+    rc, out, err = run_cli(capsys, "config", "set", "--centre", "Peckham Library",
+                           "session.idle_timeout", "300", *db)
+    assert rc == 0, err
+    assert "session.idle_timeout = 300 for centre Peckham Library" in out
+    rc, out, err = run_cli(capsys, "config", "set", "--centre", "Peckham Library",
+                           "centre.name.ar", "مكتبة بيكهام", *db)
+    assert rc == 0, err
+    rc, out, _ = run_cli(capsys, "config", "show", "--terminal", peckham, *db)
+    line = next(x for x in out.splitlines() if x.startswith("session.idle_timeout"))
+    assert "300" in line and "centre Peckham Library" in line
+    rc, out, _ = run_cli(capsys, "config", "show", "--terminal", peckham, "--json", *db)
+    data = json.loads(out)
+    assert data["session.idle_timeout"] == {"value": 300, "source": "centre", "locked_at": None,
+                                            "changed": data["session.idle_timeout"]["changed"],
+                                            "by": data["session.idle_timeout"]["by"],
+                                            "note": ""}
+    assert data["centre.name.ar"]["value"] == "مكتبة بيكهام"
+    rc, out, err = run_cli(capsys, "config", "lock", "--all", "session.idle_timeout", *db)
+    assert rc == 0 and "locked" in out
+    rc, out, err = run_cli(capsys, "config", "set", "--centre", "Peckham Library",
+                           "session.idle_timeout", "100", *db)
+    assert rc == 1 and err == ("kiosk-hub: session.idle_timeout: is locked for all terminals; "
+                               "unlock it there first\n")
+    rc, out, err = run_cli(capsys, "config", "unlock", "--all", "session.idle_timeout", *db)
+    assert rc == 0
+    for argv, message in [
+        (["set", "--all", "session.idle_timeout", "5"], "between 60 and 600, not 5"),
+        (["set", "--all", "session.nap", "5"], "session.nap: no such setting"),
+        (["set", "--terminal", "t-none", "session.read_aloud", "on"], "no terminal 't-none'"),
+        (["lock", "--all", "centre.name.ar"], "lock centre.name itself"),
+    ]:
+        rc, out, err = run_cli(capsys, "config", *argv, *db)
+        assert rc == 1 and message in err and err.count("\n") == 1, err
