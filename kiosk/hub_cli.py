@@ -285,12 +285,15 @@ def cmd_config(args, s: HubSettings) -> int:
             eff = configuration.resolved(store.engine, scope)
             where = configuration.chain(store.engine, scope)
             if args.json:
-                print(json.dumps({k: {"value": config.setting_to_json(
-                    config.Setting(e.value, ""))["value"], "source": e.source,
+                print(json.dumps({k: {"value": bool(e.value) if k in config.SECRET_KEYS
+                                      else config.setting_to_json(
+                                          config.Setting(e.value, ""))["value"],
+                                      "source": e.source,
                     "locked_at": e.locked_at, "changed": e.changed, "by": e.by,
                     "note": e.note} for k, e in eff.items()}, ensure_ascii=False, indent=2))
                 return 0
-            rows = [(k, config.show(e.value).replace("\n", " / ")[:60],
+            rows = [(k, ("(set)" if e.value else "") if k in config.SECRET_KEYS else
+                     config.show(e.value).replace("\n", " / ")[:60],
                      str(where.get(e.source, e.source)),
                      f"locked for {where[e.locked_at]}" if e.locked_at else "")
                     for k, e in eff.items()
@@ -306,7 +309,13 @@ def cmd_config(args, s: HubSettings) -> int:
         if scope is None:
             raise UserError(f"config {args.action}: say where: --all, --centre C or "
                             "--terminal T")
-        if args.action == "set":
+        if args.action == "set" and args.key == "staff.pin":
+            from kiosk.hub import auth
+
+            configuration.set_value(store.engine, scope, "staff.pin_hash",
+                                    auth.hash_pin(args.value), who)
+            print(f"staff.pin: set for {scope} (only its hash is kept)")
+        elif args.action == "set":
             value = configuration.set_value(store.engine, scope, args.key,
                                             config.parse(args.key, args.value), who)
             print(f"{args.key} = {config.show(value)} for {scope}")

@@ -100,7 +100,27 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("session.idle_warning", "int", 30, "Idle warning (seconds)",
           "How long 'Do you need more time?' waits for an answer.", low=20, high=120),
     Field("session.read_aloud", "bool", False, "Read aloud on by default"),
+    Field("staff.pin_hash", "pin_hash", "", "Staff panel PIN",
+          "Set with `kiosk-hub config set --centre C staff.pin` (the hub keeps only an argon2 "
+          "hash), or at the terminal."),
 )}
+# Set on the hub, never shown back and never reported by terminals.
+SECRET_KEYS = frozenset({"staff.pin_hash"})
+PIN_RE = re.compile(r"^\d{4,8}\Z")
+# argon2id for a PIN, small enough for the cheapest terminal (about 20 MiB, tens of ms):
+# a PIN is short, so what protects it is the lock after five tries, not the hash's cost.
+PIN_HASH_PARAMS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+
+
+def check_pin(pin: str) -> str:
+    """A PIN staff can use: 4 to 8 digits, not a run or one digit repeated."""
+    if not isinstance(pin, str) or not PIN_RE.match(pin):
+        raise ConfigError("staff.pin", "a PIN is 4 to 8 digits")
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise ConfigError("staff.pin", "choose a PIN that is not a run or one digit repeated")
+    return pin
+PIN_HASH_RE = re.compile(r"^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,2},p=\d{1,2}"
+                         r"\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}\Z")
 
 
 def field_for(key: str) -> tuple[Field, str | None]:
@@ -187,6 +207,12 @@ def check(key: str, value: Any) -> Any:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             raise ConfigError(key, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if f.kind == "pin_hash":
+        if value == "":
+            return ""
+        if not isinstance(value, str) or not PIN_HASH_RE.match(value):
+            raise ConfigError(key, "must be an argon2id hash of the PIN (set staff.pin)")
+        return value
     if f.kind == "links":
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, "must be a list of links")

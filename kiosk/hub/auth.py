@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kiosk.core import config
 from kiosk.hub.schema import admin_sessions, admin_users
 
 MIN_PASSWORD_CHARS = 12
@@ -52,6 +53,11 @@ def _sha256(text: str) -> str:
 def hash_password(password: str) -> str:
     """An argon2id hash of password (with its own random salt), as argon2's encoded string."""
     return _hasher.hash(password)
+
+
+def hash_pin(pin: str) -> str:
+    """The argon2id hash of a staff panel PIN, as terminals check it (core/config.py)."""
+    return PasswordHasher(**config.PIN_HASH_PARAMS).hash(config.check_pin(pin))
 
 
 def check_name(name: str) -> str:

@@ -169,7 +169,8 @@ class ConfigStore:
         resolved = config.resolve([*loaded.hub, loaded.staff])
         used = {k: {"value": setting_to_json(Setting(e.value, e.changed or "", e.by))["value"],
                     "source": e.source, "changed": e.changed, "note": e.note}
-                for k, e in resolved.items() if e.source != "default"}
+                for k, e in resolved.items()
+                if e.source != "default" and k not in config.SECRET_KEYS}
         return {"etag": loaded.etag, "values": used, "problems": loaded.problems}
 
 
