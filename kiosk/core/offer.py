@@ -1,0 +1,128 @@
+"""What a centre offers its citizens: the content catalogue (one city-wide signed pack) seen
+through the centre's configuration (core/config.py): which languages in which order, which
+guides and tutorials in which order with a few featured first, the centre's own
+information, the notice of the day, and the session's timings.
+
+Pure. The app builds an Offer when a configuration arrives (on a worker thread) and switches
+to it at the attract screen, never in the middle of a citizen's session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from kiosk.core import config, languages
+from kiosk.core.content import Catalogue, Centre, Text
+
+
+@dataclass(frozen=True)
+class Link:
+    title: Text
+    url: str
+
+
+@dataclass(frozen=True)
+class CentreInfo:
+    """The centre's information for citizens; each field one text (lines within it), in
+    English and whichever languages the centre wrote it in."""
+    name: Text
+    greeting: Text
+    hours: Text | None = None
+    address: Text | None = None
+    help: Text | None = None
+    phones: Text | None = None
+    accessibility: Text | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Offer:
+    languages: tuple[str, ...]
+    default_language: str
+    services: tuple[str, ...]        # ids in the order shown, featured first
+    featured_services: tuple[str, ...]
+    tutorials: tuple[str, ...]
+    featured_tutorials: tuple[str, ...]
+    centre: CentreInfo
+    notice: Text | None              # today's notice, if any
+    # None: not configured, the terminal's own settings (kiosk.toml) apply
+    idle_timeout: int | None = None
+    idle_warning: int | None = None
+    read_aloud: bool = False
+
+
+def _text(values: Mapping[str, Any], key: str) -> Text | None:
+    english = values.get(key) or ""
+    if not english:
+        return None
+    by_lang = {"en": english}
+    for code in languages.LANGUAGES:
+        own = values.get(f"{key}.{code}") if code != "en" else None
+        if own:
+            by_lang[code] = own
+    return Text(by_lang)
+
+
+def _joined(lines: Sequence[Text]) -> Text | None:
+    """Content's list of lines as one text; a language only where every line has it."""
+    if not lines:
+        return None
+    codes = set.intersection(*(set(t.by_lang) for t in lines))
+    return Text({c: "\n".join(t.by_lang[c] for t in lines) for c in codes | {"en"}
+                 if all(t.has(c) for t in lines)})
+
+
+def centre_info(values: Mapping[str, Any], bundled: Centre) -> CentreInfo:
+    """The configured information; where the centre has set none (the demo, a new centre),
+    what the content pack carries."""
+    if not values.get("centre.name"):
+        return CentreInfo(bundled.name, bundled.greeting, _joined(bundled.opening_hours), None,
+                          _joined(bundled.help), _joined(bundled.contact))
+    links = tuple(Link(Text({"en": link["title"]}), link["url"])
+                  for link in values.get("centre.links") or ())
+    return CentreInfo(_text(values, "centre.name"),
+                      _text(values, "centre.greeting") or Text({"en": ""}),
+                      _text(values, "centre.hours"), _text(values, "centre.address"),
+                      _text(values, "centre.help"), _text(values, "centre.phones"),
+                      _text(values, "centre.accessibility"), links)
+
+
+def _ordered(known: Sequence[str], shown: Sequence[str] | None,
+             featured: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(ids in display order, featured ids): ids the pack lacks are left out."""
+    base = [i for i in (known if shown is None else shown) if i in known]
+    top = [i for i in featured if i in base]
+    return tuple(top + [i for i in base if i not in top]), tuple(top)
+
+
+def notice_for(values: Mapping[str, Any], today: date) -> Text | None:
+    text = _text(values, "notice.text")
+    start, end = values.get("notice.start"), values.get("notice.end")
+    if text is None or (start and today.isoformat() < start) or \
+            (end and today.isoformat() > end):
+        return None
+    return text
+
+
+def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective], today: date
+          ) -> Offer:
+    values = config.values(resolved)
+    offered = tuple(c for c in values["languages.offered"] if c in languages.LANGUAGES)
+    default = values["languages.default"]
+    if default not in offered:  # the rules forbid it; a damaged file must not stop citizens
+        default = offered[0]
+    services, top_s = _ordered(list(catalogue.services), values["services.shown"],
+                               values["services.featured"])
+    tutorials, top_t = _ordered(list(catalogue.tutorials), values["tutorials.shown"],
+                                values["tutorials.featured"])
+
+    def configured(key: str) -> Any:
+        return values[key] if resolved[key].source != "default" else None
+
+    return Offer(offered, default, services, top_s, tutorials, top_t,
+                 centre_info(values, catalogue.centre), notice_for(values, today),
+                 configured("session.idle_timeout"), configured("session.idle_warning"),
+                 values["session.read_aloud"])

@@ -1,0 +1,64 @@
+"""What a centre offers (kiosk/core/offer.py): the city-wide content seen through the
+centre's configuration."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kiosk.core import config, content, offer
+from kiosk.core.config import Layer, Setting
+from kiosk.core.settings import DEFAULT_CONTENT_DIR
+
+T = "2026-12-01T09:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return content.load(DEFAULT_CONTENT_DIR)
+
+
+def offer_with(catalogue, today=date(2026, 12, 3), **values):
+    layer = Layer("centre", {k.replace("__", "."): Setting(config.check(k.replace("__", "."), v), T)
+                             for k, v in values.items()})
+    return offer.build(catalogue, config.resolve([layer]), today)
+
+
+def test_defaults_offer_everything_in_the_usual_order(catalogue):
+    o = offer.build(catalogue, config.resolve([]), date(2026, 12, 3))
+    assert o.services == tuple(catalogue.services) and o.featured_services == ()
+    assert o.tutorials == tuple(catalogue.tutorials)
+    assert o.languages[0] == "en" and len(o.languages) == 16 and o.default_language == "en"
+    assert o.centre.name == catalogue.centre.name  # the demo centre from the content
+    assert o.notice is None and o.idle_timeout is None and o.read_aloud is False
+
+
+def test_a_centre_next_to_a_job_centre(catalogue):
+    ids = list(catalogue.services)
+    o = offer_with(catalogue, services__shown=ids[:4] + ["not-in-this-pack"],
+                   services__featured=[ids[3]], languages__offered=["pl", "en", "ar"],
+                   languages__default="pl", session__idle_timeout=300)
+    assert o.services == (ids[3], ids[0], ids[1], ids[2])
+    assert o.featured_services == (ids[3],)
+    assert o.languages == ("pl", "en", "ar") and o.default_language == "pl"
+    assert o.idle_timeout == 300 and o.idle_warning is None
+
+
+def test_the_centres_own_information_in_its_languages(catalogue):
+    o = offer_with(catalogue, centre__name="Peckham Library", centre__name__ar="مكتبة بيكهام",
+                   centre__hours="Mon-Fri 9-6\nSat 10-4",
+                   centre__links=[{"title": "Southwark Council",
+                                   "url": "https://www.southwark.gov.uk"}])
+    assert o.centre.name.get("ar") == "مكتبة بيكهام"
+    assert o.centre.name.lang_for("bn") == "en"  # untranslated: English, and it says so
+    assert o.centre.hours.get("en").splitlines() == ["Mon-Fri 9-6", "Sat 10-4"]
+    assert o.centre.links[0].url == "https://www.southwark.gov.uk"
+
+
+@pytest.mark.parametrize("today, shown", [(date(2026, 11, 30), False), (date(2026, 12, 1), True),
+                                          (date(2026, 12, 8), True), (date(2026, 12, 9), False)])
+def test_the_notice_shows_between_its_dates(catalogue, today, shown):
+    o = offer_with(catalogue, today=today, notice__text="Digital help drop-in every Tuesday",
+                   notice__start="2026-12-01", notice__end="2026-12-08")
+    assert (o.notice is not None) == shown
