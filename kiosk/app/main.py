@@ -341,6 +341,16 @@ class KioskApp(App):
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"))
 
+    def ask_end_session(self, outcome: str) -> None:
+        """*Finish and clear* and *I have finished*: ask first, so one tap cannot wipe a visit.
+        Only *Clear and start again* ends it, through end_session; *Go back* changes nothing.
+        (The idle timeout has its own warning and does not come here.)"""
+        from kiosk.app.widgets.dialogs import ConfirmEndDialog
+
+        dialog = ConfirmEndDialog()
+        dialog.bind(on_confirm=lambda *_: self.end_session(outcome))
+        self.open_modal(dialog)
+
     # ----- new content, between sessions ---------------------------------------------
     def content_installed(self, folder: str) -> None:
         """A new content version is installed (called from the syncer's thread): it is

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kivy.core.window import Window
 
 from kiosk.app.widgets.dialogs import IdleDialog
-from tests.ui.conftest import event_types, find
+from tests.ui.conftest import confirm_end, event_types, find
 from tests.ui.test_journey import assert_fresh
 
 
@@ -103,7 +103,7 @@ def test_read_aloud_reads_the_screen_and_stops_at_reset(kiosk):
     h.tap(h.screen.toolbar.buttons["read_aloud"])
     assert not h.app.speaking and h.speech.stopped > stops
     h.tap(h.screen.toolbar.buttons["read_aloud"])
-    h.tap(h.screen.toolbar.buttons["start_again"])
+    confirm_end(h)
     assert not h.app.speaking and h.speech.stopped > stops + 1
 
 

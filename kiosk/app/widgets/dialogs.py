@@ -108,3 +108,28 @@ class IdleDialog(Dialog):
 
     def on_expired(self):
         pass
+
+
+class ConfirmEndDialog(Dialog):
+    """Asks before a visit is cleared (*Finish and clear*, *I have finished*): one tap must not
+    wipe what the citizen did. *Go back*, the safe choice, comes first and stands out; only
+    *Clear and start again* ends the session (the app then calls `end_session`)."""
+
+    __events__ = ("on_confirm",)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("size_hint", (0.8, None))  # wide: large type, few lines at 200 %
+        super().__init__(**kwargs)
+        tr = self.app.tr
+        self.question = self.add(KLabel(
+            text=tr("This will clear everything you did here. Clear and start again?"),
+            role="lead", bold=True, size_hint_y=None))
+        self.go_back = self.add(KButton(text=tr("Go back"), kind="primary", role="lead",
+                                        min_height=dp(96)))
+        self.clear = self.add(KButton(text=tr("Clear and start again"), kind="secondary",
+                                      role="lead", min_height=dp(96)))
+        self.go_back.bind(on_release=lambda *_: self.dismiss(animation=False))
+        self.clear.bind(on_release=lambda *_: self.dispatch("on_confirm"))
+
+    def on_confirm(self):
+        pass

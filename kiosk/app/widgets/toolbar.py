@@ -1,11 +1,13 @@
-"""The bar on every screen but the attract screen: Back, Home, Start again, and the three
-accessibility controls (text size, contrast, read aloud). Mirrored for right-to-left."""
+"""The bar on every screen but the attract screen: Back and Home, the language and the three
+accessibility controls (text size, contrast, read aloud), and, apart at the far end, Finish
+and clear. Mirrored for right-to-left."""
 
 from __future__ import annotations
 
 from kivy.app import App
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.layout import Panel, Spacer, ToolButton
 
@@ -26,18 +28,22 @@ class Toolbar(Panel):
         self.lang = app.lang
         tr = app.tr
         self.buttons: dict[str, ToolButton] = {}
-        nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home),
-               ("start_again", "restart", tr("Start again"),
-                lambda: app.end_session("start_again"))]
+        nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home)]
         access = [("language", "language", tr("Language"), app.open_languages),
                   ("text_size", "text", tr("Text size"), app.cycle_text_size),
                   ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
                   ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
+        # Ending the visit is not navigation: it sits apart at the far end, outlined rather
+        # than filled, and asks first. (Its key keeps the event outcome's name.)
+        end = [("start_again", "exit", tr("Finish and clear"),
+                lambda: app.ask_end_session("start_again"))]
         left = BoxLayout(spacing=dp(16))
         right = BoxLayout(spacing=dp(16))
-        for box, items in ((left, nav), (right, access)):
+        last = BoxLayout(spacing=dp(16))
+        for box, items in ((left, nav), (right, access), (last, end)):
             for name, icon, text, action in items:
-                b = ToolButton(icon, text, name)
+                b = FinishButton(icon, text, name) if box is last else \
+                    ToolButton(icon, text, name)
                 b.bind(on_release=lambda _b, a=action: a())
                 box.add_widget(b)
                 self.buttons[name] = b
@@ -47,10 +53,10 @@ class Toolbar(Panel):
             b.label.bind(texture_size=self._fit_height)
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
-        parts = [left, Spacer(), right]
+        parts = [left, Spacer(), right, Widget(size_hint_x=None, width=dp(24)), last]
         if app.rtl:
             parts.reverse()
-            for box in (left, right):
+            for box in (left, right, last):
                 kids = list(box.children)
                 box.clear_widgets()
                 for k in kids:  # children are stored last-first: re-adding reverses them
@@ -72,3 +78,20 @@ class Toolbar(Panel):
         b = self.buttons["read_aloud"]
         b.icon.name = "stop" if speaking else "speaker"
         b.label.text = app.tr("Stop reading") if speaking else app.tr("Read aloud")
+
+
+class FinishButton(ToolButton):
+    """*Finish and clear*: not in the navigation buttons' filled colour but outlined (the
+    page's background, a heavy border and text in the text colour, as GOV.UK's secondary
+    buttons are plain), so it is not taken for Back or Home; it asks before clearing."""
+
+    edge_width = dp(3)
+
+    def restyle(self, *_):
+        if self.state == "down":
+            return super().restyle()
+        t = self._app.theme
+        self.bg, self.edge = t.background, t.text
+        self.icon.colour = t.text
+        self.label.colour_name = "text"
+        self.label.color = t.text
