@@ -457,6 +457,12 @@ class KioskApp(App):
         self.record("qr_shown", content_id=service_id)
         self.open_modal(QRDialog(url=url))
 
+    def show_help(self) -> None:
+        """The toolbar's Help: how to ask staff, and what the toolbar's buttons do."""
+        from kiosk.app.widgets.dialogs import HelpDialog
+
+        self.open_modal(HelpDialog())
+
     def show_message(self, title: str, message: str) -> None:
         from kiosk.app.widgets.dialogs import MessageDialog
 

@@ -1,4 +1,5 @@
-"""Issue 10, the citizen's visit: one tap must not wipe a visit (finishing asks first)."""
+"""Issue 10, the citizen's visit: one tap must not wipe a visit (finishing asks first), and
+a Help button on every screen."""
 
 from __future__ import annotations
 
@@ -158,7 +159,7 @@ def test_finish_and_clear_is_not_styled_as_navigation(kiosk):
     on_guide(h)
     bar = h.app.toolbar.buttons
     finish = bar["start_again"]
-    assert finish.label.text == h.app.tr("Finish and clear")
+    assert finish.label.text.split() == h.app.tr("Finish and clear").split()
     assert tuple(finish.bg) != tuple(bar["home"].bg), "not the nav button's colours"
     x = lambda w: w.to_window(*w.pos)[0]
     assert x(finish) == max(x(b) for b in bar.values()), "at the far end"
@@ -168,13 +169,89 @@ def test_finish_and_clear_is_not_styled_as_navigation(kiosk):
     assert x(bar["start_again"]) == min(x(b) for b in bar.values()), "far end, mirrored"
 
 
+def test_finish_and_clear_takes_two_lines_only_when_the_bar_needs_it(kiosk):
+    h = kiosk
+    on_guide(h, "so")
+    finish = h.app.toolbar.buttons["start_again"]
+    assert "\n" not in finish.label.text
+    h.app.text_scale = 2.0  # Somali at 200 %: one line would push it off the screen
+    h.frames(3)
+    assert "\n" in finish.label.text
+    x1 = finish.to_window(finish.right, 0)[0]
+    assert x1 <= h.window.width
+    h.app.text_scale = 1.0
+    h.frames(3)
+    assert "\n" not in finish.label.text
+
+
+# ----- 2. a way to ask for help ---------------------------------------------------------------
+SCREENS = [("home", {}), ("services", {}), ("service", {"id": "register-to-vote"}),
+           ("guide", {"id": "register-to-vote"}), ("tutorials", {}),
+           ("lesson", {"id": "using-a-touchscreen", "index": 0}),
+           ("tutorial_done", {"id": "using-a-touchscreen"}), ("help_here", {}),
+           ("language", {})]
+
+
+def test_help_is_on_every_screen(kiosk):
+    h = kiosk
+    begin(h)
+    for name, params in SCREENS:
+        h.app.go(name, **params)
+        h.frames(2)
+        button = h.app.toolbar.buttons.get("help")
+        assert button is not None and button.get_root_window() is not None, name
+        assert button.label.text == "Help"
+
+
+def test_help_says_how_to_get_help_and_records_nothing(kiosk):
+    h = kiosk
+    on_guide(h, "en")
+    before = h.outbox.all_events()
+    h.tap(h.app.toolbar.buttons["help"])
+    dialog = modal(h, "HelpDialog")
+    shown = "\n".join(texts(dialog))
+    centre = h.app.catalogue.centre
+    assert "member of staff" in shown
+    for hours in centre.opening_hours:
+        assert hours.get("en") in shown
+    for name in ("Language", "Text size", "Contrast", "Read aloud"):
+        assert f"“{name}”" in shown, name  # named as the toolbar shows them
+        assert any(name in b.label.text for b in h.app.toolbar.buttons.values())
+    assert "Ask staff for help in your language" not in shown, "the guide is in English"
+    buttons = [w for w in find(dialog) if hasattr(w, "kind") and w.opacity > 0]
+    assert buttons == [dialog.close], "one button closes it"
+    h.tap(dialog.close)
+    assert not h.app._modals and h.screen.__class__.__name__ == "GuideScreen"
+    assert h.outbox.all_events() == before, "no usage event, nothing about the citizen"
+
+
+def test_help_in_the_citizens_language_and_when_the_guide_is_in_english(kiosk):
+    h = kiosk
+    on_guide(h, "ta")  # no Tamil guides yet: the guide is shown in English
+    h.tap(h.app.toolbar.buttons["help"])
+    dialog = modal(h, "HelpDialog")
+    shown = "\n".join(texts(dialog))
+    tr = h.app.tr
+    assert tr("Ask staff for help in your language") in shown
+    assert tr("Ask staff for help in your language") != "Ask staff for help in your language"
+    assert tr("Help") in shown and tr("Text size") in shown
+    h.tap(dialog.close)
+    # Bengali has the guide: nothing to apologise for.
+    h.app.end_session("closed")
+    h.frames(1)
+    on_guide(h, "bn")
+    h.tap(h.app.toolbar.buttons["help"])
+    shown = "\n".join(texts(modal(h, "HelpDialog")))
+    assert h.app.tr("Ask staff for help in your language") not in shown
+    assert h.app.catalogue.centre.opening_hours[0].get("bn") in shown
+
+
 # ----- the dialogs, looked at -----------------------------------------------------------------------
 DIALOG_CASES = [pytest.param(which, lang, scale, contrast,
                              id=f"{which}-{lang}-{int(scale * 100)}{'-hc' if contrast else ''}")
-                for which in ("confirm",)
+                for which in ("help", "confirm")
                 for lang in ("en", "ar", "ur", "bn", "ta", "pl", "so")
-                for scale in (1.0, 2.0) for contrast in (False, True)
-                if not (which == "no-voice" and lang != "so")]
+                for scale in (1.0, 2.0) for contrast in (False, True)]
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,13 @@
-"""The bar on every screen but the attract screen: Back and Home, the language and the three
-accessibility controls (text size, contrast, read aloud), and, apart at the far end, Finish
-and clear. Mirrored for right-to-left."""
+"""The bar on every screen but the attract screen: Back and Home; Help, the language and the
+three accessibility controls (text size, contrast, read aloud); and, apart at the far end,
+Finish and clear. Mirrored for right-to-left."""
 
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.layout import Panel, Spacer, ToolButton
 
@@ -29,7 +29,8 @@ class Toolbar(Panel):
         tr = app.tr
         self.buttons: dict[str, ToolButton] = {}
         nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home)]
-        access = [("language", "language", tr("Language"), app.open_languages),
+        access = [("help", "help", tr("Help"), app.show_help),
+                  ("language", "language", tr("Language"), app.open_languages),
                   ("text_size", "text", tr("Text size"), app.cycle_text_size),
                   ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
                   ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
@@ -39,7 +40,7 @@ class Toolbar(Panel):
                 lambda: app.ask_end_session("start_again"))]
         left = BoxLayout(spacing=dp(16))
         right = BoxLayout(spacing=dp(16))
-        last = BoxLayout(spacing=dp(16))
+        last = BoxLayout(padding=[0, 0, dp(8), 0] if app.rtl else [dp(8), 0, 0, 0])
         for box, items in ((left, nav), (right, access), (last, end)):
             for name, icon, text, action in items:
                 b = FinishButton(icon, text, name) if box is last else \
@@ -53,7 +54,7 @@ class Toolbar(Panel):
             b.label.bind(texture_size=self._fit_height)
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
-        parts = [left, Spacer(), right, Widget(size_hint_x=None, width=dp(24)), last]
+        parts = [left, Spacer(), right, last]
         if app.rtl:
             parts.reverse()
             for box in (left, right, last):
@@ -63,6 +64,22 @@ class Toolbar(Panel):
                     box.add_widget(k)
         for p in parts:
             self.add_widget(p)
+        self._groups = (left, right, last)
+        fit = Clock.create_trigger(self._fit_finish, -1)
+        self.bind(width=fit, padding=fit, spacing=fit)
+        for box in (left, right):
+            box.bind(width=fit)
+        self.buttons["start_again"].label.bind(font_size=fit, font_name=fit)
+        fit()
+
+    def _fit_finish(self, *_):
+        """*Finish and clear* on one line when the bar has room for it, on two when not."""
+        left, right, last = self._groups
+        finish = self.buttons["start_again"]
+        room = self.width - self.padding[0] - self.padding[2] - 3 * self.spacing - \
+            left.width - right.width - last.padding[0] - last.padding[2]
+        finish.label.text = finish.one_line if finish.one_line_width() <= room + 0.5 \
+            else finish.two_lines
 
     def _fit_height(self, *_):
         needed = max(b.natural_height for b in self.buttons.values()) + 2 * self.padding[1]
@@ -83,9 +100,21 @@ class Toolbar(Panel):
 class FinishButton(ToolButton):
     """*Finish and clear*: not in the navigation buttons' filled colour but outlined (the
     page's background, a heavy border and text in the text colour, as GOV.UK's secondary
-    buttons are plain), so it is not taken for Back or Home; it asks before clearing."""
+    buttons are plain), so it is not taken for Back or Home; it asks before clearing. Its
+    words go on two lines when one line would not leave the bar room (Somali, Tamil or
+    Romanian at 200 %): `Toolbar._fit_finish`."""
 
     edge_width = dp(3)
+
+    def __init__(self, icon: str, text: str, name: str, **kwargs):
+        super().__init__(icon, text, name, **kwargs)
+        self.one_line, self.two_lines = text, two_lines(text)
+
+    def one_line_width(self) -> float:
+        """The width this button needs with its words on one line, in its current style."""
+        measured = self.label._label.get_extents(self.one_line)[0]  # options are current
+        return max(dp(64), self.min_width, max(self.icon.height, measured) +
+                   2 * self.padding[0])
 
     def restyle(self, *_):
         if self.state == "down":
@@ -95,3 +124,13 @@ class FinishButton(ToolButton):
         self.icon.colour = t.text
         self.label.colour_name = "text"
         self.label.color = t.text
+
+
+def two_lines(text: str) -> str:
+    """Words split into two lines of about the same length (one word stays one line)."""
+    words = text.split()
+    if len(words) < 2:
+        return text
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) -
+                                                    len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
