@@ -412,9 +412,9 @@ class KioskApp(App):
             self.record("a11y_toggle", content_id="read_aloud", outcome="off")
             return
         if not speech.can_speak(self.lang):
-            self.show_message(self.tr("Read aloud"),
-                              self.tr("Sorry, reading aloud is not available in this "
-                                      "language yet."))
+            self.show_message(self.tr("Read aloud"), self.fmt(
+                "Read aloud is not available in {language} yet.",
+                language=languages.get(self.lang).native_name))
             self.record("a11y_toggle", content_id="read_aloud", outcome="unavailable")
             return
         text = self.current.read_aloud_text()

@@ -1,11 +1,12 @@
-"""Issue 10, the citizen's visit: one tap must not wipe a visit (finishing asks first), and
-a Help button on every screen."""
+"""Issue 10, the citizen's visit: one tap must not wipe a visit (finishing asks first), a
+Help button on every screen, and Read aloud that says why it cannot read in a language
+without a voice."""
 
 from __future__ import annotations
 
 import pytest
 
-from kiosk.core import languages
+from kiosk.core import languages, theme
 from tests.ui.conftest import event_types, find
 from tests.ui.test_journey import assert_fresh
 
@@ -246,12 +247,46 @@ def test_help_in_the_citizens_language_and_when_the_guide_is_in_english(kiosk):
     assert h.app.catalogue.centre.opening_hours[0].get("bn") in shown
 
 
+# ----- 3. read aloud without a voice ----------------------------------------------------------
+def test_read_aloud_without_a_voice_is_disabled_and_says_why(kiosk):
+    h = kiosk
+    assert languages.get("so").voice is None
+    on_guide(h, "so")
+    button = h.app.toolbar.buttons["read_aloud"]
+    standard = theme.STANDARD
+    assert tuple(button.bg) == theme.rgba(standard.panel), "looks unavailable"
+    assert tuple(button.label.color) == theme.rgba(standard.secondary_text)
+    h.tap(button)
+    assert not h.app.speaking and not h.speech.said
+    shown = "\n".join(t for m in h.app._modals for t in texts(m))
+    assert h.app.fmt("Read aloud is not available in {language} yet.",
+                     language="Soomaali") in shown
+    assert "Soomaali" in shown and "not available" not in shown, "in Somali, not English"
+    events = [e for e in h.outbox.all_events() if e["type"] == "a11y_toggle"]
+    assert events[-1]["outcome"] == "unavailable"
+    for m in list(h.app._modals):
+        m.dismiss(animation=False)
+    h.tap(h.app.toolbar.buttons["help"])  # Help says so too, rather than "tap Read aloud"
+    shown = "\n".join(texts(modal(h, "HelpDialog")))
+    assert "Soomaali" in shown and "“Dhegeyso”" not in shown
+
+
+def test_read_aloud_with_a_voice_looks_and_works_as_before(kiosk):
+    h = kiosk
+    on_guide(h, "en")
+    button = h.app.toolbar.buttons["read_aloud"]
+    assert tuple(button.bg) == tuple(h.app.toolbar.buttons["home"].bg)
+    h.tap(button)
+    assert h.app.speaking and h.speech.said and not h.app._modals
+
+
 # ----- the dialogs, looked at -----------------------------------------------------------------------
 DIALOG_CASES = [pytest.param(which, lang, scale, contrast,
                              id=f"{which}-{lang}-{int(scale * 100)}{'-hc' if contrast else ''}")
-                for which in ("help", "confirm")
+                for which in ("help", "confirm", "no-voice")
                 for lang in ("en", "ar", "ur", "bn", "ta", "pl", "so")
-                for scale in (1.0, 2.0) for contrast in (False, True)]
+                for scale in (1.0, 2.0) for contrast in (False, True)
+                if not (which == "no-voice" and lang != "so")]
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from kiosk.app.widgets.icon import Icon
 from kiosk.app.widgets.layout import Panel, ToolButton
 from kiosk.app.widgets.qr import QRCode
 from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.core import languages
 
 
 class Dialog(ModalView):
@@ -226,7 +227,9 @@ class HelpDialog(Dialog):
                 ("contrast", tr("To change the colours (for example, yellow on black), tap "
                                 "“{button}”.").format(button=tr("Contrast"))),
                 ("speaker", tr("To hear the screen read aloud, tap “{button}”.").format(
-                    button=tr("Read aloud"))),
+                    button=tr("Read aloud"))) if app.services.speech.can_speak(lang) else
+                ("speaker_off", app.fmt("Read aloud is not available in {language} yet.",
+                                        language=languages.get(lang).native_name)),
                 ("exit", tr("When you have finished, tap “{button}”. Everything you did here "
                             "is cleared, so the next person cannot see it.").format(
                     button=tr("Finish and clear")))):

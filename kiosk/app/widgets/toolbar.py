@@ -41,10 +41,17 @@ class Toolbar(Panel):
         left = BoxLayout(spacing=dp(16))
         right = BoxLayout(spacing=dp(16))
         last = BoxLayout(padding=[0, 0, dp(8), 0] if app.rtl else [dp(8), 0, 0, 0])
+        # Without a voice for the language (Somali), Read aloud looks unavailable; a tap on it
+        # says why, in the citizen's language (KioskApp.toggle_read_aloud).
+        voice = app.services.speech.can_speak(app.lang)
         for box, items in ((left, nav), (right, access), (last, end)):
             for name, icon, text, action in items:
-                b = FinishButton(icon, text, name) if box is last else \
-                    ToolButton(icon, text, name)
+                if box is last:
+                    b = FinishButton(icon, text, name)
+                elif name == "read_aloud" and not voice:
+                    b = UnavailableButton("speaker_off", text, name)
+                else:
+                    b = ToolButton(icon, text, name)
                 b.bind(on_release=lambda _b, a=action: a())
                 box.add_widget(b)
                 self.buttons[name] = b
@@ -93,6 +100,8 @@ class Toolbar(Panel):
 
     def _speaking(self, app, speaking):
         b = self.buttons["read_aloud"]
+        if isinstance(b, UnavailableButton):
+            return
         b.icon.name = "stop" if speaking else "speaker"
         b.label.text = app.tr("Stop reading") if speaking else app.tr("Read aloud")
 
@@ -124,6 +133,23 @@ class FinishButton(ToolButton):
         self.icon.colour = t.text
         self.label.colour_name = "text"
         self.label.color = t.text
+
+
+class UnavailableButton(ToolButton):
+    """A control that cannot work here (Read aloud in a language without a voice): greyed,
+    on the bar's own colour with a thin border, its text still readable (secondary text on
+    the panel keeps 4.5:1). Not `disabled`, so a tap still reaches it and can say why."""
+
+    edge_width = dp(2)
+
+    def restyle(self, *_):
+        if self.state == "down":
+            return super().restyle()
+        t = self._app.theme
+        self.bg, self.edge = t.panel, t.border
+        self.icon.colour = t.secondary_text
+        self.label.colour_name = "secondary_text"
+        self.label.color = t.secondary_text
 
 
 def two_lines(text: str) -> str:
