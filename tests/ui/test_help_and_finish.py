@@ -1,8 +1,10 @@
 """Issue 10, the citizen's visit: one tap must not wipe a visit (finishing asks first), a
-Help button on every screen, and Read aloud that says why it cannot read in a language
-without a voice."""
+Help button on every screen, Read aloud that says why it cannot read in a language without a
+voice, and toolbar labels that do not look alike side by side."""
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import pytest
 
@@ -278,6 +280,37 @@ def test_read_aloud_with_a_voice_looks_and_works_as_before(kiosk):
     assert tuple(button.bg) == tuple(h.app.toolbar.buttons["home"].bg)
     h.tap(button)
     assert h.app.speaking and h.speech.said and not h.app._modals
+
+
+# ----- 4. labels that look alike side by side -----------------------------------------------------
+def test_no_two_toolbar_buttons_share_their_first_word(kiosk):
+    """Side by side (Polish "Start" beside "Zacznij od nowa") or a button apart (Somali "Dib
+    u noqo" and "Dib u bilow"), labels that begin alike are mistaken for each other."""
+    h = kiosk
+    begin(h)
+    h.app.go("guide", id="register-to-vote")
+    adjacent, anywhere = [], []
+    for lang in ALL_LANGS:
+        h.app.switch_language(lang)
+        h.frames(2)
+        bar = sorted(h.app.toolbar.buttons.values(), key=lambda b: b.to_window(*b.pos)[0])
+        words = [b.label.text.split()[0].casefold() for b in bar if b.opacity > 0]
+        assert len(words) == len(h.app.toolbar.buttons), "Back shows on a guide"
+        adjacent += [f"{lang}: {a!r} beside {b!r}" for a, b in pairwise(words) if a == b]
+        anywhere += [f"{lang}: {w!r} begins {words.count(w)} labels" for w in set(words)
+                     if words.count(w) > 1]
+    assert not adjacent, adjacent
+    assert not anywhere, anywhere
+
+
+def test_home_is_not_called_start():
+    """Home named "Start" (Polish), "the beginning" (Somali) or "Inizio" beside "Indietro"
+    (Italian) reads like Start again or Back: Home says home page."""
+    from kiosk.core import i18n
+
+    assert i18n.tr("Home", "pl") == "Strona główna"
+    assert i18n.tr("Home", "so") == "Hoyga"
+    assert i18n.tr("Home", "it") == "Pagina iniziale"
 
 
 # ----- the dialogs, looked at -----------------------------------------------------------------------
