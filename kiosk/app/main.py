@@ -341,6 +341,16 @@ class KioskApp(App):
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"))
 
+    def ask_end_session(self, outcome: str) -> None:
+        """*Finish and clear* and *I have finished*: ask first, so one tap cannot wipe a visit.
+        Only *Clear and start again* ends it, through end_session; *Go back* changes nothing.
+        (The idle timeout has its own warning and does not come here.)"""
+        from kiosk.app.widgets.dialogs import ConfirmEndDialog
+
+        dialog = ConfirmEndDialog()
+        dialog.bind(on_confirm=lambda *_: self.end_session(outcome))
+        self.open_modal(dialog)
+
     # ----- new content, between sessions ---------------------------------------------
     def content_installed(self, folder: str) -> None:
         """A new content version is installed (called from the syncer's thread): it is
@@ -402,9 +412,9 @@ class KioskApp(App):
             self.record("a11y_toggle", content_id="read_aloud", outcome="off")
             return
         if not speech.can_speak(self.lang):
-            self.show_message(self.tr("Read aloud"),
-                              self.tr("Sorry, reading aloud is not available in this "
-                                      "language yet."))
+            self.show_message(self.tr("Read aloud"), self.fmt(
+                "Read aloud is not available in {language} yet.",
+                language=languages.get(self.lang).native_name))
             self.record("a11y_toggle", content_id="read_aloud", outcome="unavailable")
             return
         text = self.current.read_aloud_text()
@@ -446,6 +456,12 @@ class KioskApp(App):
 
         self.record("qr_shown", content_id=service_id)
         self.open_modal(QRDialog(url=url))
+
+    def show_help(self) -> None:
+        """The toolbar's Help: how to ask staff, and what the toolbar's buttons do."""
+        from kiosk.app.widgets.dialogs import HelpDialog
+
+        self.open_modal(HelpDialog())
 
     def show_message(self, title: str, message: str) -> None:
         from kiosk.app.widgets.dialogs import MessageDialog

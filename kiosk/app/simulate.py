@@ -4,8 +4,8 @@ Each session is driven by simulated touches, as tests do: touch to start, choose
 then look for help with a service (read the start page, open steps, maybe open the official
 service or the phone code), learn a skill (answer the practice, sometimes wrongly first), or
 read the centre's information; change text size or contrast now and then; and end the way
-people do: "I have finished", "Start again", or walking away (the idle timeout). Real events
-are recorded in the data directory's outbox. The same seed gives the same sessions.
+people do: "I have finished" or "Finish and clear" (each confirmed), or walking away (the
+idle timeout). Real events are recorded in the data directory's outbox. The same seed gives the same sessions.
 """
 
 from __future__ import annotations
@@ -84,14 +84,23 @@ class Citizen:
             h.advance(h.app.idle_timeout + 1)
             h.advance(h.app.idle_warning + 1)
         elif ending == "start_again":
-            h.tap(h.app.toolbar.buttons["start_again"])
+            self.end_visit(h.app.toolbar.buttons["start_again"])
         elif hasattr(h.screen, "finish"):
-            h.tap(h.screen.finish)
+            self.end_visit(h.screen.finish)
         else:
-            h.tap(h.app.toolbar.buttons["start_again"])
+            self.end_visit(h.app.toolbar.buttons["start_again"])
             ending = "start_again"
         h.frames(2)
         return ending
+
+    def end_visit(self, button) -> None:
+        """*Finish and clear* or *I have finished*, then *Clear and start again* when asked."""
+        from kiosk.app.widgets.dialogs import ConfirmEndDialog
+
+        h = self.h
+        h.tap(button)
+        ask = next(m for m in h.app._modals if isinstance(m, ConfirmEndDialog))
+        h.tap(ask.clear)
 
     def services(self) -> None:
         h, rng = self.h, self.rng

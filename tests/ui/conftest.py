@@ -40,3 +40,12 @@ def find(widget, cls=None, text=None, **attrs):
 
 def event_types(h) -> list[str]:
     return [e["type"] for e in h.outbox.all_events()]
+
+
+def confirm_end(h, button=None) -> None:
+    """Tap a button that ends the visit (*Finish and clear* unless another is given), then
+    *Clear and start again* in the dialog that asks first."""
+    h.tap(button if button is not None else h.app.toolbar.buttons["start_again"])
+    asks = [m for m in h.app._modals if type(m).__name__ == "ConfirmEndDialog"]
+    assert len(asks) == 1, "ending a visit asks first"
+    h.tap(asks[0].clear)

@@ -7,6 +7,7 @@ import json
 import shutil
 
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from tests.ui.conftest import confirm_end
 
 
 def new_content(tmp_path, name):
@@ -28,7 +29,7 @@ def test_switch_waits_for_the_session_to_end(kiosk, tmp_path):
     assert h.wait_for(lambda: h.app.pending_catalogue is not None)
     assert h.app.catalogue.centre.name.get("en") == old_name, "not during a session"
     assert old_name in h.screen.read_aloud_text()
-    h.tap(h.app.toolbar.buttons["start_again"])
+    confirm_end(h)
     assert h.app.catalogue.centre.name.get("en") == "Whitechapel Idea Store"
     assert h.screen.__class__.__name__ == "AttractScreen"
     assert "Whitechapel Idea Store" in [getattr(w, "text", "") for w in h.screen.page.children]

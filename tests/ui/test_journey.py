@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kiosk.app.widgets.dialogs import QRDialog
 from kiosk.app.widgets.keyboard import TypedField
-from tests.ui.conftest import event_types, find
+from tests.ui.conftest import confirm_end, event_types, find
 
 
 def test_whole_journey_by_touch(kiosk):
@@ -55,7 +55,7 @@ def test_whole_journey_by_touch(kiosk):
     h.tap(buttons[0])
     assert not app._modals
 
-    h.tap(guide.finish)
+    confirm_end(h, guide.finish)
     assert_fresh(h)
 
     types = event_types(h)
@@ -105,7 +105,7 @@ def test_start_again_clears_typing_and_language(kiosk):
     app.toggle_read_aloud()
     said = h.speech.said[-1][0] if h.speech.said else ""
     assert "sam" not in said.split()
-    h.tap(h.screen.toolbar.buttons["start_again"])
+    confirm_end(h)
     assert_fresh(h)
     end = next(e for e in h.outbox.all_events() if e["type"] == "session_end")
     assert end["outcome"] == "start_again"

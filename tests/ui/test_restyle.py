@@ -5,7 +5,7 @@ frame is drawn, so a tap, a screenshot or the next frame already shows the new s
 from __future__ import annotations
 
 from kiosk.core import theme
-from tests.ui.conftest import find
+from tests.ui.conftest import confirm_end, find
 
 
 def count_walks(widget) -> list:
@@ -64,7 +64,7 @@ def test_three_changes_in_one_frame_are_one_walk_done_by_the_next_frame(kiosk):
 
 
 def test_the_end_of_a_session_restyles_once(kiosk):
-    """Start again resets theme and text size together: the toolbar (kept for the next
+    """Finish and clear resets theme and text size together: the toolbar (kept for the next
     session, off the window on the attract screen) is walked once, not once per reset."""
     h = kiosk
     app = h.app
@@ -76,7 +76,7 @@ def test_the_end_of_a_session_restyles_once(kiosk):
     assert tuple(button.bg) == theme.rgba(theme.HIGH_CONTRAST.button)
     walks = count_walks(button)
 
-    h.tap(toolbar.buttons["start_again"])
+    confirm_end(h)
     assert h.screen.__class__.__name__ == "AttractScreen" and toolbar.parent is None
     assert len(walks) == 1
     assert tuple(button.bg) == theme.rgba(theme.STANDARD.button)

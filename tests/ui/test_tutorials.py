@@ -9,7 +9,7 @@ from kiosk.app import simulate
 from kiosk.core import content
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
 from kiosk.core.theme import contrast
-from tests.ui.conftest import event_types
+from tests.ui.conftest import confirm_end, event_types
 
 TUTORIALS = list(content.load(DEFAULT_CONTENT_DIR).tutorials)
 
@@ -58,7 +58,7 @@ def test_tutorial_completed_by_touch(kiosk, tutorial_id):
     assert answers or not any(x.practice for x in tutorial.lessons)
     if any(isinstance(x.practice, content.ChooseAnswer) for x in tutorial.lessons):
         assert "incorrect" in answers, "the wrong answer first was counted as wrong"
-    h.tap(h.screen.finish)
+    confirm_end(h, h.screen.finish)
     assert h.screen.__class__.__name__ == "AttractScreen"
 
 

@@ -12,7 +12,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Backdrop, ToolButton
+from kiosk.app.widgets.layout import Backdrop, Spacer, ToolButton
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.app.widgets.toolbar import Toolbar
 
@@ -158,3 +158,15 @@ class KioskScreen(Screen):
         walk(self.page)
         walk(self.footer)
         return "\n".join(out)
+
+    def finish_button(self) -> KButton:
+        """*I have finished*, at the end of the page: away from the main action in the footer
+        (it ends the visit, after asking, so it must not sit where the next step is)."""
+        finish = KButton(text=self.tr("I have finished"), kind="secondary")
+        finish.bind(on_release=lambda *_: self.app.ask_end_session("finished"))
+        row = BoxLayout(size_hint_y=None, spacing=dp(24), padding=[0, dp(24), 0, 0])
+        finish.bind(height=lambda *_: setattr(row, "height", finish.height + dp(24)))
+        for w in ((Spacer(), finish) if self.app.rtl else (finish, Spacer())):
+            row.add_widget(w)
+        self.page.add_widget(row)
+        return finish

@@ -203,8 +203,11 @@ class GuideScreen(KioskScreen):
             self.steps.append(view)
             return view
 
-        self.fill(self.page, [lambda s=s, n=n: step_view(s, n)
-                              for s, n in zip(g.steps, numbers)], now=3)
+        steps = BoxLayout(orientation="vertical", size_hint_y=None, spacing=self.page.spacing)
+        steps.bind(minimum_height=steps.setter("height"))
+        self.add(steps)
+        self.fill(steps, [lambda s=s, n=n: step_view(s, n)
+                          for s, n in zip(g.steps, numbers)], now=3)
         tr = self.tr
         self.official = KButton(text=tr("Open the official service"), kind="primary")
         self.official.bind(on_release=lambda *_: self.app.open_official(
@@ -212,9 +215,8 @@ class GuideScreen(KioskScreen):
         self.phone = KButton(text=tr("Continue on your phone"), kind="button")
         self.phone.bind(on_release=lambda *_: self.app.show_qr(
             self.service.id, self.service.official_url))
-        self.finish = KButton(text=tr("I have finished"), kind="secondary")
-        self.finish.bind(on_release=lambda *_: self.app.end_session("finished"))
-        self.footer_buttons(self.official, self.phone, self.finish)
+        self.finish = self.finish_button()
+        self.footer_buttons(self.official, self.phone)
 
     def open_task(self, url: str):
         self.app.open_official(self.service.id, url)

@@ -1,15 +1,22 @@
-"""Dialogs: a message, the QR code hand-off, and the idle "Do you need more time?" warning."""
+"""Dialogs: a message, the QR code hand-off, the idle "Do you need more time?" warning, the
+question before a visit is cleared, and Help."""
 
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.icon import Icon
+from kiosk.app.widgets.layout import Panel, ToolButton
 from kiosk.app.widgets.qr import QRCode
 from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.core import languages
 
 
 class Dialog(ModalView):
@@ -108,3 +115,171 @@ class IdleDialog(Dialog):
 
     def on_expired(self):
         pass
+
+
+class ConfirmEndDialog(Dialog):
+    """Asks before a visit is cleared (*Finish and clear*, *I have finished*): one tap must not
+    wipe what the citizen did. *Go back*, the safe choice, comes first and stands out; only
+    *Clear and start again* ends the session (the app then calls `end_session`)."""
+
+    __events__ = ("on_confirm",)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("size_hint", (0.8, None))  # wide: large type, few lines at 200 %
+        super().__init__(**kwargs)
+        tr = self.app.tr
+        self.question = self.add(KLabel(
+            text=tr("This will clear everything you did here. Clear and start again?"),
+            role="lead", bold=True, size_hint_y=None))
+        self.go_back = self.add(KButton(text=tr("Go back"), kind="primary", role="lead",
+                                        min_height=dp(96)))
+        self.clear = self.add(KButton(text=tr("Clear and start again"), kind="secondary",
+                                      role="lead", min_height=dp(96)))
+        self.go_back.bind(on_release=lambda *_: self.dismiss(animation=False))
+        self.clear.bind(on_release=lambda *_: self.dispatch("on_confirm"))
+
+    def on_confirm(self):
+        pass
+
+
+class HelpDialog(Dialog):
+    """*Help*, from the toolbar on every screen: how to ask a member of staff (with the
+    centre's hours, from its own information), that staff can help in the citizen's language
+    when what is shown is in English, and which toolbar buttons change the language, text
+    size, colours and speech, named as the toolbar shows them. Large type; a long text
+    scrolls with Up and Down (never a drag); one big button closes it. It records nothing."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("size_hint", (0.9, None))
+        super().__init__(**kwargs)
+        app = self.app
+        tr = app.tr
+        self.window = Window
+        self.title = self.add(KLabel(text=tr("Help"), role="heading", bold=True,
+                                     size_hint_y=None))
+        # The scroll bar on the rail's side, the end of the lines, clear of the text.
+        self.body = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(14),
+                              padding=[dp(24), 0, 0, 0] if app.rtl else [0, 0, dp(24), 0])
+        self.body.bind(minimum_height=self.body.setter("height"))
+        self._fill(app, tr)
+        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(10),
+                                 bar_pos_y="left" if app.rtl else "right",
+                                 scroll_type=["bars", "content"])
+        self.scroll.add_widget(self.body)
+        self.rail = BoxLayout(orientation="vertical", size_hint_x=None, width=0, opacity=0,
+                              spacing=dp(24))
+        self.up = ToolButton("up", tr("Up"), "page_up", size_hint_y=None, height=dp(96))
+        self.down = ToolButton("down", tr("Down"), "page_down", size_hint_y=None,
+                               height=dp(96))
+        self.up.bind(on_release=lambda *_: self.page_by(+1))
+        self.down.bind(on_release=lambda *_: self.page_by(-1))
+        for w in (self.up, Widget(), self.down):
+            self.rail.add_widget(w)
+        self.middle = self.add(BoxLayout(size_hint_y=None, spacing=dp(16)))
+        for w in ((self.rail, self.scroll) if app.rtl else (self.scroll, self.rail)):
+            self.middle.add_widget(w)
+        self.close = self.add(KButton(text=tr("Close"), kind="primary", role="lead",
+                                      min_height=dp(96)))
+        self.close.bind(on_release=lambda *_: self.dismiss(animation=False))
+        for w, prop in ((self.body, "height"), (self.title, "height"), (self.close, "height"),
+                        (self.up.label, "texture_size"), (self.down.label, "texture_size")):
+            w.bind(**{prop: self._fit})
+        Window.bind(height=self._fit)
+        self.bind(on_dismiss=lambda *_: Window.unbind(height=self._fit))
+        self._fit()
+
+    def _fill(self, app, tr) -> None:
+        centre = app.catalogue.centre
+        lang = app.lang
+        english = lang != "en" and bool(getattr(app.current, "in_english", 0))
+
+        def say(text, text_lang="", role="lead", **kw):
+            label = KLabel(text=text, text_lang=text_lang, role=role, size_hint_y=None, **kw)
+            self.body.add_widget(label)
+            return label
+
+        say(tr("Ask a member of staff"), role="heading", bold=True)
+        # The centre's own words (its first "who can help" text) when they are in the
+        # citizen's language; otherwise the kiosk's own sentence.
+        staff = next((t for t in centre.help[:1] if t.has(lang)), None)
+        say(staff.get(lang) if staff is not None else
+            tr("You can ask a member of staff to help you."))
+        hours = [(t.get(lang), t.lang_for(lang)) for t in centre.opening_hours]
+        english = english or any(shown != lang for _, shown in hours)
+        if english:  # the guide, lesson or the centre's hours are shown in English
+            box = Panel(bg_name="focus", edge_name="text", padding=[dp(20), dp(14)])
+            box.add_widget(KLabel(text=tr("Ask staff for help in your language"),
+                                  role="heading", bold=True, colour_name="focus_text",
+                                  size_hint_y=None))
+            self.body.add_widget(box)
+        if hours:
+            say(tr("Opening hours"), role="heading", bold=True)
+            for text, shown in hours:
+                say(f"•  {text}", text_lang=shown)
+        say(tr("The buttons at the top of the screen"), role="heading", bold=True)
+        # Literal msgids (make i18n-extract finds only those); buttons named as the toolbar
+        # names them.
+        for icon, line in (
+                ("language", tr("To change the language, tap “{button}”.").format(
+                    button=tr("Language"))),
+                ("text", tr("To make the text bigger, tap “{button}”.").format(
+                    button=tr("Text size"))),
+                ("contrast", tr("To change the colours (for example, yellow on black), tap "
+                                "“{button}”.").format(button=tr("Contrast"))),
+                ("speaker", tr("To hear the screen read aloud, tap “{button}”.").format(
+                    button=tr("Read aloud"))) if app.services.speech.can_speak(lang) else
+                ("speaker_off", app.fmt("Read aloud is not available in {language} yet.",
+                                        language=languages.get(lang).native_name)),
+                ("exit", tr("When you have finished, tap “{button}”. Everything you did here "
+                            "is cleared, so the next person cannot see it.").format(
+                    button=tr("Finish and clear")))):
+            self._with_icon(icon, say(line))
+
+    def _with_icon(self, name: str, label: KLabel) -> None:
+        """The button's icon, as the toolbar draws it, beside the first line of its text."""
+        app = self.app
+        size = dp(34) * (1 + (app.text_scale - 1) * 0.5)
+        row = BoxLayout(size_hint_y=None, spacing=dp(14))
+        slot = Widget(size_hint_x=None, width=size)
+        icon = Icon(name=name, size_hint=(None, None), size=(size, size),
+                    colour=app.theme.text, mirrored=app.rtl)
+        slot.add_widget(icon)
+
+        def place(*_):
+            lines = max(1, len(getattr(label._label, "_cached_lines", None) or ()))
+            first = label.texture_size[1] / lines  # centred on the first line, tall or not
+            row.height = max(size, label.height)
+            icon.x = slot.x
+            icon.center_y = row.top - max(first, size) / 2 if first else row.center_y
+
+        for w, props in ((label, ("height", "texture_size")), (row, ("pos", "size")),
+                         (slot, ("pos",))):
+            for prop in props:
+                w.fbind(prop, place)
+        self.body.remove_widget(label)
+        for w in ((label, slot) if app.rtl else (slot, label)):
+            row.add_widget(w)
+        self.body.add_widget(row)
+
+    def _fit(self, *_):
+        """The body scrolls when the whole dialog would be taller than most of the window."""
+        pad = self.box.padding[1] + self.box.padding[3] + 2 * self.box.spacing
+        room = self.window.height * 0.95 - pad - self.title.height - self.close.height
+        self.middle.height = self.scroll.height = max(dp(120), min(self.body.height, room))
+        overflow = self.body.height > self.middle.height + 1
+        widest = max(dp(64), self.up.natural_width, self.down.natural_width)
+        self.up.min_width = self.down.min_width = widest
+        self.rail.width = widest if overflow else 0
+        self.rail.opacity = 1 if overflow else 0
+        self.rail.disabled = not overflow
+
+    def page_by(self, direction: int) -> None:
+        """Move the text by most of what shows: +1 up, -1 down."""
+        extra = self.body.height - self.scroll.height
+        if extra > 0:
+            step = self.scroll.height * 0.8 / extra
+            self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
+
+    def read_aloud_text(self) -> str:
+        return "\n".join(w.text for w in [self.title, *self.body.walk(restrict=True)]
+                         if isinstance(w, KLabel) and w.text)

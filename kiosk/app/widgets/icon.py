@@ -99,6 +99,24 @@ class Icon(Widget):
             elif n == "cross":
                 line((0.18, 0.18), (0.82, 0.82))
                 line((0.18, 0.82), (0.82, 0.18))
+            elif n == "exit":  # Finish and clear: out through a door (mirrored right to left)
+                line((0.5, 0.3), (0.5, 0.1), (0.1, 0.1), (0.1, 0.9), (0.5, 0.9), (0.5, 0.7))
+                line((0.32, 0.5), (0.92, 0.5))
+                line((0.72, 0.7), (0.92, 0.5), (0.72, 0.3))
+            elif n == "help":  # a question mark in a circle (mirrored, as ؟ is, right to left)
+                cx, cy = p(0.5, 0.5)
+                Line(circle=(cx, cy, s * 0.44), width=w)
+                hx, hy = p(0.5, 0.61)
+                a, b = (-90, 180) if m > 0 else (-180, 90)
+                Line(circle=(hx, hy, s * 0.14, a, b), width=w, cap="round")
+                line((0.5, 0.47), (0.5, 0.36))
+                dx, dy = p(0.5, 0.22)
+                Ellipse(pos=(dx - w, dy - w), size=(2 * w, 2 * w))
+            elif n == "speaker_off":  # Read aloud without a voice: the speaker, struck through
+                line((0.1, 0.38), (0.28, 0.38), (0.5, 0.15), (0.5, 0.85), (0.28, 0.62),
+                     (0.1, 0.62), close=True)
+                line((0.62, 0.3), (0.92, 0.7))
+                line((0.62, 0.7), (0.92, 0.3))
             elif n == "open":
                 line((0.55, 0.9), (0.1, 0.9), (0.1, 0.1), (0.9, 0.1), (0.9, 0.45))
                 line((0.45, 0.55), (0.92, 0.92))

@@ -1,9 +1,11 @@
-"""The bar on every screen but the attract screen: Back, Home, Start again, and the three
-accessibility controls (text size, contrast, read aloud). Mirrored for right-to-left."""
+"""The bar on every screen but the attract screen: Back and Home; Help, the language and the
+three accessibility controls (text size, contrast, read aloud); and, apart at the far end,
+Finish and clear. Mirrored for right-to-left."""
 
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
@@ -26,18 +28,30 @@ class Toolbar(Panel):
         self.lang = app.lang
         tr = app.tr
         self.buttons: dict[str, ToolButton] = {}
-        nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home),
-               ("start_again", "restart", tr("Start again"),
-                lambda: app.end_session("start_again"))]
-        access = [("language", "language", tr("Language"), app.open_languages),
+        nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home)]
+        access = [("help", "help", tr("Help"), app.show_help),
+                  ("language", "language", tr("Language"), app.open_languages),
                   ("text_size", "text", tr("Text size"), app.cycle_text_size),
                   ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
                   ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
+        # Ending the visit is not navigation: it sits apart at the far end, outlined rather
+        # than filled, and asks first. (Its key keeps the event outcome's name.)
+        end = [("start_again", "exit", tr("Finish and clear"),
+                lambda: app.ask_end_session("start_again"))]
         left = BoxLayout(spacing=dp(16))
         right = BoxLayout(spacing=dp(16))
-        for box, items in ((left, nav), (right, access)):
+        last = BoxLayout(padding=[0, 0, dp(8), 0] if app.rtl else [dp(8), 0, 0, 0])
+        # Without a voice for the language (Somali), Read aloud looks unavailable; a tap on it
+        # says why, in the citizen's language (KioskApp.toggle_read_aloud).
+        voice = app.services.speech.can_speak(app.lang)
+        for box, items in ((left, nav), (right, access), (last, end)):
             for name, icon, text, action in items:
-                b = ToolButton(icon, text, name)
+                if box is last:
+                    b = FinishButton(icon, text, name)
+                elif name == "read_aloud" and not voice:
+                    b = UnavailableButton("speaker_off", text, name)
+                else:
+                    b = ToolButton(icon, text, name)
                 b.bind(on_release=lambda _b, a=action: a())
                 box.add_widget(b)
                 self.buttons[name] = b
@@ -47,16 +61,32 @@ class Toolbar(Panel):
             b.label.bind(texture_size=self._fit_height)
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
-        parts = [left, Spacer(), right]
+        parts = [left, Spacer(), right, last]
         if app.rtl:
             parts.reverse()
-            for box in (left, right):
+            for box in (left, right, last):
                 kids = list(box.children)
                 box.clear_widgets()
                 for k in kids:  # children are stored last-first: re-adding reverses them
                     box.add_widget(k)
         for p in parts:
             self.add_widget(p)
+        self._groups = (left, right, last)
+        fit = Clock.create_trigger(self._fit_finish, -1)
+        self.bind(width=fit, padding=fit, spacing=fit)
+        for box in (left, right):
+            box.bind(width=fit)
+        self.buttons["start_again"].label.bind(font_size=fit, font_name=fit)
+        fit()
+
+    def _fit_finish(self, *_):
+        """*Finish and clear* on one line when the bar has room for it, on two when not."""
+        left, right, last = self._groups
+        finish = self.buttons["start_again"]
+        room = self.width - self.padding[0] - self.padding[2] - 3 * self.spacing - \
+            left.width - right.width - last.padding[0] - last.padding[2]
+        finish.label.text = finish.one_line if finish.one_line_width() <= room + 0.5 \
+            else finish.two_lines
 
     def _fit_height(self, *_):
         needed = max(b.natural_height for b in self.buttons.values()) + 2 * self.padding[1]
@@ -70,5 +100,63 @@ class Toolbar(Panel):
 
     def _speaking(self, app, speaking):
         b = self.buttons["read_aloud"]
+        if isinstance(b, UnavailableButton):
+            return
         b.icon.name = "stop" if speaking else "speaker"
         b.label.text = app.tr("Stop reading") if speaking else app.tr("Read aloud")
+
+
+class FinishButton(ToolButton):
+    """*Finish and clear*: not in the navigation buttons' filled colour but outlined (the
+    page's background, a heavy border and text in the text colour, as GOV.UK's secondary
+    buttons are plain), so it is not taken for Back or Home; it asks before clearing. Its
+    words go on two lines when one line would not leave the bar room (Somali, Tamil or
+    Romanian at 200 %): `Toolbar._fit_finish`."""
+
+    edge_width = dp(3)
+
+    def __init__(self, icon: str, text: str, name: str, **kwargs):
+        super().__init__(icon, text, name, **kwargs)
+        self.one_line, self.two_lines = text, two_lines(text)
+
+    def one_line_width(self) -> float:
+        """The width this button needs with its words on one line, in its current style."""
+        measured = self.label._label.get_extents(self.one_line)[0]  # options are current
+        return max(dp(64), self.min_width, max(self.icon.height, measured) +
+                   2 * self.padding[0])
+
+    def restyle(self, *_):
+        if self.state == "down":
+            return super().restyle()
+        t = self._app.theme
+        self.bg, self.edge = t.background, t.text
+        self.icon.colour = t.text
+        self.label.colour_name = "text"
+        self.label.color = t.text
+
+
+class UnavailableButton(ToolButton):
+    """A control that cannot work here (Read aloud in a language without a voice): greyed,
+    on the bar's own colour with a thin border, its text still readable (secondary text on
+    the panel keeps 4.5:1). Not `disabled`, so a tap still reaches it and can say why."""
+
+    edge_width = dp(2)
+
+    def restyle(self, *_):
+        if self.state == "down":
+            return super().restyle()
+        t = self._app.theme
+        self.bg, self.edge = t.panel, t.border
+        self.icon.colour = t.secondary_text
+        self.label.colour_name = "secondary_text"
+        self.label.color = t.secondary_text
+
+
+def two_lines(text: str) -> str:
+    """Words split into two lines of about the same length (one word stays one line)."""
+    words = text.split()
+    if len(words) < 2:
+        return text
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) -
+                                                    len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
