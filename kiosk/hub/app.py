@@ -11,8 +11,10 @@ The terminals' API, versioned under /api/v1 and described by /openapi.json:
 
 Every route but enrolment needs `Authorization: Bearer <token>` of a terminal that is not
 revoked (else 401), and records the terminal's last_seen and what it reports about itself
-(deps.CurrentTerminal). The admin dashboard adds /admin/ pages behind a login
-(routes/dashboard.py); they are not part of the terminals' API and not in /openapi.json.
+(deps.CurrentTerminal). The pages under /admin/ are behind a login: the dashboard's figures
+(routes/dashboard.py) and the configuration pages (routes/config_pages.py), for admins and
+for centre staff (their own centres only); they are not part of the terminals' API and not
+in /openapi.json.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes
-from kiosk.hub.routes import content, dashboard, events, terminals
+from kiosk.hub.routes import config_pages, content, dashboard, events, terminals
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
 
@@ -85,6 +87,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     # A locked, restarting or unreachable database, wherever it is met: 503 + Retry-After.
     app.add_exception_handler(sa.exc.OperationalError, errors.database_busy)
     app.add_exception_handler(errors.LoginRequired, errors.login_required)
+    app.add_exception_handler(errors.AdminOnly, errors.admin_only)
 
     app.include_router(terminals.router)
     app.include_router(content.router)
@@ -93,6 +96,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     # Static files before the dashboard's router: its last route catches every other
     # /admin/ address.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
+    app.include_router(config_pages.router)
     app.include_router(dashboard.router)
     app.add_middleware(AdminHeaders)
     return app
