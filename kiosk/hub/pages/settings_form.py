@@ -74,10 +74,10 @@ def when(iso_utc: str | None) -> str:
 
 def place(scope: Scope, here: Scope, this: str = "") -> str:
     """Where a scope is, seen from the page of `here`."""
-    if scope == here:
-        return this or f"this {scope.kind}"
     if scope.kind == "all":
         return "all terminals"
+    if scope == here:
+        return this or f"this {scope.kind}"
     return f"the {scope.kind} {scope.target}"
 
 
@@ -190,8 +190,8 @@ def views(snap: Snapshot, here: Scope, who: SignedIn, submitted: Mapping[str, st
                     used="" if code == "en" else snap.resolved[key].value,
                     multiline=(f.high or 0) > 120, maxlength=f.high))
         elif f.kind == "links":
-            here = snap.here.values.get(f.key)
-            rows = list(here.value) if here else []
+            set_here = snap.here.values.get(f.key)
+            rows = list(set_here.value) if set_here else []
             for i in range(LINK_ROWS):
                 for part, text in (("title", "title"), ("url", "address (https://...)")):
                     name = f"{f.key}.{i}.{part}"
