@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import packs
-from kiosk.hub import auth, errors
+from kiosk.hub import auth, configuration, errors
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
@@ -80,6 +80,8 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.packs = PublishedPacks(settings.data_dir)
+    # In memory, per process: the configuration documents, rebuilt when it changes.
+    app.state.config_documents = configuration.Documents(store.engine)
     app.state.trusted_keys = trusted
     # In memory, per process: failed sign-ins per (name, address).
     app.state.admin_throttle = auth.LoginThrottle()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from kiosk.hub.schema import (
     config_audit,
     config_locks,
     config_values,
+    config_version,
     staff_centres,
     terminal_config,
     terminals,
@@ -55,19 +57,45 @@ def _dump(value: Any) -> str:
                       sort_keys=True)
 
 
+def _setting(r) -> Setting | None:
+    try:
+        return Setting(config.check(r.key, json.loads(r.value)), iso(r.changed), r.by)
+    except (ValueError, ConfigError):
+        return None  # a key this version no longer knows: kept in the table, not served
+
+
 def _layer(conn, scope: Scope) -> Layer:
     rows = conn.execute(sa.select(config_values).where(
         config_values.c.scope == scope.kind, config_values.c.target == scope.target)).all()
-    values = {}
-    for r in rows:
-        try:
-            values[r.key] = Setting(config.check(r.key, json.loads(r.value)), iso(r.changed),
-                                    r.by)
-        except (ValueError, ConfigError):
-            continue  # a key this version no longer knows: kept in the table, not served
+    values = {r.key: s for r in rows if (s := _setting(r)) is not None}
     locked = conn.execute(sa.select(config_locks.c.key).where(
         config_locks.c.scope == scope.kind, config_locks.c.target == scope.target)).scalars()
     return Layer(scope.kind, values, frozenset(locked))
+
+
+def _every_layer(conn) -> dict[tuple[str, str], Layer]:
+    """Every scope's layer, by (kind, target), in two queries (the tables are small: a
+    city's settings are thousands of rows, not millions)."""
+    values: dict[tuple[str, str], dict[str, Setting]] = {}
+    for r in conn.execute(sa.select(config_values)):
+        s = _setting(r)
+        if s is not None:
+            values.setdefault((r.scope, r.target), {})[r.key] = s
+    locks: dict[tuple[str, str], set[str]] = {}
+    for r in conn.execute(sa.select(config_locks.c.scope, config_locks.c.target,
+                                    config_locks.c.key)):
+        locks.setdefault((r.scope, r.target), set()).add(r.key)
+    return {k: Layer(k[0], values.get(k, {}), frozenset(locks.get(k, ())))
+            for k in values.keys() | locks.keys()}
+
+
+def _bump(conn) -> None:
+    """A change, in the transaction that makes it: cached documents are out of date."""
+    conn.execute(sa.update(config_version).values(version=config_version.c.version + 1))
+
+
+def version(conn) -> int:
+    return conn.execute(sa.select(config_version.c.version)).scalar_one()
 
 
 def scopes_for(conn, scope: Scope) -> list[Scope]:
@@ -137,13 +165,54 @@ def known_centres(engine: sa.Engine) -> list[str]:
         return sorted(r[0] for r in conn.execute(q))
 
 
-def document(engine: sa.Engine, terminal_id: str) -> tuple[bytes, str]:
-    """What a terminal fetches: its three layers as canonical JSON, and the ETag of it
-    (a terminal that has it gets 304)."""
-    chain = layers(engine, Scope("terminal", terminal_id))
+def _document(chain: list[Layer]) -> tuple[bytes, str]:
     body = json.dumps({"layers": [config.layer_to_json(layer) for layer in chain]},
                       ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     return body, etag(body)
+
+
+def document(engine: sa.Engine, terminal_id: str) -> tuple[bytes, str]:
+    """What a terminal fetches: its three layers as canonical JSON, and the ETag of it
+    (a terminal that has it gets 304). Documents.get gives the same, from memory."""
+    return _document(layers(engine, Scope("terminal", terminal_id)))
+
+
+class Documents:
+    """The documents terminals fetch, built from one read of every layer and kept in this
+    process's memory until the configuration changes. A fetch then costs one small query
+    (config_version, which every change adds one to in its own transaction) instead of
+    seven, and the JSON is made once per terminal and version: 200 terminals asking at
+    once do not queue behind each other's queries.
+
+    The version is read before the layers, so what is kept is never older than the
+    version it is kept under: at worst a change that lands in between is read once more."""
+
+    MAX_KEPT = 50_000  # documents per version (a city's fleet is a few thousand)
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self._reload = threading.Lock()
+        self._state: tuple[int, dict[tuple[str, str], Layer], dict[str, tuple]] | None = None
+
+    def get(self, terminal_id: str, centre: str) -> tuple[bytes, str]:
+        with self.engine.connect() as conn:
+            current = version(conn)
+            state = self._state
+            if state is None or state[0] != current:  # != : a restored database goes back
+                # One thread reads the layers; the others asking at the same moment (200
+                # terminals after a change) wait for it rather than all reading them too.
+                with self._reload:
+                    state = self._state
+                    if state is None or state[0] != current:
+                        state = self._state = (current, _every_layer(conn), {})
+        _, every, docs = state
+        doc = docs.get(terminal_id)
+        if doc is None:
+            doc = _document([every.get(k) or Layer(k[0]) for k in
+                             (("all", ""), ("centre", centre), ("terminal", terminal_id))])
+            if len(docs) < self.MAX_KEPT:
+                docs[terminal_id] = doc
+        return doc
 
 
 def _audit(conn, at: datetime, who: str, scope: Scope, key: str, action: str,
@@ -190,6 +259,7 @@ def set_value(engine: sa.Engine, scope: Scope, key: str, value: Any, who: str,
             scope=scope.kind, target=scope.target, key=key, value=_dump(value), changed=now,
             by=who))
         _audit(conn, now, who, scope, key, "set", old.value if old else None, value)
+        _bump(conn)
     return value
 
 
@@ -292,6 +362,8 @@ def set_values(engine: sa.Engine, scope: Scope, values: Mapping[str, Any], who: 
             action = "lock" if locked else "unlock"
             _audit(conn, now, who, scope, key, action, None, None)
             done.append((key, action))
+        if done:
+            _bump(conn)
     return done
 
 
@@ -309,6 +381,7 @@ def clear_value(engine: sa.Engine, scope: Scope, key: str, who: str,
             return False
         conn.execute(sa.delete(config_values).where(where))
         _audit(conn, now, who, scope, key, "clear", json.loads(old), None)
+        _bump(conn)
     return True
 
 
@@ -333,6 +406,7 @@ def set_lock(engine: sa.Engine, scope: Scope, key: str, locked: bool, who: str,
         else:
             conn.execute(sa.delete(config_locks).where(where))
         _audit(conn, now, who, scope, key, "lock" if locked else "unlock", None, None)
+        _bump(conn)
     return True
 
 

@@ -1,5 +1,5 @@
 """What a route may ask for in its signature, as Annotated aliases: the shared objects on
-app.state (StoreDep, PacksDep, SettingsDep) and who is asking (CurrentTerminal for the
+app.state (StoreDep, PacksDep, SettingsDep, ConfigDocumentsDep) and who is asking (CurrentTerminal for the
 terminals' API; CurrentStaff, anyone signed in to the pages, and CurrentAdmin, admins only). A route that needs someone signed in says
 so here, in its parameters, and cannot forget it.
 """
@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HEADER
 from kiosk.hub import auth
+from kiosk.hub.configuration import Documents
 from kiosk.hub.errors import AdminOnly, Detail, LoginRequired
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
@@ -35,9 +36,14 @@ async def get_settings(request: Request) -> HubSettings:
     return request.app.state.settings
 
 
+async def get_config_documents(request: Request) -> Documents:
+    return request.app.state.config_documents
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 PacksDep = Annotated[PublishedPacks, Depends(get_packs)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
+ConfigDocumentsDep = Annotated[Documents, Depends(get_config_documents)]
 
 # --- terminals: a bearer token from enrolment ----------------------------------------------
 

@@ -403,6 +403,43 @@ def test_conflicts_with_staff_at_the_terminal_are_explained(hub):
     assert "has not applied the hub's latest settings yet" in html.unescape(text)
 
 
+# --- what terminals fetch, from memory ------------------------------------------------------
+
+def test_the_documents_kept_in_memory_follow_every_change(hub):
+    """configuration.Documents (what GET /api/v1/config serves) always equals the document
+    read afresh, after every kind of change, made through any connection (another engine
+    here stands for `kiosk-hub config` or another worker)."""
+    _, e, ids = hub
+    t = ids[PECKHAM]
+    docs = configuration.Documents(e)
+    other = sa.create_engine(e.url)
+    try:
+        changes = [
+            lambda: configuration.set_value(other, Scope("all"), "notice.text", "A", "x"),
+            lambda: configuration.set_values(other, Scope("centre", PECKHAM),
+                                             {"centre.name.ar": "مكتبة"}, "x"),
+            lambda: configuration.set_lock(other, Scope("centre", PECKHAM), "centre.name",
+                                           True, "x"),
+            lambda: configuration.set_values(other, Scope("terminal", t), {}, "x",
+                                             locks={"notice.text": True}),
+            lambda: configuration.clear_value(other, Scope("all"), "notice.text", "x"),
+        ]
+        seen = {docs.get(t, PECKHAM)[1]}
+        assert docs.get(t, PECKHAM) == configuration.document(e, t)
+        for change in changes:
+            change()
+            body, tag = docs.get(t, PECKHAM)
+            assert (body, tag) == configuration.document(e, t)
+            assert tag not in seen
+            seen.add(tag)
+        # what a terminal reports is not a change to what it is given
+        report(e, t, {})
+        assert docs.get(t, PECKHAM)[1] == tag
+        assert docs.get(ids[BRIXTON], BRIXTON) == configuration.document(e, ids[BRIXTON])
+    finally:
+        other.dispose()
+
+
 # --- staff and the figures; the staff-user command ------------------------------------------
 
 def test_staff_see_only_their_centres(hub):
