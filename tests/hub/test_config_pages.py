@@ -401,6 +401,12 @@ def test_conflicts_with_staff_at_the_terminal_are_explained(hub):
     text, _ = open_page(admin, f"{base}/admin/terminals/{t}")
     assert "It has not fetched the" in text
     assert "has not applied the hub's latest settings yet" in html.unescape(text)
+    # the hub changes the notice after the staff did, and the terminal has not fetched it
+    configuration.set_value(e, Scope("centre", PECKHAM), "notice.text", "Newer hub notice",
+                            "admin ada", TUE)
+    text = html.unescape(open_page(admin, f"{base}/admin/terminals/{t}")[0])
+    assert "and the hub changed it later (1 Dec 2026, 09:00): the later change wins, so the " \
+           "terminal will use the hub's value once it has fetched it" in text
 
 
 # --- what terminals fetch, from memory ------------------------------------------------------

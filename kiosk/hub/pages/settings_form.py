@@ -53,7 +53,7 @@ def shown(key: str, value: Any) -> str:
     if value is None or value == "" or value == ():
         if f.kind == "ids":
             return "all, in the usual order" if value is None else "none"
-        return "none" if f.kind == "links" else "empty"
+        return "none" if f.kind == "links" else "nothing"
     if f.kind == "links":
         return "; ".join(f"{link['title']} ({link['url']})" for link in value)
     if f.kind == "language":

@@ -38,6 +38,10 @@ def view(snap: Snapshot, report: dict | None, tag: str,
             uses = "the change staff made at the terminal"
             if hub.source == "default":
                 why = f"Staff changed it at the terminal ({when(staff_at)})."
+            elif hub.changed and staff_at < hub.changed:  # ISO times: compared as text
+                why = (f"Staff changed it at the terminal ({when(staff_at)}), and the hub "
+                       f"changed it later ({when(hub.changed)}): the later change wins, so "
+                       "the terminal will use the hub's value once it has fetched it.")
             else:
                 why = (f"Staff changed it at the terminal ({when(staff_at)}) "
                        f"after the hub's value was set ({when(hub.changed)}): "
@@ -60,8 +64,18 @@ def view(snap: Snapshot, report: dict | None, tag: str,
         rows.append({"key": key, "label": label_of(key),
                      "hub": shown(key, hub.value),
                      "hub_from": source_text(hub, snap, here),
-                     "used": shown(key, used), "uses": uses, "why": why,
-                     "note": note, "conflict": rep.get("source") == "staff" and
-                     hub.source != "default" or "older than" in note})
+                     "used": _shown(key, used), "uses": uses, "why": why,
+                     "note": note,
+                     # both changed it: staff at the terminal, and the hub
+                     "conflict": (rep.get("source") == "staff" and hub.source != "default")
+                     or "older than" in note})
     return {"at": when(report.get("at")), "rows": rows,
             "current": report.get("etag") == tag, "problems": report.get("problems", [])}
+
+
+def _shown(key: str, value) -> str:
+    """A value a terminal reported, which may not be one this hub would accept."""
+    try:
+        return shown(key, value)
+    except (config.ConfigError, TypeError, KeyError, AttributeError):
+        return str(value)
