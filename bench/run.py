@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from common import ERROR, PASS, Result, Settings
+from config_fetch import bench_config_fetch
 from event_record import bench_event_record
 from lang_switch import bench_lang_switch
 from pack_sync import bench_pack_sync
@@ -42,6 +43,7 @@ BENCHMARKS = {
     "pack_sync": bench_pack_sync,
     "stats_ingest": bench_stats_ingest,
     "stats_sync": bench_stats_sync,
+    "config_fetch": bench_config_fetch,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

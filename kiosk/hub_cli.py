@@ -7,6 +7,8 @@
     kiosk-hub revoke TERMINAL                           withdraw a terminal's token
     kiosk-hub rollup [--days 400]                       roll old raw events into daily counts
     kiosk-hub admin-user NAME [--password-stdin]        create or reset a dashboard login
+    kiosk-hub staff-user NAME --centre C [--centre C2] [--password-stdin]
+                                                        a centre staff login (its centres only)
     kiosk-hub export [--format csv|json] [--from DATE] [--to DATE] [--centre NAME] [--raw]
                      [--out FILE]                       usage figures (suppressed), or raw events
 
@@ -219,17 +221,14 @@ def cmd_rollup(args, s: HubSettings) -> int:
     return 0
 
 
-def cmd_admin_user(args, s: HubSettings) -> int:
+def _new_password(name: str, stdin: bool) -> str:
+    """A new password: one line of stdin, or asked for twice at the terminal; checked."""
     import getpass
 
     from kiosk.hub import auth
 
     try:
-        name = auth.check_name(args.name)
-    except ValueError as e:
-        raise UserError(str(e)) from None
-    try:
-        if args.password_stdin:
+        if stdin:
             line = sys.stdin.readline()
             if not line:
                 raise UserError("--password-stdin: nothing on stdin (give the password as one "
@@ -245,6 +244,17 @@ def cmd_admin_user(args, s: HubSettings) -> int:
         raise UserError(str(e)) from None
     except EOFError:
         raise UserError("no password given; nothing was changed") from None
+    return password
+
+
+def cmd_admin_user(args, s: HubSettings) -> int:
+    from kiosk.hub import auth
+
+    try:
+        name = auth.check_name(args.name)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    password = _new_password(name, args.password_stdin)
     store = open_store(s)
     try:
         created = auth.set_admin_password(store.engine, name, password)
@@ -254,6 +264,33 @@ def cmd_admin_user(args, s: HubSettings) -> int:
         store.close()
     print(f"admin {name}: created" if created else
           f"admin {name}: password reset; every dashboard session of {name} was ended")
+    return 0
+
+
+def cmd_staff_user(args, s: HubSettings) -> int:
+    from kiosk.hub import auth
+
+    try:
+        name = auth.check_name(args.name, "staff")
+        centres = auth.check_centres(args.centre)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    password = _new_password(name, args.password_stdin)
+    store = open_store(s)
+    try:
+        created = auth.set_staff_user(store.engine, name, password, centres)
+        enrolled = {t.centre for t in store.terminals()}
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    finally:
+        store.close()
+    where = ", ".join(centres)
+    print(f"staff {name}: created for {where}" if created else
+          f"staff {name}: password reset, now for {where}; every session of {name} was ended")
+    for c in centres:
+        if c not in enrolled:  # a typo would make a login that sees nothing
+            print(f"note: no terminal is enrolled at {c!r} yet; check the spelling "
+                  "(kiosk-hub terminals)", file=sys.stderr)
     return 0
 
 
@@ -548,6 +585,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name", metavar="NAME", help="the login name")
     a.add_argument("--password-stdin", action="store_true",
                    help="read the password as one line from stdin instead of asking")
+    st = sub.add_parser("staff-user", parents=[common],
+                        help="create or reset a centre staff login",
+                        description="Create the login NAME for centre staff, who see and set "
+                                    "only the settings of their own centres (and only their "
+                                    "figures) on the hub's pages; or reset its password and "
+                                    "centres (which ends every session of NAME). The "
+                                    "password is asked for twice, or read as one line from "
+                                    "stdin with --password-stdin; at least 12 characters. "
+                                    "Only an argon2 hash of it is stored.")
+    st.add_argument("name", metavar="NAME", help="the login name (not an admin's)")
+    st.add_argument("--centre", metavar="C", action="append", required=True,
+                    help="a centre this login looks after, as its terminals were enrolled; "
+                         "repeat for several")
+    st.add_argument("--password-stdin", action="store_true",
+                    help="read the password as one line from stdin instead of asking")
     x = sub.add_parser("export", parents=[common],
                        help="usage figures for admins (small counts suppressed), or every "
                             "raw event with --raw",
@@ -612,7 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
             "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup,
-            "admin-user": cmd_admin_user, "export": cmd_export, "config": cmd_config}
+            "admin-user": cmd_admin_user, "staff-user": cmd_staff_user, "export": cmd_export,
+            "config": cmd_config}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,10 @@ The terminals' API, versioned under /api/v1 and described by /openapi.json:
 
 Every route but enrolment needs `Authorization: Bearer <token>` of a terminal that is not
 revoked (else 401), and records the terminal's last_seen and what it reports about itself
-(deps.CurrentTerminal). The admin dashboard adds /admin/ pages behind a login
-(routes/dashboard.py); they are not part of the terminals' API and not in /openapi.json.
+(deps.CurrentTerminal). The pages under /admin/ are behind a login: the dashboard's figures
+(routes/dashboard.py) and the configuration pages (routes/config_pages.py), for admins and
+for centre staff (their own centres only); they are not part of the terminals' API and not
+in /openapi.json.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import packs
-from kiosk.hub import auth, errors
+from kiosk.hub import auth, configuration, errors
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes
-from kiosk.hub.routes import content, dashboard, events, terminals
+from kiosk.hub.routes import config_pages, content, dashboard, events, terminals
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
 
@@ -78,6 +80,8 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.packs = PublishedPacks(settings.data_dir)
+    # In memory, per process: the configuration documents, rebuilt when it changes.
+    app.state.config_documents = configuration.Documents(store.engine)
     app.state.trusted_keys = trusted
     # In memory, per process: failed sign-ins per (name, address).
     app.state.admin_throttle = auth.LoginThrottle()
@@ -85,6 +89,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     # A locked, restarting or unreachable database, wherever it is met: 503 + Retry-After.
     app.add_exception_handler(sa.exc.OperationalError, errors.database_busy)
     app.add_exception_handler(errors.LoginRequired, errors.login_required)
+    app.add_exception_handler(errors.AdminOnly, errors.admin_only)
 
     app.include_router(terminals.router)
     app.include_router(content.router)
@@ -93,6 +98,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     # Static files before the dashboard's router: its last route catches every other
     # /admin/ address.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
+    app.include_router(config_pages.router)
     app.include_router(dashboard.router)
     app.add_middleware(AdminHeaders)
     return app

@@ -1,4 +1,6 @@
-"""Dashboard logins: argon2 password hashes, server-side sessions, CSRF tokens, a login throttle.
+"""Logins to the hub's pages: argon2 password hashes, server-side sessions, CSRF tokens, a
+login throttle. Two kinds of login share one sign-in page and one cookie: admins (see and
+set everything) and centre staff (see and set only their own centres' settings).
 
 Passwords are stored only as argon2id hashes (argon2-cffi's defaults, which follow RFC 9106);
 a hash made with older parameters is replaced at the next successful login. Checking a login
@@ -10,8 +12,12 @@ the database does not let anyone act as an admin. Each session has its own CSRF 
 every form carries in a hidden field and every POST must send back. Sessions last 8 hours;
 resetting a password ends every session of that admin.
 
-`kiosk-hub admin-user` uses check_name, check_password and set_admin_password; the rest is
-for the dashboard (kiosk/hub/routes/dashboard.py, through kiosk/hub/deps.py).
+A name is either an admin's or a staff member's, never both (each command refuses a name
+the other kind has), so the sign-in page needs no "which kind" question.
+
+`kiosk-hub admin-user` uses check_name, check_password and set_admin_password, and
+`kiosk-hub staff-user` set_staff_user; the rest is for the pages (kiosk/hub/routes/,
+through kiosk/hub/deps.py, which turns a session into a SignedIn).
 """
 
 from __future__ import annotations
@@ -29,11 +35,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kiosk.core import config
-from kiosk.hub.schema import admin_sessions, admin_users
+from kiosk.hub.schema import (
+    admin_sessions,
+    admin_users,
+    staff_centres,
+    staff_sessions,
+    staff_users,
+)
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024  # hashing is costly per byte; nobody types more
-MAX_NAME_CHARS = 80  # admin_users.name is String(80)
+MAX_NAME_CHARS = 80  # admin_users.name and staff_users.name are String(80)
+MAX_CENTRE_CHARS = 200  # staff_centres.centre, as terminals.centre
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_COOKIE = "kiosk_admin"  # holds the session's token; HttpOnly, path /admin
 
@@ -60,16 +73,36 @@ def hash_pin(pin: str) -> str:
     return PasswordHasher(**config.PIN_HASH_PARAMS).hash(config.check_pin(pin))
 
 
-def check_name(name: str) -> str:
-    """The admin name as stored (surrounding spaces removed); ValueError if unusable."""
+def check_name(name: str, kind: str = "admin") -> str:
+    """The login name as stored (surrounding spaces removed); ValueError if unusable."""
     name = name.strip() if isinstance(name, str) else ""
     if not name:
-        raise ValueError("the admin name must not be empty")
+        raise ValueError(f"the {kind} name must not be empty")
     if len(name) > MAX_NAME_CHARS:
-        raise ValueError(f"the admin name must be at most {MAX_NAME_CHARS} characters")
+        raise ValueError(f"the {kind} name must be at most {MAX_NAME_CHARS} characters")
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ValueError("the admin name must not contain control characters")
+        raise ValueError(f"the {kind} name must not contain control characters")
     return name
+
+
+def check_centres(centres) -> tuple[str, ...]:
+    """A staff login's centres as stored (trimmed, each once, in the order given);
+    ValueError naming the first unusable one."""
+    out: list[str] = []
+    for centre in centres:
+        c = centre.strip() if isinstance(centre, str) else ""
+        if not c:
+            raise ValueError("--centre: give the centre's name")
+        if len(c) > MAX_CENTRE_CHARS:
+            raise ValueError(f"--centre: a centre's name is at most {MAX_CENTRE_CHARS} "
+                             "characters")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in c):
+            raise ValueError("--centre: a centre's name must not contain control characters")
+        if c not in out:
+            out.append(c)
+    if not out:
+        raise ValueError("a staff login needs at least one --centre")
+    return tuple(out)
 
 
 def check_password(password: str) -> None:
@@ -87,9 +120,8 @@ def admin_exists(engine: sa.Engine, name: str) -> bool:
         return _exists(c, check_name(name))
 
 
-def _exists(c: sa.Connection, name: str) -> bool:
-    return c.execute(sa.select(admin_users.c.name)
-                     .where(admin_users.c.name == name)).first() is not None
+def _exists(c: sa.Connection, name: str, table: sa.Table = admin_users) -> bool:
+    return c.execute(sa.select(table.c.name).where(table.c.name == name)).first() is not None
 
 
 def set_admin_password(engine: sa.Engine, name: str, password: str,
@@ -102,6 +134,8 @@ def set_admin_password(engine: sa.Engine, name: str, password: str,
     hashed = hash_password(password)
     now = now or _now()
     with engine.begin() as c:
+        if _exists(c, name, staff_users):
+            raise ValueError(f"{name!r} is a centre staff login; give the admin another name")
         if not _exists(c, name):
             c.execute(admin_users.insert().values(name=name, password_hash=hashed,
                                                   created=now, last_login=None))
@@ -110,6 +144,44 @@ def set_admin_password(engine: sa.Engine, name: str, password: str,
                   .values(password_hash=hashed))
         c.execute(admin_sessions.delete().where(admin_sessions.c.name == name))
         return False
+
+
+def set_staff_user(engine: sa.Engine, name: str, password: str, centres,
+                   now: datetime | None = None) -> bool:
+    """Create the centre staff login `name` for `centres`, or reset its password and
+    centres (which ends all its sessions, as for an admin). True if created. Refused
+    (ValueError) for a name an admin has."""
+    name = check_name(name, "staff")
+    check_password(password)
+    centres = check_centres(centres)
+    hashed = hash_password(password)
+    now = now or _now()
+    with engine.begin() as c:
+        if _exists(c, name):
+            raise ValueError(f"{name!r} is an admin login; give the staff login another name")
+        created = not _exists(c, name, staff_users)
+        if created:
+            c.execute(staff_users.insert().values(name=name, password_hash=hashed,
+                                                  created=now, last_login=None))
+        else:
+            c.execute(staff_users.update().where(staff_users.c.name == name)
+                      .values(password_hash=hashed))
+            c.execute(staff_sessions.delete().where(staff_sessions.c.name == name))
+            c.execute(staff_centres.delete().where(staff_centres.c.name == name))
+        c.execute(staff_centres.insert(), [{"name": name, "centre": x} for x in centres])
+    return created
+
+
+def staff_logins(engine: sa.Engine) -> dict[str, tuple[str, ...]]:
+    """Every staff login and its centres."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(staff_users.c.name, staff_centres.c.centre)
+                         .select_from(staff_users.outerjoin(staff_centres))
+                         .order_by(staff_users.c.name, staff_centres.c.centre)).all()
+    out: dict[str, tuple[str, ...]] = {}
+    for name, centre in rows:
+        out[name] = out.get(name, ()) + ((centre,) if centre else ())
+    return out
 
 
 def _dummy() -> str:
@@ -122,35 +194,39 @@ def _dummy() -> str:
 
 
 def verify_login(engine: sa.Engine, name: str, password: str,
-                 now: datetime | None = None) -> bool:
-    """True if name and password match an admin. Unknown names cost an argon2 verification
-    too (their timing matches a wrong password). On success last_login is set, and the hash
-    is remade if argon2's parameters have changed since it was made."""
+                 now: datetime | None = None) -> str | None:
+    """"admin" or "staff" if name and password match a login of that kind, else None.
+    Unknown names cost an argon2 verification too (their timing matches a wrong password),
+    and admins and staff cost the same. On success last_login is set, and the hash is remade
+    if argon2's parameters have changed since it was made."""
     if not isinstance(name, str) or not isinstance(password, str) \
             or len(password) > MAX_PASSWORD_CHARS:
-        return False
+        return None
     name = name.strip()
-    row = None
+    row, table = None, admin_users
     if name and len(name) <= MAX_NAME_CHARS:
         with engine.connect() as c:
-            row = c.execute(sa.select(admin_users.c.password_hash)
-                            .where(admin_users.c.name == name)).first()
+            for table in (admin_users, staff_users):
+                row = c.execute(sa.select(table.c.password_hash)
+                                .where(table.c.name == name)).first()
+                if row is not None:
+                    break
     if row is None:
         try:
             _hasher.verify(_dummy(), password)
         except VerificationError:
             pass
-        return False
+        return None
     try:
         _hasher.verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+        return None
     values: dict = {"last_login": now or _now()}
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = hash_password(password)
     with engine.begin() as c:
-        c.execute(admin_users.update().where(admin_users.c.name == name).values(**values))
-    return True
+        c.execute(table.update().where(table.c.name == name).values(**values))
+    return "admin" if table is admin_users else "staff"
 
 
 # --- sessions ------------------------------------------------------------------------
@@ -162,19 +238,21 @@ class AdminSession:
     expires: datetime
 
 
-def create_session(engine: sa.Engine, name: str,
-                   now: datetime | None = None) -> tuple[str, AdminSession]:
-    """A new session for the admin `name`: (the cookie's token, the session). Expired
-    sessions are swept away at the same time, so the table does not grow."""
+def create_session(engine: sa.Engine, name: str, now: datetime | None = None,
+                   kind: str = "admin") -> tuple[str, AdminSession]:
+    """A new session for the login `name` (kind "admin" or "staff", as verify_login said):
+    (the cookie's token, the session). Expired sessions are swept away at the same time, so
+    the tables do not grow."""
+    table = {"admin": admin_sessions, "staff": staff_sessions}[kind]
     now = now or _now()
     token = secrets.token_urlsafe(32)
-    session = AdminSession(name=check_name(name), csrf=secrets.token_urlsafe(32),
+    session = AdminSession(name=check_name(name, kind), csrf=secrets.token_urlsafe(32),
                            expires=now + SESSION_LIFETIME)
     with engine.begin() as c:
-        c.execute(admin_sessions.delete().where(admin_sessions.c.expires <= now))
-        c.execute(admin_sessions.insert().values(token_sha256=_sha256(token),
-                                                 name=session.name, csrf=session.csrf,
-                                                 created=now, expires=session.expires))
+        c.execute(table.delete().where(table.c.expires <= now))
+        c.execute(table.insert().values(token_sha256=_sha256(token), name=session.name,
+                                        csrf=session.csrf, created=now,
+                                        expires=session.expires))
     return token, session
 
 
@@ -193,12 +271,55 @@ def get_session(engine: sa.Engine, token: str | None,
     return AdminSession(row.name, row.csrf, row.expires)
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """Whoever a page is for: an admin (every centre) or centre staff (their centres)."""
+    name: str
+    csrf: str
+    is_admin: bool
+    centres: frozenset[str] | None = None  # None: every centre (an admin)
+
+    def may_see(self, centre: str) -> bool:
+        return self.centres is None or centre in self.centres
+
+    @property
+    def who(self) -> str:
+        """As the audit names them."""
+        return f"{'admin' if self.is_admin else 'staff'} {self.name}"
+
+
+def signed_in(engine: sa.Engine, token: str | None,
+              now: datetime | None = None) -> SignedIn | None:
+    """The live session, admin's or staff's, whose cookie holds token, or None. A staff
+    session comes with the centres its login has *now*, so taking a centre away from a
+    login takes effect at its next request."""
+    if not token or len(token) > 200:
+        return None
+    now = now or _now()
+    digest = _sha256(token)
+    with engine.connect() as c:
+        row = c.execute(sa.select(admin_sessions.c.name, admin_sessions.c.csrf,
+                                  admin_sessions.c.expires)
+                        .where(admin_sessions.c.token_sha256 == digest)).first()
+        if row is not None:
+            return SignedIn(row.name, row.csrf, True) if row.expires > now else None
+        row = c.execute(sa.select(staff_sessions.c.name, staff_sessions.c.csrf,
+                                  staff_sessions.c.expires)
+                        .where(staff_sessions.c.token_sha256 == digest)).first()
+        if row is None or row.expires <= now:
+            return None
+        centres = c.execute(sa.select(staff_centres.c.centre)
+                            .where(staff_centres.c.name == row.name)).scalars()
+        return SignedIn(row.name, row.csrf, False, frozenset(centres))
+
+
 def end_session(engine: sa.Engine, token: str | None) -> None:
-    """Forget the session whose cookie holds token (logging out)."""
+    """Forget the session whose cookie holds token (signing out), an admin's or staff's."""
     if not token or len(token) > 200:
         return
     with engine.begin() as c:
-        c.execute(admin_sessions.delete().where(admin_sessions.c.token_sha256 == _sha256(token)))
+        for table in (admin_sessions, staff_sessions):
+            c.execute(table.delete().where(table.c.token_sha256 == _sha256(token)))
 
 
 def same_token(a: str | None, b: str | None) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,15 @@ import sqlalchemy as sa
 
 from kiosk.core import config
 from kiosk.core.config import ConfigError, Effective, Layer, Setting
-from kiosk.hub.schema import config_audit, config_locks, config_values, terminal_config, terminals
+from kiosk.hub.schema import (
+    config_audit,
+    config_locks,
+    config_values,
+    config_version,
+    staff_centres,
+    terminal_config,
+    terminals,
+)
 
 SCOPES = ("all", "centre", "terminal")
 MAX_REPORT_BYTES = 256 * 1024
@@ -48,19 +57,45 @@ def _dump(value: Any) -> str:
                       sort_keys=True)
 
 
+def _setting(r) -> Setting | None:
+    try:
+        return Setting(config.check(r.key, json.loads(r.value)), iso(r.changed), r.by)
+    except (ValueError, ConfigError):
+        return None  # a key this version no longer knows: kept in the table, not served
+
+
 def _layer(conn, scope: Scope) -> Layer:
     rows = conn.execute(sa.select(config_values).where(
         config_values.c.scope == scope.kind, config_values.c.target == scope.target)).all()
-    values = {}
-    for r in rows:
-        try:
-            values[r.key] = Setting(config.check(r.key, json.loads(r.value)), iso(r.changed),
-                                    r.by)
-        except (ValueError, ConfigError):
-            continue  # a key this version no longer knows: kept in the table, not served
+    values = {r.key: s for r in rows if (s := _setting(r)) is not None}
     locked = conn.execute(sa.select(config_locks.c.key).where(
         config_locks.c.scope == scope.kind, config_locks.c.target == scope.target)).scalars()
     return Layer(scope.kind, values, frozenset(locked))
+
+
+def _every_layer(conn) -> dict[tuple[str, str], Layer]:
+    """Every scope's layer, by (kind, target), in two queries (the tables are small: a
+    city's settings are thousands of rows, not millions)."""
+    values: dict[tuple[str, str], dict[str, Setting]] = {}
+    for r in conn.execute(sa.select(config_values)):
+        s = _setting(r)
+        if s is not None:
+            values.setdefault((r.scope, r.target), {})[r.key] = s
+    locks: dict[tuple[str, str], set[str]] = {}
+    for r in conn.execute(sa.select(config_locks.c.scope, config_locks.c.target,
+                                    config_locks.c.key)):
+        locks.setdefault((r.scope, r.target), set()).add(r.key)
+    return {k: Layer(k[0], values.get(k, {}), frozenset(locks.get(k, ())))
+            for k in values.keys() | locks.keys()}
+
+
+def _bump(conn) -> None:
+    """A change, in the transaction that makes it: cached documents are out of date."""
+    conn.execute(sa.update(config_version).values(version=config_version.c.version + 1))
+
+
+def version(conn) -> int:
+    return conn.execute(sa.select(config_version.c.version)).scalar_one()
 
 
 def scopes_for(conn, scope: Scope) -> list[Scope]:
@@ -91,13 +126,93 @@ def resolved(engine: sa.Engine, scope: Scope) -> dict[str, Effective]:
     return config.resolve(layers(engine, scope))
 
 
-def document(engine: sa.Engine, terminal_id: str) -> tuple[bytes, str]:
-    """What a terminal fetches: its three layers as canonical JSON, and the ETag of it
-    (a terminal that has it gets 304)."""
-    chain = layers(engine, Scope("terminal", terminal_id))
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a settings page shows for a scope, read in one go: the scopes that reach
+    it (lowest precedence first), their layers, and each key's effective value here."""
+    scopes: list[Scope]
+    layers: list[Layer]
+    resolved: dict[str, Effective]
+
+    @property
+    def here(self) -> Layer:
+        return self.layers[-1]
+
+    def locked_at(self, key: str, own: bool = False) -> Scope | None:
+        """The scope whose lock holds key: a broader one, or (own=True) this one too."""
+        pairs = list(zip(self.scopes, self.layers, strict=True))
+        for s, layer in pairs if own else pairs[:-1]:
+            if any(_covers(lock, key) for lock in layer.locked):
+                return s
+        return None
+
+
+def snapshot(engine: sa.Engine, scope: Scope) -> Snapshot:
+    with engine.connect() as conn:
+        scopes = scopes_for(conn, scope)
+        chain = [_layer(conn, s) for s in scopes]
+    return Snapshot(scopes, chain, config.resolve(chain))
+
+
+def known_centres(engine: sa.Engine) -> list[str]:
+    """Every centre the hub knows of: its terminals', those with settings, and those of
+    staff logins (a centre can be set up before its first terminal is enrolled)."""
+    q = sa.union(sa.select(terminals.c.centre),
+                 sa.select(config_values.c.target).where(config_values.c.scope == "centre"),
+                 sa.select(config_locks.c.target).where(config_locks.c.scope == "centre"),
+                 sa.select(staff_centres.c.centre))
+    with engine.connect() as conn:
+        return sorted(r[0] for r in conn.execute(q))
+
+
+def _document(chain: list[Layer]) -> tuple[bytes, str]:
     body = json.dumps({"layers": [config.layer_to_json(layer) for layer in chain]},
                       ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     return body, etag(body)
+
+
+def document(engine: sa.Engine, terminal_id: str) -> tuple[bytes, str]:
+    """What a terminal fetches: its three layers as canonical JSON, and the ETag of it
+    (a terminal that has it gets 304). Documents.get gives the same, from memory."""
+    return _document(layers(engine, Scope("terminal", terminal_id)))
+
+
+class Documents:
+    """The documents terminals fetch, built from one read of every layer and kept in this
+    process's memory until the configuration changes. A fetch then costs one small query
+    (config_version, which every change adds one to in its own transaction) instead of
+    seven, and the JSON is made once per terminal and version: 200 terminals asking at
+    once do not queue behind each other's queries.
+
+    The version is read before the layers, so what is kept is never older than the
+    version it is kept under: at worst a change that lands in between is read once more."""
+
+    MAX_KEPT = 50_000  # documents per version (a city's fleet is a few thousand)
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self._reload = threading.Lock()
+        self._state: tuple[int, dict[tuple[str, str], Layer], dict[str, tuple]] | None = None
+
+    def get(self, terminal_id: str, centre: str) -> tuple[bytes, str]:
+        with self.engine.connect() as conn:
+            current = version(conn)
+            state = self._state
+            if state is None or state[0] != current:  # != : a restored database goes back
+                # One thread reads the layers; the others asking at the same moment (200
+                # terminals after a change) wait for it rather than all reading them too.
+                with self._reload:
+                    state = self._state
+                    if state is None or state[0] != current:
+                        state = self._state = (current, _every_layer(conn), {})
+        _, every, docs = state
+        doc = docs.get(terminal_id)
+        if doc is None:
+            doc = _document([every.get(k) or Layer(k[0]) for k in
+                             (("all", ""), ("centre", centre), ("terminal", terminal_id))])
+            if len(docs) < self.MAX_KEPT:
+                docs[terminal_id] = doc
+        return doc
 
 
 def _audit(conn, at: datetime, who: str, scope: Scope, key: str, action: str,
@@ -144,7 +259,112 @@ def set_value(engine: sa.Engine, scope: Scope, key: str, value: Any, who: str,
             scope=scope.kind, target=scope.target, key=key, value=_dump(value), changed=now,
             by=who))
         _audit(conn, now, who, scope, key, "set", old.value if old else None, value)
+        _bump(conn)
     return value
+
+
+class Refused(ValueError):
+    """Changes refused, nothing stored: every problem found, each a ConfigError naming its
+    key (a page shows each beside its field)."""
+
+    def __init__(self, errors: list[ConfigError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def _covers(lock: str, key: str) -> bool:
+    return key == lock or key.startswith(lock + ".")
+
+
+def set_values(engine: sa.Engine, scope: Scope, values: Mapping[str, Any], who: str,
+               now: datetime | None = None, *, clear: Iterable[str] = (),
+               locks: Mapping[str, bool] | None = None,
+               honour_own_locks: bool = False) -> list[tuple[str, str]]:
+    """Change several settings at scope at once, all or nothing: set `values` (parsed, or
+    JSON-like), remove the values of the keys in `clear` (the broader scope applies again)
+    and lock or unlock keys (`locks`: {key: locked}). Everything is checked first: each
+    value, locks at broader scopes (and at this scope too with honour_own_locks, for centre
+    staff: what an admin locked for their centre is not theirs to change), and the rules
+    between settings on the values that would result. Any problem: Refused with every
+    ConfigError found, and nothing is stored. Otherwise one transaction writes each change
+    with its audit row. A value equal to the one already set here is not a change (no new
+    time, no audit row: saving a form does not touch the fields nobody edited).
+    Returns the changes made, as (key, action) pairs."""
+    now = now or _now()
+    clear, locks = list(clear), dict(locks or {})
+    errors: list[ConfigError] = []
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        try:
+            checked[key] = config.check(key, value)
+        except ConfigError as e:
+            errors.append(e)
+    for key in [*clear, *locks]:
+        try:
+            f, lang = config.field_for(key)
+            if key in locks and lang is not None:
+                raise ConfigError(key, f"lock {f.key} itself: a lock covers every translation")
+        except ConfigError as e:
+            errors.append(e)
+    errors += [ConfigError(k, "cannot be both set and cleared") for k in clear if k in values]
+    if errors:
+        raise Refused(errors)
+    with engine.begin() as conn:
+        try:
+            chain = scopes_for(conn, scope)
+        except ConfigError as e:
+            raise Refused([e]) from None
+        layers = [_layer(conn, s) for s in chain]
+        mine = layers[-1]
+        guards = [(s, layer.locked) for s, layer in zip(chain[:-1], layers[:-1], strict=True)]
+        if honour_own_locks:
+            guards.append((scope, mine.locked))
+        sets = {k: v for k, v in checked.items()
+                if k not in mine.values or mine.values[k].value != v}
+        clears = [k for k in dict.fromkeys(clear) if k in mine.values]
+        lock_changes = {k: v for k, v in locks.items() if (k in mine.locked) != v}
+        for key in [*sets, *clears]:
+            held = next((s for s, locked in guards if any(_covers(lk, key) for lk in locked)),
+                        None)
+            if held is not None:
+                errors.append(ConfigError(key, f"is locked for {held}" +
+                                          ("" if held == scope and honour_own_locks else
+                                           "; unlock it there first")))
+        after = Layer(mine.name, {**{k: v for k, v in mine.values.items() if k not in clears},
+                                  **{k: Setting(v, iso(now), who) for k, v in sets.items()}},
+                      mine.locked)
+        if sets or clears:
+            errors += config.check_together(config.values(config.resolve([*layers[:-1],
+                                                                          after])))
+        if errors:
+            raise Refused(errors)
+        done: list[tuple[str, str]] = []
+        for key in [*sets, *clears]:
+            where = (config_values.c.scope == scope.kind) & \
+                (config_values.c.target == scope.target) & (config_values.c.key == key)
+            conn.execute(sa.delete(config_values).where(where))
+            old = mine.values.get(key)
+            if key in sets:
+                conn.execute(sa.insert(config_values).values(
+                    scope=scope.kind, target=scope.target, key=key, value=_dump(sets[key]),
+                    changed=now, by=who))
+            _audit(conn, now, who, scope, key, "set" if key in sets else "clear",
+                   old.value if old else None, sets.get(key))
+            done.append((key, "set" if key in sets else "clear"))
+        for key, locked in lock_changes.items():
+            if locked:
+                conn.execute(sa.insert(config_locks).values(
+                    scope=scope.kind, target=scope.target, key=key, changed=now, by=who))
+            else:
+                conn.execute(sa.delete(config_locks).where(
+                    (config_locks.c.scope == scope.kind) &
+                    (config_locks.c.target == scope.target) & (config_locks.c.key == key)))
+            action = "lock" if locked else "unlock"
+            _audit(conn, now, who, scope, key, action, None, None)
+            done.append((key, action))
+        if done:
+            _bump(conn)
+    return done
 
 
 def clear_value(engine: sa.Engine, scope: Scope, key: str, who: str,
@@ -161,6 +381,7 @@ def clear_value(engine: sa.Engine, scope: Scope, key: str, who: str,
             return False
         conn.execute(sa.delete(config_values).where(where))
         _audit(conn, now, who, scope, key, "clear", json.loads(old), None)
+        _bump(conn)
     return True
 
 
@@ -185,6 +406,7 @@ def set_lock(engine: sa.Engine, scope: Scope, key: str, locked: bool, who: str,
         else:
             conn.execute(sa.delete(config_locks).where(where))
         _audit(conn, now, who, scope, key, "lock" if locked else "unlock", None, None)
+        _bump(conn)
     return True
 
 

@@ -1,6 +1,6 @@
 """What a route may ask for in its signature, as Annotated aliases: the shared objects on
-app.state (StoreDep, PacksDep, SettingsDep) and who is asking (CurrentTerminal for the
-terminals' API, CurrentAdmin for the dashboard). A route that needs someone signed in says
+app.state (StoreDep, PacksDep, SettingsDep, ConfigDocumentsDep) and who is asking (CurrentTerminal for the
+terminals' API; CurrentStaff, anyone signed in to the pages, and CurrentAdmin, admins only). A route that needs someone signed in says
 so here, in its parameters, and cannot forget it.
 """
 
@@ -15,7 +15,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HEADER
 from kiosk.hub import auth
-from kiosk.hub.errors import Detail, LoginRequired
+from kiosk.hub.configuration import Documents
+from kiosk.hub.errors import AdminOnly, Detail, LoginRequired
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
 
@@ -35,9 +36,14 @@ async def get_settings(request: Request) -> HubSettings:
     return request.app.state.settings
 
 
+async def get_config_documents(request: Request) -> Documents:
+    return request.app.state.config_documents
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 PacksDep = Annotated[PublishedPacks, Depends(get_packs)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
+ConfigDocumentsDep = Annotated[Documents, Depends(get_config_documents)]
 
 # --- terminals: a bearer token from enrolment ----------------------------------------------
 
@@ -88,16 +94,19 @@ async def current_terminal(
 
 CurrentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
 
-# --- admins: a dashboard session cookie ----------------------------------------------------
+# --- people: a session cookie from the sign-in page ----------------------------------------
+# Every page route takes CurrentStaff (an admin or centre staff) or CurrentAdmin (admins
+# only) in its signature: who may call it is there to read, and cannot be forgotten.
 
 
-def signed_in_admin(request: Request, store: StoreDep) -> auth.AdminSession | None:
-    """The live dashboard session of this request's cookie, or None. (A sync function:
-    FastAPI runs it in the thread pool, off the event loop, as it queries the database.)"""
-    return auth.get_session(store.engine, request.cookies.get(auth.SESSION_COOKIE))
+def signed_in(request: Request, store: StoreDep) -> auth.SignedIn | None:
+    """Whoever this request's cookie has signed in (an admin or centre staff), or None. (A
+    sync function: FastAPI runs it in the thread pool, off the event loop, as it queries
+    the database.)"""
+    return auth.signed_in(store.engine, request.cookies.get(auth.SESSION_COOKIE))
 
 
-MaybeAdmin = Annotated[auth.AdminSession | None, Depends(signed_in_admin)]
+MaybeSignedIn = Annotated[auth.SignedIn | None, Depends(signed_in)]
 
 
 async def get_login_throttle(request: Request) -> auth.LoginThrottle:
@@ -107,16 +116,23 @@ async def get_login_throttle(request: Request) -> auth.LoginThrottle:
 LoginThrottleDep = Annotated[auth.LoginThrottle, Depends(get_login_throttle)]
 
 
-async def current_admin(session: MaybeAdmin) -> auth.AdminSession:
-    """The signed-in admin, or LoginRequired: answered with the sign-in page by
-    errors.login_required, then back to the page asked for."""
-    if session is None:
+async def current_staff(who: MaybeSignedIn) -> auth.SignedIn:
+    """Anyone signed in: an admin, or centre staff with `centres` they may see (a route
+    that serves a centre's data checks `who.may_see(centre)`). LoginRequired otherwise:
+    answered with the sign-in page by errors.login_required, then back to the page."""
+    if who is None:
         raise LoginRequired
-    return session
+    return who
 
 
-CurrentAdmin = Annotated[auth.AdminSession, Depends(current_admin)]
+CurrentStaff = Annotated[auth.SignedIn, Depends(current_staff)]
 
-# Room for other roles (in auth.py): a later CurrentStaff, say, for centre staff, resolves
-# their session to a staff member here, or raises, and the routes that need it take it as
-# a parameter exactly as they take CurrentAdmin.
+
+async def current_admin(who: CurrentStaff) -> auth.SignedIn:
+    """A signed-in admin; centre staff get AdminOnly (403, errors.admin_only)."""
+    if not who.is_admin:
+        raise AdminOnly(who)
+    return who
+
+
+CurrentAdmin = Annotated[auth.SignedIn, Depends(current_admin)]

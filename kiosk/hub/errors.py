@@ -1,7 +1,7 @@
 """Answers for failures any route can meet, each handled once for the whole app (app.py
 registers them): a database that is busy, restarting or unreachable (503 with Retry-After:
-JSON for terminals, a page for admins, never a bare 500), and a page that needs a sign-in
-(a redirect to the sign-in page and back).
+JSON for terminals, a page for people, never a bare 500), a page that needs a sign-in (a
+redirect to the sign-in page and back), and an admin's page asked for by centre staff (403).
 """
 
 from __future__ import annotations
@@ -56,7 +56,24 @@ async def database_busy(request: Request, exc: Exception) -> Response:
 
 
 class LoginRequired(Exception):
-    """Raised by deps.CurrentAdmin when a page needs a session and there is none."""
+    """Raised by deps.CurrentStaff (and CurrentAdmin) when a page needs a session and there
+    is none."""
+
+
+class AdminOnly(Exception):
+    """Raised by deps.CurrentAdmin when centre staff (the argument: who) ask for an admin's
+    page."""
+
+
+async def admin_only(request: Request, exc: Exception) -> Response:
+    """403: a page for admins, asked for by centre staff (a page, or JSON outside /admin)."""
+    if not is_page(request):
+        return JSONResponse({"detail": "for admins only"}, 403)
+    return error_page(request, 403, "This page is for admins",
+                      "Your login is for your own centres' settings and figures. Ask an "
+                      "admin if something else needs changing.",
+                      exc.args[0] if exc.args else None, back=f"{PREFIX}/centres",
+                      back_text="Go to your centres")
 
 
 async def login_required(request: Request, _exc: Exception) -> Response:

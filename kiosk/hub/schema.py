@@ -21,6 +21,9 @@ Table objects describe the result for queries, and a test checks that the two ag
     terminal_config what each terminal last said it uses (its effective configuration)
     staff_users     centre staff logins (argon2), each confined to its centres
     staff_centres   which centres each staff login may see and set
+    staff_sessions  their sessions on the hub's pages, as admin_sessions (migration 0006)
+    config_version  one row: a number each configuration change adds one to, in the same
+                    transaction, so a cached document is known to be current (0006)
 
 Times are naive UTC datetimes; `day` and `hour_of_week` are in Europe/London time, which is
 what a London admin means by "Tuesday" or "9 to 10".
@@ -163,4 +166,20 @@ staff_centres = sa.Table(
     sa.Column("name", sa.String(80), sa.ForeignKey("staff_users.name", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("centre", sa.String(200), primary_key=True),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions", metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(80), sa.ForeignKey("staff_users.name", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("expires", sa.DateTime, nullable=False),
+)
+
+config_version = sa.Table(
+    "config_version", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("version", sa.BigInteger, nullable=False),
 )

@@ -2,7 +2,7 @@
 CSRF tokens and cookies that guard them, where to go after signing in, and the figures'
 filter (period and centre) from the query string.
 
-Every POST carries a CSRF token in a hidden field: the session's own (auth.AdminSession.csrf)
+Every POST carries a CSRF token in a hidden field: the session's own (auth.SignedIn.csrf)
 once signed in, and before that a pre-session token that must match a cookie, so nobody can
 sign a browser in to their own account from another site.
 """
@@ -29,22 +29,24 @@ DEFAULT_DAYS = 28  # the period shown when none is asked for: four whole weeks
 MAX_PERIOD_DAYS = 3 * 366
 
 
-async def read_form(request: Request) -> dict[str, str]:
+async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES,
+                    max_fields: int = 20) -> dict[str, str]:
     """A small urlencoded form body (first value of each field); {} if too big or not one.
     The body is read in chunks and dropped as soon as it passes the cap."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/x-www-form-urlencoded":
         return {}
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         return {}
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
+        if len(body) > max_bytes:
             return {}
     try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True,
+                          max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError):
         return {}
     return {k: v[0] for k, v in fields.items()}

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from kiosk import __version__
-from kiosk.hub.auth import AdminSession
+from kiosk.hub.auth import SignedIn
 from kiosk.hub.pages import PREFIX
 
 HUB_DIR = Path(__file__).resolve().parents[1]
@@ -27,14 +27,15 @@ templates.env.globals.update(
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page from its template; `session` (the signed-in admin) and `errors` default to
-    none."""
+    """A page from its template; `session` (whoever is signed in: auth.SignedIn) and
+    `errors` default to none."""
     context.setdefault("session", None)
     context.setdefault("errors", [])
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 
 def error_page(request: Request, status: int, heading: str, message: str,
-               session: AdminSession | None = None) -> HTMLResponse:
+               session: SignedIn | None = None, back: str = f"{PREFIX}/",
+               back_text: str = "Go to the dashboard") -> HTMLResponse:
     return page(request, "error.html", status, heading=heading, message=message,
-                session=session, back=f"{PREFIX}/", back_text="Go to the dashboard")
+                session=session, back=back, back_text=back_text)

@@ -1,4 +1,4 @@
-"""The admin dashboard's routes: usage figures for library and council staff, behind a login.
+"""The dashboard's routes: usage figures for library and council staff, behind a login.
 
     GET  /admin/              figures for a period and centre (?from=&to=&centre=, bookmarkable)
     GET  /admin/export.csv    the same figures as CSV, with the same small-number suppression
@@ -12,6 +12,12 @@ to the page asked for afterwards). The session cookie is HttpOnly, SameSite=Stri
 over https, path /admin, 8 hours; every POST carries a CSRF token (pages/forms.py). Failed
 sign-ins get one message whatever was wrong, a short delay, and after 5 failures for one
 name from one address, a pause of 15 minutes.
+
+Admins and centre staff sign in here alike (auth.verify_login says which). Centre staff see
+the figures of one of their own centres at a time, never "all centres" nor a centre that
+is not theirs (404, no figures): their own centre's figures help them choose its
+languages and featured guides, and one centre at a time gives them no total to subtract
+their own centre's figures from, which would work out other centres' small numbers.
 
 Charts are drawn by Chart.js, served by the hub itself (admin networks may have no internet);
 each chart has a table beneath it with the same figures. Not part of the terminals' API, so
@@ -28,7 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.hub import auth, csvfile, reports, suppress
 from kiosk.hub.auth import SESSION_COOKIE
-from kiosk.hub.deps import CurrentAdmin, LoginThrottleDep, MaybeAdmin, PacksDep, StoreDep
+from kiosk.hub.deps import CurrentStaff, LoginThrottleDep, MaybeSignedIn, PacksDep, StoreDep
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.forms import (
     LOGIN_CSRF_COOKIE,
@@ -64,7 +70,7 @@ def login_page(request: Request, status: int = 200, errors: list[str] | None = N
 
 
 @router.get("/login")
-def login_form(request: Request, session: MaybeAdmin) -> Response:
+def login_form(request: Request, session: MaybeSignedIn) -> Response:
     next_url = safe_next(request.query_params.get("next"))
     if session is not None:  # signed in already: straight on
         return RedirectResponse(next_url, status_code=303)
@@ -88,17 +94,20 @@ async def login(request: Request, store: StoreDep, throttle: LoginThrottleDep) -
         message = (f"Too many failed attempts to sign in. Try again in {minutes} "
                    f"minute{'s' if minutes != 1 else ''}.")
         return login_page(request, 429, [message], name=name, next_url=next_url)
-    ok = await run_in_threadpool(auth.verify_login, store.engine, name,
-                                 form.get("password", ""))
-    if not ok:
+    kind = await run_in_threadpool(auth.verify_login, store.engine, name,
+                                   form.get("password", ""))
+    if kind is None:
         throttle.failed(name, client)
-        log.warning("admin sign-in failed from %s", client)
+        log.warning("sign-in failed from %s", client)
         await asyncio.sleep(FAILED_LOGIN_DELAY)
         return login_page(request, 401, ["Enter a correct name and password"],
                           name=name, next_url=next_url)
     throttle.succeeded(name, client)
-    token, session = await run_in_threadpool(auth.create_session, store.engine, name)
-    log.info("admin %r signed in from %s", session.name, client)
+    token, session = await run_in_threadpool(auth.create_session, store.engine, name, None,
+                                             kind)
+    log.info("%s %r signed in from %s", kind, session.name, client)
+    if kind == "staff" and next_url == f"{PREFIX}/":
+        next_url = f"{PREFIX}/centres"  # what centre staff come for
     response = RedirectResponse(next_url, status_code=303)
     set_cookie(response, request, SESSION_COOKIE, token, PREFIX,
                int(auth.SESSION_LIFETIME.total_seconds()))
@@ -107,7 +116,7 @@ async def login(request: Request, store: StoreDep, throttle: LoginThrottleDep) -
 
 
 @router.post("/logout")
-async def logout(request: Request, session: CurrentAdmin, store: StoreDep) -> Response:
+async def logout(request: Request, session: CurrentStaff, store: StoreDep) -> Response:
     form = await read_form(request)
     if not auth.same_token(form.get("csrf"), session.csrf):
         return error_page(request, 403, "Sign-out refused",
@@ -123,11 +132,28 @@ async def logout(request: Request, session: CurrentAdmin, store: StoreDep) -> Re
 # --- figures ------------------------------------------------------------------------------
 
 
+def _centres_for(request: Request, who: auth.SignedIn, store) -> tuple[list[str], dict]:
+    """The centres `who` may pick from, and the query with the centre they may see: for
+    centre staff one of theirs (the first when none is asked for). ([], {}) when they ask
+    for a centre that is not theirs."""
+    params = dict(request.query_params)
+    if who.is_admin:
+        return reports.centres(store.engine), params
+    mine = sorted(who.centres or ())
+    asked = (params.get("centre") or "").strip()
+    if not mine or (asked and asked not in mine):
+        return [], {}
+    return mine, {**params, "centre": asked or mine[0]}
+
+
 @router.get("/")
-def dashboard(request: Request, session: CurrentAdmin, store: StoreDep,
+def dashboard(request: Request, session: CurrentStaff, store: StoreDep,
               packs: PacksDep) -> Response:
-    centres = reports.centres(store.engine)
-    period = parse_period(request.query_params, centres)
+    centres, params = _centres_for(request, session, store)
+    if not params and not session.is_admin:
+        return error_page(request, 404, "Page not found", "There are no figures for you "
+                          "at this address.", session)
+    period = parse_period(params, centres)
     report = reports.report(store.engine, period.filters(), suppress=True,
                             titles_by_id=reports.titles(packs))
     return page(request, "dashboard.html", 400 if period.errors else 200,
@@ -138,9 +164,13 @@ def dashboard(request: Request, session: CurrentAdmin, store: StoreDep,
 
 
 @router.get("/export.csv")
-def export_csv(request: Request, _: CurrentAdmin, store: StoreDep,
+def export_csv(request: Request, who: CurrentStaff, store: StoreDep,
                packs: PacksDep) -> Response:
-    period = parse_period(request.query_params, reports.centres(store.engine))
+    centres, params = _centres_for(request, who, store)
+    if not params and not who.is_admin:
+        return Response("no such figures\n", status_code=404,
+                        media_type="text/plain; charset=utf-8")
+    period = parse_period(params, centres)
     if period.errors:
         return Response("\n".join(period.errors.values()) + "\n", status_code=400,
                         media_type="text/plain; charset=utf-8")
@@ -163,6 +193,6 @@ def bare_prefix() -> Response:
 # nobody learns which pages exist without signing in. (app.py mounts /admin/static before
 # including this router, so static files are found first.)
 @router.get("/{rest:path}")
-def unknown(request: Request, rest: str, session: CurrentAdmin) -> Response:
+def unknown(request: Request, rest: str, session: CurrentStaff) -> Response:
     return error_page(request, 404, "Page not found", "There is no page at this address.",
                       session)
