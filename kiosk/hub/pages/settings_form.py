@@ -169,6 +169,8 @@ def views(snap: Snapshot, here: Scope, who: SignedIn, submitted: Mapping[str, st
     langs = offered(snap)
     out: dict[str, list[FieldView]] = {name: [] for name, _ in SECTIONS}
     for f in config.FIELDS.values():
+        if f.key in config.SECRET_KEYS:  # the PIN: `kiosk-hub config set ... staff.pin`
+            continue
         eff = snap.resolved[f.key]
         held = snap.locked_at(f.key, own=not who.is_admin)
         locked = ""
@@ -284,7 +286,7 @@ def read(form: Mapping[str, str], snap: Snapshot, who: SignedIn) -> Changes:
         _links(form, out)
     if who.is_admin and form.get(LOCKS_SHOWN):
         for key in config.FIELDS:
-            if snap.locked_at(key) is None:
+            if snap.locked_at(key) is None and key not in config.SECRET_KEYS:
                 out.locks[key] = form.get(f"lock.{key}") == "on"
     return out
 
