@@ -30,7 +30,7 @@ class KioskScreen(Screen):
         outer = BoxLayout(orientation="vertical")
         back.add_widget(outer)
         self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(14), scroll_type=["bars",
-                                 "content"], bar_inactive_color=(0.4, 0.4, 0.4, 0.6))
+                                 "content"])
         margin = dp(48)
         self.page = BoxLayout(orientation="vertical", size_hint_y=None,
                               padding=[margin, dp(28), margin, dp(28)], spacing=dp(18))
@@ -44,6 +44,7 @@ class KioskScreen(Screen):
         self.footer = BoxLayout(size_hint_y=None, height=0, spacing=dp(24),
                                 padding=[margin, 0, margin, 0])
         outer.add_widget(self.footer)
+        self.restyle()
         before = self.app.fallbacks
         self.build()
         self.in_english = self.app.fallbacks - before  # texts shown in English: untranslated
@@ -55,6 +56,12 @@ class KioskScreen(Screen):
 
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""
+
+    def restyle(self, *_):
+        """What of the screen itself follows the theme (its widgets restyle themselves)."""
+        t = self.app.theme
+        self.scroll.bar_color = t.secondary_text
+        self.scroll.bar_inactive_color = (*t.secondary_text[:3], 0.7)
 
     def _page_buttons(self) -> BoxLayout:
         """Up and Down beside a page longer than the screen: scrolling must never need a

@@ -12,6 +12,7 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
 from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.paint import restyle_tree, style_key
 from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
 
@@ -132,6 +133,7 @@ class StepView(BoxLayout):
             header.add_widget(w)
         self.add_widget(header)
         self.body = None
+        self._body_style = None
 
     def flip(self):
         self.set_expanded(not self.expanded)
@@ -145,6 +147,9 @@ class StepView(BoxLayout):
         if expanded:
             if self.body is None:
                 self.body = self._build_body()
+            elif self._body_style != style_key(self.screen.app):
+                restyle_tree(self.body)  # text size or contrast changed while it was put away
+            self._body_style = style_key(self.screen.app)
             self.add_widget(self.body)
             if record:
                 self.screen.app.record("step_expanded", content_id=self.screen.service.id,

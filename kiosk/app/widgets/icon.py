@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
@@ -14,6 +15,8 @@ from kivy.uix.widget import Widget
 class Icon(Widget):
     name = StringProperty("")
     colour = ListProperty([0, 0, 0, 1])
+    colour_name = StringProperty("")
+    """A Theme field: when set, the icon takes its colour from the theme and follows it."""
     mirrored = BooleanProperty(False)
 
     def __init__(self, **kwargs):
@@ -21,7 +24,13 @@ class Icon(Widget):
         redraw = Clock.create_trigger(self.draw, -1)  # once per frame, after layout
         for prop in ("name", "colour", "mirrored", "pos", "size"):
             self.fbind(prop, redraw)
+        if self.colour_name:
+            self.restyle()
         redraw()
+
+    def restyle(self, *_):
+        if self.colour_name:
+            self.colour = getattr(App.get_running_app().theme, self.colour_name)
 
     def draw(self, *_):
         self.canvas.clear()

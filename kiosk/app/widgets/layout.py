@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -16,7 +17,24 @@ from kiosk.app.widgets.text import KLabel
 
 
 class Backdrop(FloatLayout):
-    """The screen's background colour."""
+    """The screen's background colour, drawn from Python and restyled with everything else
+    (a kv rule on `app.theme` kept the old colour until the next screen was built)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._app = App.get_running_app()
+        with self.canvas.before:
+            self._colour = Color(*self._app.theme.background)
+            self._rect = Rectangle(pos=self.pos, size=self.size)
+        self.fbind("pos", self._shape)
+        self.fbind("size", self._shape)
+
+    def _shape(self, *_):
+        self._rect.pos = self.pos
+        self._rect.size = self.size
+
+    def restyle(self, *_):
+        self._colour.rgba = self._app.theme.background
 
 
 class Panel(Boxed, BoxLayout):
