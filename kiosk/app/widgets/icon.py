@@ -1,5 +1,6 @@
 """Simple line icons drawn on the canvas (no icon font needed), always shown beside a word.
-Icons that point (back, forward) are mirrored for right-to-left languages."""
+Icons that point (back, forward) are mirrored for right-to-left languages; letters and the
+tick never are (they read the same way in every script)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
+
+# Drawn the same way whatever the direction of the language: the "Aa" of Text size is
+# letters, and a tick is not mirrored in right-to-left interfaces either.
+NEVER_MIRRORED = frozenset({"text", "check"})
 
 
 class Icon(Widget):
@@ -40,7 +45,7 @@ class Icon(Widget):
         x0 = self.center_x - s / 2
         y0 = self.center_y - s / 2
         w = max(1.5, s / 12)
-        m = -1 if self.mirrored else 1
+        m = -1 if self.mirrored and self.name not in NEVER_MIRRORED else 1
 
         def p(u, v):  # unit square (0..1) to widget coordinates, mirrored when asked
             if m < 0:

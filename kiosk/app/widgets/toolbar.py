@@ -45,6 +45,7 @@ class Toolbar(Panel):
             box.bind(minimum_width=box.setter("width"))
         for b in self.buttons.values():
             b.label.bind(texture_size=self._fit_height)
+        self._back_box, self._rtl = left, app.rtl
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
         parts = [left, Spacer(), right]
@@ -63,10 +64,16 @@ class Toolbar(Panel):
         self.min_height = max(dp(104), needed)
 
     def show_back(self, show: bool) -> None:
-        """Back only when there is somewhere to go back to."""
+        """Back only when there is somewhere to go back to; otherwise it is off the bar, not
+        an empty gap, and the next button takes its place."""
         b = self.buttons["back"]
         b.disabled = not show
-        b.opacity = 1 if show else 0
+        box = self._back_box
+        if show and b.parent is None:
+            # First in reading order: leftmost (last child) left to right, else rightmost.
+            box.add_widget(b, index=0 if self._rtl else len(box.children))
+        elif not show and b.parent is not None:
+            box.remove_widget(b)
 
     def _speaking(self, app, speaking):
         b = self.buttons["read_aloud"]
