@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import DictProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -12,9 +13,13 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Backdrop, ToolButton
+from kiosk.app.widgets.layout import Backdrop, Divider, ToolButton
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.app.widgets.toolbar import Toolbar
+
+# The fade at the page's lower edge: bands from opaque (bottom) to clear (top), drawn after
+# the page (and the scroll bar) with plain rectangles.
+_FADE_BANDS = 12
 
 
 class KioskScreen(Screen):
@@ -29,8 +34,9 @@ class KioskScreen(Screen):
         self.add_widget(back)
         outer = BoxLayout(orientation="vertical")
         back.add_widget(outer)
+        # The bar on the side of Up and Down: the left in right-to-left languages.
         self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(14), scroll_type=["bars",
-                                 "content"])
+                                 "content"], bar_pos_y="left" if self.app.rtl else "right")
         margin = dp(48)
         self.page = BoxLayout(orientation="vertical", size_hint_y=None,
                               padding=[margin, dp(28), margin, dp(28)], spacing=dp(18))
@@ -41,6 +47,10 @@ class KioskScreen(Screen):
         for w in ((self.rail, self.scroll) if self.app.rtl else (self.scroll, self.rail)):
             middle.add_widget(w)
         outer.add_widget(middle)
+        self._fade()
+        # Where the page ends and the footer begins: a line, shown with the footer.
+        self.divider = Divider(size_hint_y=None, height=0)
+        outer.add_widget(self.divider)
         self.footer = BoxLayout(size_hint_y=None, height=0, spacing=dp(24),
                                 padding=[margin, 0, margin, 0])
         outer.add_widget(self.footer)
@@ -62,6 +72,33 @@ class KioskScreen(Screen):
         t = self.app.theme
         self.scroll.bar_color = t.secondary_text
         self.scroll.bar_inactive_color = (*t.secondary_text[:3], 0.7)
+        if hasattr(self, "fade_colour"):
+            self._update_fade()
+
+    def _fade(self):
+        """The page's lower edge fades into the background while there is more below, so a
+        line of text running under the edge fades out instead of being cut in half. Drawn
+        under the scroll bar, in the theme's background colour."""
+        self._fade_bands = []
+        with self.scroll.canvas.after:
+            for _ in range(_FADE_BANDS):
+                self._fade_bands.append((Color(0, 0, 0, 0), Rectangle()))
+        self.fade_colour = self._fade_bands[0][0]  # the lowest, opaque band
+        for prop in ("pos", "size", "scroll_y"):
+            self.scroll.fbind(prop, self._update_fade)
+        self.page.fbind("height", self._update_fade)
+        self._update_fade()
+
+    def _update_fade(self, *_):
+        scroll = self.scroll
+        more_below = self.page.height > scroll.height + 1 and scroll.scroll_y > 0.001
+        rgb = self.app.theme.background[:3]
+        height = min(max(dp(28), self.app.base_font * self.app.text_scale), scroll.height / 4)
+        band = height / _FADE_BANDS
+        for i, (colour, rect) in enumerate(self._fade_bands):  # i = 0 at the bottom
+            colour.rgba = (*rgb, min(1, 1.3 * (1 - i / _FADE_BANDS)) if more_below else 0)
+            rect.pos = (scroll.x, scroll.y + i * band)
+            rect.size = (scroll.width, band + 0.5)
 
     def _page_buttons(self) -> BoxLayout:
         """Up and Down beside a page longer than the screen: scrolling must never need a
@@ -81,6 +118,7 @@ class KioskScreen(Screen):
         self.page_up.label.bind(texture_size=self._update_rail)
         self.page_down.label.bind(texture_size=self._update_rail)
         self.scroll.bind(height=self._update_rail)
+        self.scroll.bind(scroll_y=self._update_ends)
         return rail
 
     def _update_rail(self, *_):
@@ -90,6 +128,13 @@ class KioskScreen(Screen):
         self.rail.width = widest + dp(12) if overflow else 0
         self.rail.opacity = 1 if overflow else 0
         self.rail.disabled = not overflow
+        self._update_ends()
+
+    def _update_ends(self, *_):
+        """Up is greyed at the top of the page and Down at the bottom."""
+        y = self.scroll.scroll_y
+        self.page_up.disabled = y >= 0.999
+        self.page_down.disabled = y <= 0.001
 
     def page_by(self, direction: int) -> None:
         """Move the page by most of a screen: +1 up, -1 down."""
@@ -135,6 +180,7 @@ class KioskScreen(Screen):
     def footer_buttons(self, *buttons: KButton) -> None:
         """The main actions, always visible; in reading order for the language. The footer
         grows with its tallest button, so large text never spills out."""
+        self.divider.height = dp(3)
         self.footer.padding = [dp(48), dp(12), dp(48), dp(16)]
         for b in (reversed(buttons) if self.app.rtl else buttons):
             b.size_hint_y = None

@@ -37,6 +37,27 @@ class Backdrop(FloatLayout):
         self._colour.rgba = self._app.theme.background
 
 
+class Divider(Widget):
+    """A line across the window (above the footer): where the page ends. In the theme's
+    secondary text colour, which stands out of the background by more than 3:1."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._app = App.get_running_app()
+        with self.canvas:
+            self._colour = Color(*self._app.theme.secondary_text)
+            self._rect = Rectangle(pos=self.pos, size=self.size)
+        self.fbind("pos", self._shape)
+        self.fbind("size", self._shape)
+
+    def _shape(self, *_):
+        self._rect.pos = self.pos
+        self._rect.size = self.size
+
+    def restyle(self, *_):
+        self._colour.rgba = self._app.theme.secondary_text
+
+
 class Panel(Boxed, BoxLayout):
     """A bordered box on the panel colour (cards, the step list, feedback)."""
 
@@ -76,7 +97,7 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
     bg = ListProperty([0, 0, 0, 0])
     edge = ListProperty([0, 0, 0, 0])
-    edge_width = 0
+    edge_width = dp(2)  # the colour of the fill unless greyed
     min_width = NumericProperty(0)
     name = StringProperty("")
 
@@ -96,6 +117,7 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
         self.add_widget(self.icon)
         self.add_widget(self.label)
         self.fbind("state", self.restyle)
+        self.fbind("disabled", self.restyle)
         self.fbind("min_width", self._fit)
         self.restyle()
         self._fit()
@@ -116,12 +138,18 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
     def restyle(self, *_):
         t = self._app.theme
-        down = self.state == "down"
-        self.bg = self.edge = t.focus if down else t.button
-        fg = t.focus_text if down else t.button_text
+        if self.disabled:  # greyed, with an edge to keep its shape, its word still readable
+            self.bg, self.edge, colour = t.panel, t.border, "secondary_text"
+        elif self.state == "down":
+            self.bg = self.edge = t.focus
+            colour = "focus_text"
+        else:
+            self.bg = self.edge = t.button
+            colour = "button_text"
+        fg = getattr(t, colour)
         self.icon.colour = fg
-        self.label.colour_name = "focus_text" if down else "button_text"
-        self.label.color = fg
+        self.label.colour_name = colour
+        self.label.color = self.label.disabled_color = fg
 
 
 class Spacer(Widget):
