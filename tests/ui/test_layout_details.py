@@ -37,15 +37,39 @@ def test_letters_are_never_mirrored(kiosk):
     assert drawn_points(back) != drawn_points(unmirrored), "Back points the other way"
 
 
-@pytest.mark.parametrize("lang", ["ar", "fa"])
-def test_the_arabic_script_home_fits_without_scrolling(kiosk, lang):
+@pytest.mark.parametrize("lang", ["ar"])
+def test_the_arabic_home_fits_without_scrolling(kiosk, lang):
     h = kiosk
     start(h, lang)
     screen = h.screen
     assert screen.__class__.__name__ == "HomeScreen"
+    from kiosk.app.widgets.text import KLabel
+    from tests.ui.conftest import find
+
+    lines = {w.text[:20]: (len(w._label._cached_lines), round(w.width))
+             for w in find(screen.page, KLabel)}
     assert screen.page.height <= screen.scroll.height, (
-        f"{lang} home is {screen.page.height:.0f} px tall in {screen.scroll.height:.0f} px")
+        f"{lang} home is {screen.page.height:.0f} px tall in {screen.scroll.height:.0f} px "
+        f"(window {h.window.size}, lines and widths {lines})")
     assert screen.rail.width == 0, "no Up and Down when nothing scrolls"
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_up_and_down_go_again_when_the_text_is_made_smaller(kiosk, lang):
+    """Up and Down take width from the page, so its text wraps longer: once shown at 200 %
+    they must not keep a page that fits at 100 % scrolling (and its text squeezed)."""
+    h = kiosk
+    start(h, lang)
+    screen = h.screen
+    width = screen.scroll.width
+    for _ in range(3):  # 150 %, 200 %, back to 100 %
+        h.tap(h.app.toolbar.buttons["text_size"])
+        h.frames(2)
+        if h.app.text_scale == 2.0:
+            assert screen.rail.width > 0, "the page scrolls at 200 %"
+    assert h.app.text_scale == 1.0
+    assert screen.rail.width == 0 and screen.scroll.width == width, "Up and Down gone"
+    assert screen.page.height <= screen.scroll.height
 
 
 @pytest.mark.parametrize("scale", [1.0, 1.5, 2.0])
@@ -90,3 +114,24 @@ def test_no_gap_where_back_would_be(kiosk, lang):
     assert back.get_root_window() is not None and not back.disabled
     assert (back.to_window(back.x, 0)[0] > home.to_window(home.x, 0)[0]) == \
         languages.get(lang).rtl, "Back first in reading order"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_up_and_down_never_narrow_the_page(kiosk, lang):
+    """Up and Down stand in the page's margin, kept for them whether they show or not: a
+    page that starts to scroll does not wrap its text longer (which could keep it
+    scrolling after all, or make it jump)."""
+    h = kiosk
+    start(h, lang)
+
+    def text_width(screen):
+        return screen.scroll.width - screen.page.padding[0] - screen.page.padding[2]
+
+    home = text_width(h.screen)
+    assert h.screen.rail.width == 0
+    h.app.go("guide", id="universal-credit")
+    h.frames(3)
+    h.screen.toggle_all()
+    h.frames(3)
+    assert h.screen.rail.width > 0
+    assert text_width(h.screen) == home

@@ -100,9 +100,12 @@ def test_the_scroll_bar_is_beside_up_and_down(kiosk, tmp_path, lang, side):
     h = kiosk
     screen = long_guide(h, lang)
     assert screen.scroll.bar_pos_y == side
-    rail_x = rect(screen.rail)[0]
+    rail = rect(screen.rail)
     scroll = rect(screen.scroll)
-    assert (rail_x < scroll[0]) == (side == "left"), "Up and Down on the same side"
+    if side == "left":
+        assert rail[0] - scroll[0] < dp(20), "Up and Down at the left edge with the bar"
+    else:
+        assert scroll[2] - rail[2] < dp(20), "Up and Down at the right edge with the bar"
     # In the picture: the bar's colour at the scroll view's edge on that side.
     shot = Shot(h.screenshot(tmp_path / "bar.png"))
     x = scroll[0] + dp(5) if side == "left" else scroll[2] - dp(5)

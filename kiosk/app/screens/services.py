@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty
@@ -17,32 +18,44 @@ from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
 
 
-def card_grid(cols: int = 2) -> GridLayout:
-    """Cards side by side; the cards of a row are as tall as the tallest (a grid would
-    otherwise leave the shorter ones hanging at the bottom of their row)."""
-    grid = GridLayout(cols=cols, spacing=dp(20), size_hint_y=None)
-    grid.bind(minimum_height=grid.setter("height"))
+class CardGrid(GridLayout):
+    """Cards side by side at 100 % text, in one column when the text is bigger (following a
+    change while the screen is shown); the cards of a row are as tall as the tallest (a grid
+    would otherwise leave the shorter ones hanging at the bottom of their row)."""
 
-    def even_rows(*_):
-        cards = list(reversed(grid.children))  # reading order
+    def __init__(self, **kwargs):
+        super().__init__(spacing=dp(20), size_hint_y=None, **kwargs)
+        self.app = App.get_running_app()
+        self.bind(minimum_height=self.setter("height"))
+        self._settle = Clock.create_trigger(self._even_rows, -1)  # once per frame
+        self._watched: set[int] = set()
+        self.bind(children=self._watch)
+        self.restyle()
+
+    def restyle(self, *_):
+        cols = 2 if self.app.text_scale <= 1.0 else 1
+        if cols != self.cols:
+            self.cols = cols
+            self._settle()
+
+    def _watch(self, _, children):
+        for card in children:  # each card once (children changes on every add)
+            if id(card) not in self._watched:
+                self._watched.add(id(card))
+                card.bind(minimum_height=self._settle)
+
+    def _even_rows(self, *_):
+        cards = list(reversed(self.children))  # reading order
+        cols = self.cols
         for i in range(0, len(cards), cols):
             row = cards[i:i + cols]
             tallest = max(c.minimum_height for c in row)
             for c in row:
                 c.min_height = tallest
 
-    settle = Clock.create_trigger(even_rows, -1)  # once per frame, not once per card change
 
-    watched: set[int] = set()
-
-    def watch(_, children):
-        for card in children:  # each card once (children changes on every add)
-            if id(card) not in watched:
-                watched.add(id(card))
-                card.bind(minimum_height=settle)
-
-    grid.bind(children=watch)
-    return grid
+def card_grid() -> CardGrid:
+    return CardGrid()
 
 
 class ServicesScreen(KioskScreen):
@@ -193,8 +206,11 @@ class GuideScreen(KioskScreen):
         self.app.record("guide_opened", content_id=self.service.id)
         self.content(g.title, role="title", bold=True)
         self.content(g.introduction, role="lead")
-        self.show_all = KButton(text=self.tr("Show all steps"), kind="secondary",
-                                size_hint_x=None, width=dp(320))
+        # As wide as its words on one line ("Show all steps" is long in Tamil), at least 320.
+        self.show_all = fit_word(KButton(text=self.tr("Show all steps"), kind="secondary",
+                                         size_hint_x=None, width=dp(320),
+                                         pos_hint={"right": 1} if self.app.rtl else {}),
+                                 dp(320))
         self.show_all.bind(on_release=lambda *_: self.toggle_all())
         self.add(self.show_all)
         self.steps: list[StepView] = []

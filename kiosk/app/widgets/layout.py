@@ -13,7 +13,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.icon import Icon
 from kiosk.app.widgets.paint import Boxed
-from kiosk.app.widgets.text import KLabel
+from kiosk.app.widgets.text import KLabel, measure
 
 
 class Backdrop(FloatLayout):
@@ -101,7 +101,7 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
     min_width = NumericProperty(0)
     name = StringProperty("")
 
-    def __init__(self, icon: str, text: str, name: str, **kwargs):
+    def __init__(self, icon: str, text: str, name: str, role: str = "toolbar", **kwargs):
         kwargs.setdefault("padding", [dp(10), dp(4)])
         kwargs.setdefault("spacing", dp(2))
         kwargs.setdefault("size_hint_x", None)
@@ -111,8 +111,7 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
         self._app = App.get_running_app()
         self.icon = Icon(name=icon, size_hint=(1, None), height=dp(26),
                          mirrored=self._app.rtl)
-        self.label = KLabel(text=text, role="toolbar", bold=True, wrap=False,
-                            align="center")
+        self.label = KLabel(text=text, role=role, bold=True, wrap=False, align="center")
         self.label.bind(texture_size=self._fit)
         self.add_widget(self.icon)
         self.add_widget(self.label)
@@ -154,3 +153,33 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
 class Spacer(Widget):
     pass
+
+
+def two_lines(text: str) -> str:
+    """A toolbar word with its state ("Text size: 200 %") on two lines, so it takes the
+    width of the word, not of the whole phrase."""
+    return text.replace(": ", ":\n", 1)
+
+
+def fit_tool_labels(buttons: list[ToolButton], width: float, height: float) -> float:
+    """Size the words of a row of ToolButtons to their space: as large as the text size asks
+    (KLabel.fit 1), shrunk by one factor for all (never below half) until the buttons fit
+    `width` side by side and the tallest fits `height`. Returns the factor and sets it.
+
+    Sizes are measured (not read from the textures, which catch up a frame later), so the
+    answer does not depend on when it is asked."""
+    natural = [(b, *measure(b.label)) for b in buttons]
+    chosen = 0.5
+    for step in range(11):
+        f = 1.0 - step * 0.05
+        total = sum(max(dp(64), b.min_width, max(b.icon.height, tw * f) + 2 * b.padding[0])
+                    for b, tw, _ in natural)
+        tallest = max(b.icon.height + b.spacing + th * f + 2 * b.padding[1]
+                      for b, _, th in natural)
+        if total <= width and tallest <= height:
+            chosen = f
+            break
+    for b in buttons:
+        if abs(b.label.fit - chosen) > 0.01:
+            b.label.fit = chosen
+    return chosen

@@ -4,10 +4,15 @@ accessibility controls (text size, contrast, read aloud). Mirrored for right-to-
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.app.widgets.layout import Panel, Spacer, ToolButton
+from kiosk.app.widgets.layout import Panel, Spacer, ToolButton, fit_tool_labels, two_lines
+
+# The toolbar's words grow with the text size as far as this share of the window's height
+# (and its width) allows, so the page keeps most of the screen at 200 %.
+MAX_HEIGHT_SHARE = 0.2
 
 
 class Toolbar(Panel):
@@ -43,6 +48,8 @@ class Toolbar(Panel):
                 self.buttons[name] = b
             box.size_hint_x = None
             box.bind(minimum_width=box.setter("width"))
+        self._fitted = None
+        self._show_states()
         for b in self.buttons.values():
             b.label.bind(texture_size=self._fit_height)
         self._back_box, self._rtl = left, app.rtl
@@ -60,8 +67,29 @@ class Toolbar(Panel):
             self.add_widget(p)
 
     def _fit_height(self, *_):
-        needed = max(b.natural_height for b in self.buttons.values()) + 2 * self.padding[1]
-        self.min_height = max(dp(104), needed)
+        shown = [b for b in self.buttons.values() if b.parent is not None]
+        gaps = len(shown) * self.spacing + 2 * self.padding[0]  # between buttons, at the ends
+        limit = Window.height * MAX_HEIGHT_SHARE
+        if self._fitted != (key := (Window.size, tuple(b.label.text for b in shown),
+                                    shown[0].label.font_size / shown[0].label.fit)):
+            self._fitted = key
+            fit_tool_labels(shown, Window.width - gaps, limit - 2 * self.padding[1])
+        needed = max(b.natural_height for b in shown) + 2 * self.padding[1]
+        self.min_height = min(limit, max(dp(104), needed))
+
+    def restyle(self, *_):
+        super().restyle()
+        if hasattr(self, "buttons"):
+            self._show_states()
+            self._fit_height()
+
+    def _show_states(self):
+        """Text size and Contrast say their state in words ("Text size: 200 %")."""
+        app = App.get_running_app()
+        size = app.fmt("Text size: {n} %", n=round(app.text_scale * 100))
+        self.buttons["text_size"].label.text = two_lines(size)
+        on = app.tr("Contrast: on") if app.high_contrast else app.tr("Contrast: off")
+        self.buttons["contrast"].label.text = two_lines(on)
 
     def show_back(self, show: bool) -> None:
         """Back only when there is somewhere to go back to; otherwise it is off the bar, not
