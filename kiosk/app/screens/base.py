@@ -66,6 +66,7 @@ class KioskScreen(Screen):
         self.restyle()
         before = self.app.fallbacks
         self.build()
+        self._size_rail()
         self.in_english = self.app.fallbacks - before  # texts shown in English: untranslated
         if self.in_english and self.app.lang != "en":
             note = KLabel(text=self.tr("Some of this page is in English because it has not "
@@ -83,9 +84,11 @@ class KioskScreen(Screen):
         self.scroll.bar_inactive_color = (*t.secondary_text[:3], 0.7)
         if hasattr(self, "fade_colour"):
             self._update_fade()
+        if hasattr(self, "_size_rail_trigger"):
+            self._size_rail_trigger()  # once Up and Down have their new size
         if hasattr(self, "footer_actions"):
             for b in (*self.footer_actions, self.more):
-                if b.parent is None:  # off the footer's row, so not reached by the walk
+                if b is not None and b.parent is None:  # off the footer's row, so not reached by the walk
                     b.restyle()
             self._arrange_trigger()  # once the buttons on the row have their new size too
 
@@ -132,30 +135,43 @@ class KioskScreen(Screen):
         rail.add_widget(Widget())
         rail.add_widget(self.page_down)
         self.page.bind(height=self._update_rail)
-        self.page_up.label.bind(texture_size=self._update_rail)
-        self.page_down.label.bind(texture_size=self._update_rail)
         self.scroll.bind(height=self._update_rail)
         self.scroll.bind(scroll_y=self._update_ends)
+        self._rail_room = 0.0
+        self._size_rail_trigger = Clock.create_trigger(self._size_rail, -1)
         return rail
 
-    def _update_rail(self, *_):
+    def _size_rail(self, *_):
+        """Up and Down as wide and as tall as the larger of them, from their measured words
+        (before anything is laid out or rendered), and the page's margin on their side kept
+        for them: set once when the screen is built and again when the text size changes,
+        never by the scrolling, so the page's text is laid out once."""
         if not self.scroll.do_scroll_y:  # a page that never scrolls (the attract screen)
             return
-        overflow = self.page.height > self.scroll.height + 1
-        widest = max(dp(64), self.page_up.natural_width, self.page_down.natural_width)
-        self.page_up.min_width = self.page_down.min_width = widest
-        tallest = max(dp(96), self.page_up.natural_height, self.page_down.natural_height)
-        self.page_up.height = self.page_down.height = tallest  # Nastaliq at 200 %
-        room = widest + dp(12)
+        buttons = (self.page_up, self.page_down)
+        sizes = [(b, *measure(b.label)) for b in buttons]
+        widest = max([dp(64)] + [max(b.icon.height, w) + 2 * b.padding[0] for b, w, _ in sizes])
+        tallest = max([dp(96)] + [b.icon.height + b.spacing + h + 2 * b.padding[1]
+                                  for b, _, h in sizes])  # Nastaliq at 200 %
+        for b in buttons:
+            b.min_width = widest
+            b.height = tallest
+        self._rail_room = widest + dp(12)
         side = 0 if self.app.rtl else 2
         if self._side_margin is None:
             self._side_margin = self.page.padding[side]
-        margin = max(self._side_margin, room + dp(24))  # well apart from cards and links
-        if self.page.padding[side] != margin:  # follows the text size, never the scrolling
+        margin = max(self._side_margin, self._rail_room + dp(24))  # apart from cards, links
+        if self.page.padding[side] != margin:
             padding = list(self.page.padding)
             padding[side] = margin
             self.page.padding = padding
-        self.rail.width = room if overflow else 0
+        self._update_rail()
+
+    def _update_rail(self, *_):
+        if not self.scroll.do_scroll_y:
+            return
+        overflow = self.page.height > self.scroll.height + 1
+        self.rail.width = self._rail_room if overflow else 0
         self.rail.opacity = 1 if overflow else 0
         self.rail.disabled = not overflow
         self._update_ends()
@@ -215,9 +231,8 @@ class KioskScreen(Screen):
         self.divider.height = dp(3)
         self.footer.padding = [dp(48), dp(12), dp(48), dp(16)]
         self.footer_actions = list(buttons)
-        self.more = KButton(text=self.tr("More"), kind="secondary")
-        self.more.bind(on_release=lambda *_: self.show_more())
-        for b in (*buttons, self.more):
+        self.more: KButton | None = None  # made when first needed
+        for b in buttons:
             b.size_hint_y = None
             b.bind(texture_size=self._fit_footer)
         self._arrange_trigger = Clock.create_trigger(self._arrange_footer, -1)
@@ -235,6 +250,10 @@ class KioskScreen(Screen):
         if sum(natural) + gap * (len(actions) - 1) <= room:
             row, widths = actions, natural
         else:
+            if self.more is None:
+                self.more = KButton(text=self.tr("More"), kind="secondary", size_hint_y=None)
+                self.more.bind(on_release=lambda *_: self.show_more(),
+                               texture_size=self._fit_footer)
             row = [actions[0], self.more]
             widths = [natural[0], measure(self.more)[0] + 2 * self.more.pad[0] + 2]
         free = room - gap * (len(row) - 1)

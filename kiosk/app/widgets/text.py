@@ -184,18 +184,25 @@ class KButton(Boxed, ButtonBehavior, KLabel):
         self._paint()
 
 
+_MEASURED: dict[tuple, tuple[int, int]] = {}
+
+
 def measure(label: KLabel, fit: float = 1.0) -> tuple[int, int]:
     """The size of a label's text unwrapped (its own line breaks kept) at `fit`, measured
-    without rendering it (textfix caches the words): for layouts that must decide before,
-    or whatever, the label's texture is."""
-    from kivy.core.text import Label as CoreLabel
+    without rendering it, and remembered: for layouts that must decide before the label's
+    texture is made (or whatever state it is in)."""
+    key = (label.text, label.font_size / (label.fit or 1.0) * fit, label.font_name,
+           label.bold, label.font_script_name, label.font_direction, label.line_height)
+    size = _MEASURED.get(key)
+    if size is None:
+        from kivy.core.text import Label as CoreLabel
 
-    core = CoreLabel(text=label.text, font_size=label.font_size / (label.fit or 1.0) * fit,
-                     font_name=label.font_name, bold=label.bold,
-                     font_script_name=label.font_script_name,
-                     font_direction=label.font_direction, line_height=label.line_height,
-                     halign=label.halign)
-    return core.render()
+        if len(_MEASURED) > 5000:
+            _MEASURED.clear()
+        core = CoreLabel(text=key[0], font_size=key[1], font_name=key[2], bold=key[3],
+                         font_script_name=key[4], font_direction=key[5], line_height=key[6])
+        size = _MEASURED[key] = core.render()
+    return size
 
 
 def fit_word(button: KButton, least: float) -> KButton:
