@@ -102,6 +102,7 @@ class Toolbar(Panel):
             box.add_widget(b, index=0 if self._rtl else len(box.children))
         elif not show and b.parent is not None:
             box.remove_widget(b)
+        self._fit_height()  # one button more or less in the same width
 
     def _speaking(self, app, speaking):
         b = self.buttons["read_aloud"]
