@@ -85,6 +85,10 @@ class Harness:
     def tap(self, widget) -> None:
         from kivy.tests.common import UnitTestTouch
 
+        more = getattr(self.screen, "more_for", lambda w: None)(widget)
+        if more is not None:  # a footer action behind More (large text): as a finger would
+            self.tap(more)
+            widget = self.app._modals[-1].copy_of(widget)
         assert widget.get_root_window() is not None, f"{widget!r} is not on the screen"
         self.scroll_to(widget)  # a finger can only touch what is in view, if it is not
         x, y = widget.to_window(*widget.center)

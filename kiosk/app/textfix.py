@@ -7,7 +7,8 @@ first layout of Arabic, Bengali or Tamil text is measured unshaped: Arabic comes
 wide, Tamil too narrow and clipped. Before each render (which measures every word), we
 render one space with the label's options when the cached font does not have them yet,
 which sets script and direction on it. We remember per font what was applied, so that
-costs one tiny render per font and setting.
+costs one tiny render per font and setting (and again when Kivy has closed the font and
+opened it anew: it keeps 64 open).
 
 Measuring is most of the cost of showing a screen: Kivy measures word by word, rebuilding
 the font's id string twice per word. During a render the id is computed once, and each
@@ -30,7 +31,12 @@ from kivy.core.text._text_sdl2 import _SurfaceContainer
 
 from kiosk.core import bidi
 
+# What was applied to each open font (every font, Latin too), in the order the fonts were
+# opened. Kivy keeps 64 fonts open and closes the oldest (_text_sdl2's sdl2_cache, first in,
+# first out); a font opened again has nothing applied. We forget a font a little before
+# Kivy closes it (48: a font we forgot but Kivy kept only costs one more tiny render).
 _applied: dict[str, tuple[str, str]] = {}
+_OPEN_FONTS = 48
 # Keys are strings, not tuples: strings are not tracked by the garbage collector, so a large
 # cache does not make every collection (a pause of the UI thread) longer.
 _extents: dict[str, tuple[int, int]] = {}
@@ -43,7 +49,12 @@ def _wanted(options) -> tuple[str, str]:
 
 
 def _apply(label, font_id: str, wanted: tuple[str, str]) -> None:
-    if _applied.get(font_id, ("Zyyy", "ltr")) != wanted:
+    applied = _applied.get(font_id)
+    if applied is None:  # opened now (again, if Kivy had closed it): nothing applied yet
+        while len(_applied) >= _OPEN_FONTS:  # forget the oldest, which Kivy closes first
+            del _applied[next(iter(_applied))]
+        applied = _applied[font_id] = ("Zyyy", "ltr")
+    if applied != wanted:
         _SurfaceContainer(4, 4).render(label, " ", 0, 0)
         _applied[font_id] = wanted
 

@@ -43,12 +43,15 @@ _TAMIL = ("KioskTamil-Regular.ttf", "KioskTamil-Bold.ttf")
 
 def _lang(code, native, english, script, direction, fonts, voice, keyboard="latin",
           ui_ready=True, greeting="Welcome", line_height=None):
-    # Running text: extra line height where the font's own is tight (Latin, Indic); Arabic-
-    # script fonts already have tall lines (Naskh 2.1 em, Nastaliq 2.5 em), and more would
-    # leave gaps that break a paragraph apart.
+    # Running text: extra line height where the font's own is tight (Latin 1.36 em, Indic).
+    # The Arabic font's lines are 1.6 em (build_scripts/merge_fonts.py LINE_METRICS: Noto's
+    # 2.1 em made the Arabic home scroll at 100 %): a little more keeps stacked marks clear
+    # of the line above. Nastaliq's own 2.5 em is tall enough; more would break a paragraph
+    # apart.
+    if line_height is None:
+        line_height = 1.0 if fonts == _URDU else 1.1 if script == "Arab" else 1.15
     return Language(code, native, english, script, direction, fonts[0], fonts[1], voice,
-                    keyboard, ui_ready, greeting,
-                    line_height or (1.0 if script == "Arab" else 1.15))
+                    keyboard, ui_ready, greeting, line_height)
 
 
 # English first, then London's main languages after English (2021 Census order).

@@ -233,3 +233,29 @@ def test_fix_measures_latin_like_kivy_in_this_process():
                               **({"font_script_name": script} if script != "Zyyy" else {}))
             plain = tuple(_get_extents(label, text))  # Kivy's own, before any render
             assert tuple(label.get_extents(text)) == plain, (script, size)
+
+
+def test_measuring_stays_shaped_when_kivy_has_closed_and_reopened_the_font():
+    """Kivy keeps 64 fonts open and closes the oldest (first in, first out); a font opened
+    again has no script or direction applied, so the fix must apply them again. A kiosk
+    that runs all day in sixteen languages at three text sizes opens far more than 64."""
+    from kiosk.app import prepare
+
+    prepare(windowed=True)
+    from kivy.core.text import Label as CoreLabel
+
+    from kiosk.app import fonts, textfix
+
+    textfix.install()
+    tamil, latin = fonts.face("ta", True), fonts.face("en")
+    text = "எல்லாப் படிகளைக் காட்டு"
+
+    def width():
+        return CoreLabel(text=text, font_name=tamil.path, font_size=33.3,
+                         font_script_name="Taml", font_direction="ltr").render()[0]
+
+    shaped = width()
+    for size in range(200, 280):  # eighty other fonts: Kivy closes the Tamil one
+        CoreLabel(text="x", font_name=latin.path, font_size=size).render()
+    textfix._extents.clear()  # measured again, not remembered
+    assert width() == shaped

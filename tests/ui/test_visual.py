@@ -1,6 +1,7 @@
 """Every main screen, in English, Arabic and Bengali, at 100 % and 200 % text, looked at the
 way a citizen would: the screen is drawn (not blank), no text spills out of its box or is
-broken mid-word, and every touch target is big enough and apart from its neighbours.
+broken mid-word, and every touch target is big enough and apart from its neighbours. At
+200 %, in all sixteen languages, the page keeps most of the screen and the footer one row.
 
 One app (Harness) serves the whole module; each case starts a fresh session, so nothing of
 one case leaks into the next. Failures are collected per case into one message that names
@@ -288,6 +289,32 @@ def test_right_to_left_screens_are_mirrored(h, lang):
     texts = [w for w, _ in walk(screen.page) if getattr(w, "font_direction", "") == "rtl"]
     wrong = [w.text[:40] for w in texts if w.halign not in ("right", "center")]
     assert texts and not wrong, wrong
+
+
+# ----- room for the page at 200 % -----------------------------------------------------------------
+# At 200 % the toolbar and the footer grow with the text; what is left for the page (the
+# scrolling area between them) must stay most of the screen, or a guide shows only its
+# title. Every screen a session reaches, in every language.
+LEAST_PAGE_SHARE = 0.55
+
+
+def page_share(h, screen) -> float:
+    return screen.scroll.height / h.window.height
+
+
+@pytest.mark.parametrize("name, lang", [pytest.param(s, lang, id=f"{s}-{lang}")
+                                        for s in BIG_SCREENS for lang in languages.LANGUAGES])
+def test_the_page_keeps_most_of_the_screen_at_200(h, name, lang):
+    screen = show(h, name, lang, 2.0)
+    share = page_share(h, screen)
+    footer = list(screen.footer.children)
+    for b in footer:
+        b.texture_update()
+    wrapped = [b.text for b in footer if len(b._label._cached_lines) > 1]
+    assert share >= LEAST_PAGE_SHARE and not wrapped, (
+        f"{name} in {lang} at 200 %: the page has {share:.0%} of the screen (toolbar "
+        f"{h.app.toolbar.height:.0f} px, footer {screen.footer.height:.0f} px); footer "
+        f"buttons on more than one line: {wrapped}")
 
 
 # ----- the checks can fail ----------------------------------------------------------------------

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import DictProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Backdrop, Spacer, ToolButton
-from kiosk.app.widgets.text import KButton, KLabel
+from kiosk.app.widgets.layout import Backdrop, Divider, Spacer, ToolButton
+from kiosk.app.widgets.text import KButton, KLabel, measure
 from kiosk.app.widgets.toolbar import Toolbar
+
+# The fade at the page's lower edge: bands from opaque (bottom) to clear (top), drawn after
+# the page (and the scroll bar) with plain rectangles.
+_FADE_BANDS = 12
 
 
 class KioskScreen(Screen):
@@ -29,23 +36,37 @@ class KioskScreen(Screen):
         self.add_widget(back)
         outer = BoxLayout(orientation="vertical")
         back.add_widget(outer)
-        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(14), scroll_type=["bars",
-                                 "content"], bar_inactive_color=(0.4, 0.4, 0.4, 0.6))
+        # The bar on the side of Up and Down (the left in right-to-left languages), at the
+        # window's edge, in the gap the rail leaves there.
+        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(10), bar_margin=dp(1),
+                                 scroll_type=["bars", "content"],
+                                 bar_pos_y="left" if self.app.rtl else "right",
+                                 pos_hint={"x": 0, "y": 0})
         margin = dp(48)
         self.page = BoxLayout(orientation="vertical", size_hint_y=None,
                               padding=[margin, dp(28), margin, dp(28)], spacing=dp(18))
         self.page.bind(minimum_height=self.page.setter("height"))
         self.scroll.add_widget(self.page)
-        middle = BoxLayout()
+        # Up and Down stand over the page's margin on their side (the left in right-to-left),
+        # which is kept wide enough for them whether they show or not: showing them never
+        # narrows the page, so its text never wraps longer because the page scrolls.
+        middle = FloatLayout()
+        self._side_margin: float | None = None
         self.rail = self._page_buttons()
-        for w in ((self.rail, self.scroll) if self.app.rtl else (self.scroll, self.rail)):
-            middle.add_widget(w)
+        middle.add_widget(self.scroll)
+        middle.add_widget(self.rail)
         outer.add_widget(middle)
+        self._fade()
+        # Where the page ends and the footer begins: a line, shown with the footer.
+        self.divider = Divider(size_hint_y=None, height=0)
+        outer.add_widget(self.divider)
         self.footer = BoxLayout(size_hint_y=None, height=0, spacing=dp(24),
                                 padding=[margin, 0, margin, 0])
         outer.add_widget(self.footer)
+        self.restyle()
         before = self.app.fallbacks
         self.build()
+        self._size_rail()
         self.in_english = self.app.fallbacks - before  # texts shown in English: untranslated
         if self.in_english and self.app.lang != "en":
             note = KLabel(text=self.tr("Some of this page is in English because it has not "
@@ -56,33 +77,110 @@ class KioskScreen(Screen):
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""
 
+    def restyle(self, *_):
+        """What of the screen itself follows the theme (its widgets restyle themselves)."""
+        t = self.app.theme
+        self.scroll.bar_color = t.secondary_text
+        self.scroll.bar_inactive_color = (*t.secondary_text[:3], 0.7)
+        if hasattr(self, "fade_colour"):
+            self._update_fade()
+        if hasattr(self, "_size_rail_trigger"):
+            self._size_rail_trigger()  # once Up and Down have their new size
+        if hasattr(self, "footer_actions"):
+            for b in (*self.footer_actions, self.more):
+                if b is not None and b.parent is None:  # off the footer's row, so not reached by the walk
+                    b.restyle()
+            self._arrange_trigger()  # once the buttons on the row have their new size too
+
+    def _fade(self):
+        """The page's lower edge fades into the background while there is more below, so a
+        line of text running under the edge fades out instead of being cut in half. Drawn
+        under the scroll bar, in the theme's background colour."""
+        self._fade_bands = []
+        with self.scroll.canvas.after:
+            for _ in range(_FADE_BANDS):
+                self._fade_bands.append((Color(0, 0, 0, 0), Rectangle()))
+        self.fade_colour = self._fade_bands[0][0]  # the lowest, opaque band
+        for prop in ("pos", "size", "scroll_y"):
+            self.scroll.fbind(prop, self._update_fade)
+        self.page.fbind("height", self._update_fade)
+        self._update_fade()
+
+    def _update_fade(self, *_):
+        scroll = self.scroll
+        more_below = self.page.height > scroll.height + 1 and scroll.scroll_y > 0.001
+        rgb = self.app.theme.background[:3]
+        height = min(max(dp(28), self.app.base_font * self.app.text_scale), scroll.height / 4)
+        band = height / _FADE_BANDS
+        for i, (colour, rect) in enumerate(self._fade_bands):  # i = 0 at the bottom
+            colour.rgba = (*rgb, min(1, 1.3 * (1 - i / _FADE_BANDS)) if more_below else 0)
+            rect.pos = (scroll.x, scroll.y + i * band)
+            rect.size = (scroll.width, band + 0.5)
+
     def _page_buttons(self) -> BoxLayout:
         """Up and Down beside a page longer than the screen: scrolling must never need a
         drag. Shown only when there is somewhere to scroll to."""
+        rtl = self.app.rtl
         rail = BoxLayout(orientation="vertical", size_hint_x=None, width=0, opacity=0,
-                         padding=[0, dp(16), dp(12), dp(16)], spacing=dp(24))
-        self.page_up = ToolButton("up", self.tr("Up"), "page_up", size_hint_y=None,
-                                  height=dp(96))
-        self.page_down = ToolButton("down", self.tr("Down"), "page_down", size_hint_y=None,
-                                    height=dp(96))
+                         pos_hint={"x": 0, "y": 0} if rtl else {"right": 1, "y": 0},
+                         spacing=dp(24),
+                         padding=[dp(12) if rtl else 0, dp(16), 0 if rtl else dp(12), dp(16)])
+        self.page_up = ToolButton("up", self.tr("Up"), "page_up", role="rail",
+                                  size_hint_y=None, height=dp(96))
+        self.page_down = ToolButton("down", self.tr("Down"), "page_down", role="rail",
+                                    size_hint_y=None, height=dp(96))
         self.page_up.bind(on_release=lambda *_: self.page_by(+1))
         self.page_down.bind(on_release=lambda *_: self.page_by(-1))
         rail.add_widget(self.page_up)
         rail.add_widget(Widget())
         rail.add_widget(self.page_down)
         self.page.bind(height=self._update_rail)
-        self.page_up.label.bind(texture_size=self._update_rail)
-        self.page_down.label.bind(texture_size=self._update_rail)
         self.scroll.bind(height=self._update_rail)
+        self.scroll.bind(scroll_y=self._update_ends)
+        self._rail_room = 0.0
+        self._size_rail_trigger = Clock.create_trigger(self._size_rail, -1)
         return rail
 
+    def _size_rail(self, *_):
+        """Up and Down as wide and as tall as the larger of them, from their measured words
+        (before anything is laid out or rendered), and the page's margin on their side kept
+        for them: set once when the screen is built and again when the text size changes,
+        never by the scrolling, so the page's text is laid out once."""
+        if not self.scroll.do_scroll_y:  # a page that never scrolls (the attract screen)
+            return
+        buttons = (self.page_up, self.page_down)
+        sizes = [(b, *measure(b.label)) for b in buttons]
+        widest = max([dp(64)] + [max(b.icon.height, w) + 2 * b.padding[0] for b, w, _ in sizes])
+        tallest = max([dp(96)] + [b.icon.height + b.spacing + h + 2 * b.padding[1]
+                                  for b, _, h in sizes])  # Nastaliq at 200 %
+        for b in buttons:
+            b.min_width = widest
+            b.height = tallest
+        self._rail_room = widest + dp(12)
+        side = 0 if self.app.rtl else 2
+        if self._side_margin is None:
+            self._side_margin = self.page.padding[side]
+        margin = max(self._side_margin, self._rail_room + dp(24))  # apart from cards, links
+        if self.page.padding[side] != margin:
+            padding = list(self.page.padding)
+            padding[side] = margin
+            self.page.padding = padding
+        self._update_rail()
+
     def _update_rail(self, *_):
+        if not self.scroll.do_scroll_y:
+            return
         overflow = self.page.height > self.scroll.height + 1
-        widest = max(dp(64), self.page_up.natural_width, self.page_down.natural_width)
-        self.page_up.min_width = self.page_down.min_width = widest
-        self.rail.width = widest + dp(12) if overflow else 0
+        self.rail.width = self._rail_room if overflow else 0
         self.rail.opacity = 1 if overflow else 0
         self.rail.disabled = not overflow
+        self._update_ends()
+
+    def _update_ends(self, *_):
+        """Up is greyed at the top of the page and Down at the bottom."""
+        y = self.scroll.scroll_y
+        self.page_up.disabled = y >= 0.999
+        self.page_down.disabled = y <= 0.001
 
     def page_by(self, direction: int) -> None:
         """Move the page by most of a screen: +1 up, -1 down."""
@@ -126,13 +224,54 @@ class KioskScreen(Screen):
             Clock.schedule_once(rest, 0)
 
     def footer_buttons(self, *buttons: KButton) -> None:
-        """The main actions, always visible; in reading order for the language. The footer
-        grows with its tallest button, so large text never spills out."""
+        """The main actions, the main one first: always visible, on one row in reading order,
+        each in words on one line. When they do not all fit (large text, long words) the
+        main action stays and the others go behind More, which lists them in large type.
+        The footer grows with its tallest button, so large text never spills out."""
+        self.divider.height = dp(3)
         self.footer.padding = [dp(48), dp(12), dp(48), dp(16)]
-        for b in (reversed(buttons) if self.app.rtl else buttons):
+        self.footer_actions = list(buttons)
+        self.more: KButton | None = None  # made when first needed
+        for b in buttons:
             b.size_hint_y = None
             b.bind(texture_size=self._fit_footer)
-            self.footer.add_widget(b)
+        self._arrange_trigger = Clock.create_trigger(self._arrange_footer, -1)
+        self.footer.bind(width=self._arrange_trigger)
+        self._arrange_footer()
+
+    def _arrange_footer(self, *_):
+        actions = self.footer_actions
+        footer = self.footer
+        # Before the first layout the footer has Kivy's default width; a screen spans the window.
+        room = (footer.width if footer.width != 100 else Window.width) - footer.padding[0] - \
+            footer.padding[2]
+        gap = footer.spacing
+        natural = [measure(b)[0] + 2 * b.pad[0] + 2 for b in actions]
+        if sum(natural) + gap * (len(actions) - 1) <= room:
+            row, widths = actions, natural
+        else:
+            if self.more is None:
+                self.more = KButton(text=self.tr("More"), kind="secondary", size_hint_y=None)
+                self.more.bind(on_release=lambda *_: self.show_more(),
+                               texture_size=self._fit_footer)
+            row = [actions[0], self.more]
+            widths = [natural[0], measure(self.more)[0] + 2 * self.more.pad[0] + 2]
+        free = room - gap * (len(row) - 1)
+        if max(widths) <= free / len(row):
+            widths = [free / len(row)] * len(row)  # equal, when the widest fits an equal share
+        elif sum(widths) <= free:
+            extra = (free - sum(widths)) / len(row)
+            widths = [w + extra for w in widths]
+        else:  # not even the main action and More on one line: the main action wraps
+            widths = [free - widths[1], widths[1]]
+        for b, w in zip(row, widths):
+            b.size_hint_x = None
+            b.width = w
+        ordered = list(reversed(row)) if self.app.rtl else row
+        if list(reversed(footer.children)) != ordered:
+            footer.clear_widgets()
+            for b in ordered:
+                footer.add_widget(b)
         self._fit_footer()
 
     def _fit_footer(self, *_):
@@ -142,6 +281,18 @@ class KioskScreen(Screen):
         for b in self.footer.children:  # one row of equally tall buttons
             b.min_height = tallest
         self.footer.height = tallest + dp(28)
+
+    def show_more(self) -> None:
+        """The footer's actions that are not on its row, as a list in large type."""
+        from kiosk.app.widgets.more import MoreDialog
+
+        self.app.open_modal(MoreDialog([b for b in self.footer_actions if b.parent is None]))
+
+    def more_for(self, action) -> KButton | None:
+        """The More button when `action` is a footer action behind it (else None)."""
+        if action in getattr(self, "footer_actions", ()) and action.parent is None:
+            return self.more
+        return None
 
     def read_aloud_text(self) -> str:
         """What the page shows, top to bottom; never anything typed by the citizen."""

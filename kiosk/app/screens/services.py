@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty
@@ -12,36 +13,49 @@ from kivy.uix.gridlayout import GridLayout
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
 from kiosk.app.widgets.layout import Panel
+from kiosk.app.widgets.paint import restyle_tree, style_key
 from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
 
 
-def card_grid(cols: int = 2) -> GridLayout:
-    """Cards side by side; the cards of a row are as tall as the tallest (a grid would
-    otherwise leave the shorter ones hanging at the bottom of their row)."""
-    grid = GridLayout(cols=cols, spacing=dp(20), size_hint_y=None)
-    grid.bind(minimum_height=grid.setter("height"))
+class CardGrid(GridLayout):
+    """Cards side by side at 100 % text, in one column when the text is bigger (following a
+    change while the screen is shown); the cards of a row are as tall as the tallest (a grid
+    would otherwise leave the shorter ones hanging at the bottom of their row)."""
 
-    def even_rows(*_):
-        cards = list(reversed(grid.children))  # reading order
+    def __init__(self, **kwargs):
+        super().__init__(spacing=dp(20), size_hint_y=None, **kwargs)
+        self.app = App.get_running_app()
+        self.bind(minimum_height=self.setter("height"))
+        self._settle = Clock.create_trigger(self._even_rows, -1)  # once per frame
+        self._watched: set[int] = set()
+        self.bind(children=self._watch)
+        self.restyle()
+
+    def restyle(self, *_):
+        cols = 2 if self.app.text_scale <= 1.0 else 1
+        if cols != self.cols:
+            self.cols = cols
+            self._settle()
+
+    def _watch(self, _, children):
+        for card in children:  # each card once (children changes on every add)
+            if id(card) not in self._watched:
+                self._watched.add(id(card))
+                card.bind(minimum_height=self._settle)
+
+    def _even_rows(self, *_):
+        cards = list(reversed(self.children))  # reading order
+        cols = self.cols
         for i in range(0, len(cards), cols):
             row = cards[i:i + cols]
             tallest = max(c.minimum_height for c in row)
             for c in row:
                 c.min_height = tallest
 
-    settle = Clock.create_trigger(even_rows, -1)  # once per frame, not once per card change
 
-    watched: set[int] = set()
-
-    def watch(_, children):
-        for card in children:  # each card once (children changes on every add)
-            if id(card) not in watched:
-                watched.add(id(card))
-                card.bind(minimum_height=settle)
-
-    grid.bind(children=watch)
-    return grid
+def card_grid() -> CardGrid:
+    return CardGrid()
 
 
 class ServicesScreen(KioskScreen):
@@ -132,6 +146,7 @@ class StepView(BoxLayout):
             header.add_widget(w)
         self.add_widget(header)
         self.body = None
+        self._body_style = None
 
     def flip(self):
         self.set_expanded(not self.expanded)
@@ -145,6 +160,9 @@ class StepView(BoxLayout):
         if expanded:
             if self.body is None:
                 self.body = self._build_body()
+            elif self._body_style != style_key(self.screen.app):
+                restyle_tree(self.body)  # text size or contrast changed while it was put away
+            self._body_style = style_key(self.screen.app)
             self.add_widget(self.body)
             if record:
                 self.screen.app.record("step_expanded", content_id=self.screen.service.id,
@@ -188,8 +206,11 @@ class GuideScreen(KioskScreen):
         self.app.record("guide_opened", content_id=self.service.id)
         self.content(g.title, role="title", bold=True)
         self.content(g.introduction, role="lead")
-        self.show_all = KButton(text=self.tr("Show all steps"), kind="secondary",
-                                size_hint_x=None, width=dp(320))
+        # As wide as its words on one line ("Show all steps" is long in Tamil), at least 320.
+        self.show_all = fit_word(KButton(text=self.tr("Show all steps"), kind="secondary",
+                                         size_hint_x=None, width=dp(320),
+                                         pos_hint={"right": 1} if self.app.rtl else {}),
+                                 dp(320))
         self.show_all.bind(on_release=lambda *_: self.toggle_all())
         self.add(self.show_all)
         self.steps: list[StepView] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kivy.app import App
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.uix.widget import Widget
@@ -37,21 +38,31 @@ class TutorialsScreen(KioskScreen):
 
 
 class LessonProgress(Widget):
-    """How far through the tutorial; fills from the start side of the reading direction."""
+    """How far through the tutorial; fills from the start side of the reading direction.
+    Its colours are the theme's at the time it is drawn (restyle draws it again)."""
 
-    def __init__(self, fraction: float, rtl: bool, theme, **kwargs):
+    def __init__(self, fraction: float, rtl: bool, **kwargs):
         super().__init__(size_hint_y=None, height=dp(14), **kwargs)
-        self.fraction, self.rtl, self.theme = fraction, rtl, theme
+        self.fraction, self.rtl = fraction, rtl
+        self.app = App.get_running_app()
         self.bind(pos=self._draw, size=self._draw)
+
+    def restyle(self, *_):
+        self._draw()
 
     def _draw(self, *_):
         self.canvas.clear()
         w = self.width * self.fraction
         x = self.right - w if self.rtl else self.x
-        with self.canvas:
-            Color(*self.theme.border)
+        theme = self.app.theme
+        edge = dp(2)
+        with self.canvas:  # a track on the panel colour, edged, so the fill stands out of it
+            Color(*theme.border)
             Rectangle(pos=self.pos, size=self.size)
-            Color(*self.theme.link)
+            Color(*theme.panel)
+            Rectangle(pos=(self.x + edge, self.y + edge),
+                      size=(max(0, self.width - 2 * edge), max(0, self.height - 2 * edge)))
+            Color(*theme.link)
             Rectangle(pos=(x, self.y), size=(w, self.height))
 
 
@@ -69,7 +80,7 @@ class LessonScreen(KioskScreen):
         self.content(self.tutorial.title, role="small", colour_name="secondary_text")
         self.label(self.app.fmt("Part {n} of {total}", n=self.index + 1, total=total),
                    role="small", colour_name="secondary_text")
-        self.add(LessonProgress((self.index + 1) / total, app.rtl, app.theme))
+        self.progress = self.add(LessonProgress((self.index + 1) / total, app.rtl))
         self.content(lesson.title, role="title", bold=True)
         for para in lesson.body:
             self.content(para)

@@ -1,19 +1,27 @@
 """Simple line icons drawn on the canvas (no icon font needed), always shown beside a word.
-Icons that point (back, forward) are mirrored for right-to-left languages."""
+Icons that point (back, forward) are mirrored for right-to-left languages; letters and the
+tick never are (they read the same way in every script)."""
 
 from __future__ import annotations
 
 import math
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Rectangle, Triangle
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
 
+# Drawn the same way whatever the direction of the language: the "Aa" of Text size is
+# letters, and a tick is not mirrored in right-to-left interfaces either.
+NEVER_MIRRORED = frozenset({"text", "check"})
+
 
 class Icon(Widget):
     name = StringProperty("")
     colour = ListProperty([0, 0, 0, 1])
+    colour_name = StringProperty("")
+    """A Theme field: when set, the icon takes its colour from the theme and follows it."""
     mirrored = BooleanProperty(False)
 
     def __init__(self, **kwargs):
@@ -21,7 +29,13 @@ class Icon(Widget):
         redraw = Clock.create_trigger(self.draw, -1)  # once per frame, after layout
         for prop in ("name", "colour", "mirrored", "pos", "size"):
             self.fbind(prop, redraw)
+        if self.colour_name:
+            self.restyle()
         redraw()
+
+    def restyle(self, *_):
+        if self.colour_name:
+            self.colour = getattr(App.get_running_app().theme, self.colour_name)
 
     def draw(self, *_):
         self.canvas.clear()
@@ -31,7 +45,7 @@ class Icon(Widget):
         x0 = self.center_x - s / 2
         y0 = self.center_y - s / 2
         w = max(1.5, s / 12)
-        m = -1 if self.mirrored else 1
+        m = -1 if self.mirrored and self.name not in NEVER_MIRRORED else 1
 
         def p(u, v):  # unit square (0..1) to widget coordinates, mirrored when asked
             if m < 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -12,11 +13,49 @@ from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.icon import Icon
 from kiosk.app.widgets.paint import Boxed
-from kiosk.app.widgets.text import KLabel
+from kiosk.app.widgets.text import KLabel, measure
 
 
 class Backdrop(FloatLayout):
-    """The screen's background colour."""
+    """The screen's background colour, drawn from Python and restyled with everything else
+    (a kv rule on `app.theme` kept the old colour until the next screen was built)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._app = App.get_running_app()
+        with self.canvas.before:
+            self._colour = Color(*self._app.theme.background)
+            self._rect = Rectangle(pos=self.pos, size=self.size)
+        self.fbind("pos", self._shape)
+        self.fbind("size", self._shape)
+
+    def _shape(self, *_):
+        self._rect.pos = self.pos
+        self._rect.size = self.size
+
+    def restyle(self, *_):
+        self._colour.rgba = self._app.theme.background
+
+
+class Divider(Widget):
+    """A line across the window (above the footer): where the page ends. In the theme's
+    secondary text colour, which stands out of the background by more than 3:1."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._app = App.get_running_app()
+        with self.canvas:
+            self._colour = Color(*self._app.theme.secondary_text)
+            self._rect = Rectangle(pos=self.pos, size=self.size)
+        self.fbind("pos", self._shape)
+        self.fbind("size", self._shape)
+
+    def _shape(self, *_):
+        self._rect.pos = self.pos
+        self._rect.size = self.size
+
+    def restyle(self, *_):
+        self._colour.rgba = self._app.theme.secondary_text
 
 
 class Panel(Boxed, BoxLayout):
@@ -58,11 +97,11 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
     bg = ListProperty([0, 0, 0, 0])
     edge = ListProperty([0, 0, 0, 0])
-    edge_width = 0
+    edge_width = dp(2)  # the colour of the fill unless greyed
     min_width = NumericProperty(0)
     name = StringProperty("")
 
-    def __init__(self, icon: str, text: str, name: str, **kwargs):
+    def __init__(self, icon: str, text: str, name: str, role: str = "toolbar", **kwargs):
         kwargs.setdefault("padding", [dp(10), dp(4)])
         kwargs.setdefault("spacing", dp(2))
         kwargs.setdefault("size_hint_x", None)
@@ -72,12 +111,12 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
         self._app = App.get_running_app()
         self.icon = Icon(name=icon, size_hint=(1, None), height=dp(26),
                          mirrored=self._app.rtl)
-        self.label = KLabel(text=text, role="toolbar", bold=True, wrap=False,
-                            align="center")
+        self.label = KLabel(text=text, role=role, bold=True, wrap=False, align="center")
         self.label.bind(texture_size=self._fit)
         self.add_widget(self.icon)
         self.add_widget(self.label)
         self.fbind("state", self.restyle)
+        self.fbind("disabled", self.restyle)
         self.fbind("min_width", self._fit)
         self.restyle()
         self._fit()
@@ -98,13 +137,49 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
     def restyle(self, *_):
         t = self._app.theme
-        down = self.state == "down"
-        self.bg = self.edge = t.focus if down else t.button
-        fg = t.focus_text if down else t.button_text
+        if self.disabled:  # greyed, with an edge to keep its shape, its word still readable
+            self.bg, self.edge, colour = t.panel, t.border, "secondary_text"
+        elif self.state == "down":
+            self.bg = self.edge = t.focus
+            colour = "focus_text"
+        else:
+            self.bg = self.edge = t.button
+            colour = "button_text"
+        fg = getattr(t, colour)
         self.icon.colour = fg
-        self.label.colour_name = "focus_text" if down else "button_text"
-        self.label.color = fg
+        self.label.colour_name = colour
+        self.label.color = self.label.disabled_color = fg
 
 
 class Spacer(Widget):
     pass
+
+
+def two_lines(text: str) -> str:
+    """A toolbar word with its state ("Text size: 200 %") on two lines, so it takes the
+    width of the word, not of the whole phrase."""
+    return text.replace(": ", ":\n", 1)
+
+
+def fit_tool_labels(buttons: list[ToolButton], width: float, height: float) -> float:
+    """Size the words of a row of ToolButtons to their space: as large as the text size asks
+    (KLabel.fit 1), shrunk by one factor for all (never below half) until the buttons fit
+    `width` side by side and the tallest fits `height`. Returns the factor and sets it.
+
+    Sizes are measured (not read from the textures, which catch up a frame later), so the
+    answer does not depend on when it is asked."""
+    natural = [(b, *measure(b.label)) for b in buttons]
+    chosen = 0.5
+    for step in range(11):
+        f = 1.0 - step * 0.05
+        total = sum(max(dp(64), b.min_width, max(b.icon.height, tw * f) + 2 * b.padding[0])
+                    for b, tw, _ in natural)
+        tallest = max(b.icon.height + b.spacing + th * f + 2 * b.padding[1]
+                      for b, _, th in natural)
+        if total <= width and tallest <= height:
+            chosen = f
+            break
+    for b in buttons:
+        if abs(b.label.fit - chosen) > 0.01:
+            b.label.fit = chosen
+    return chosen

@@ -47,3 +47,9 @@ def restyle_tree(widget) -> None:
         restyle()
     for child in widget.children:
         restyle_tree(child)
+
+
+def style_key(app) -> tuple:
+    """What a widget's style depends on: a widget put away off the window (and so missed by
+    `restyle_all`) compares this before it is shown again."""
+    return app.lang, app.theme.name, app.text_scale, app.base_font

@@ -59,7 +59,7 @@ class Practice(BoxLayout):
         name = "success" if correct else "focus"
         panel = Panel(bg_name=name, edge_name=name)
         icon = Icon(name="check" if correct else "cross", size_hint=(None, None),
-                    size=(dp(40), dp(40)), colour=getattr(self.app.theme, f"{name}_text"))
+                    size=(dp(40), dp(40)), colour_name=f"{name}_text")
         panel.add_widget(icon)
         for text, lang in texts:
             panel.add_widget(KLabel(text=text, text_lang=lang, size_hint_y=None,

@@ -28,9 +28,12 @@ from kiosk.app.widgets.paint import Boxed
 from kiosk.core import languages
 
 ROLE_SCALE = {"small": 0.85, "body": 1.0, "lead": 1.15, "heading": 1.35, "title": 1.7,
-              "display": 2.4, "button": 1.0, "toolbar": 0.8, "key": 1.0}
-# The toolbar must stay usable at 200 %, so it grows less than the page does.
-ROLE_GROWS = {"toolbar": 0.25, "key": 0.5}
+              "display": 2.4, "button": 1.0, "toolbar": 0.8, "rail": 0.8, "key": 1.0}
+# How much of the citizen's text size a role takes (1 when not named). Toolbar words grow
+# like the page's, and the toolbar shrinks them back as far as its space needs (KLabel.fit,
+# layout.fit_tool_labels); Up and Down beside the page (rail) and keys grow less, so the
+# page keeps its width and a keyboard row stays on the screen.
+ROLE_GROWS = {"rail": 0.5, "key": 0.5}
 _UNSET_WIDTH = 100  # Kivy's default width: a widget no layout has sized yet
 _MIN_WRAP_WIDTH = dp(24)
 _RUNNING_TEXT = ("small", "body", "lead")
@@ -48,13 +51,16 @@ class KLabel(Label):
     min_height = NumericProperty(0)
     effective_lang = StringProperty("en")
     pad = ListProperty([0, 0])
+    fit = NumericProperty(1.0)
+    """A factor on the font size set by a container that must keep its words in its space
+    (the toolbar); 1 everywhere else."""
 
     def __init__(self, **kwargs):
         self._app = App.get_running_app()
         self._sized = "width" in kwargs or kwargs.get("size_hint_x", 1) is None
         kwargs.update(self._style(kwargs))
         super().__init__(**kwargs)
-        for prop in ("text_lang", "role", "bold", "colour_name", "align"):
+        for prop in ("text_lang", "role", "bold", "colour_name", "align", "fit"):
             self.fbind(prop, self.restyle)
         self.fbind("text", self._text_changed)
         self.fbind("width", self._rewrap)
@@ -89,7 +95,7 @@ class KLabel(Label):
             # Extra line height helps tall scripts in running text; a one-line button label
             # would only sit off-centre.
             "line_height": face.line_height if role in _RUNNING_TEXT else 1.0,
-            "font_size": app.base_font * ROLE_SCALE[role] * scale,
+            "font_size": app.base_font * ROLE_SCALE[role] * scale * get("fit", 1.0),
             "halign": {"start": "right" if rtl else "left", "center": "center",
                        "end": "left" if rtl else "right"}[get("align", "start")],
             "valign": "middle", "color": colour,
@@ -176,6 +182,27 @@ class KButton(Boxed, ButtonBehavior, KLabel):
     def restyle(self, *_):
         super().restyle()
         self._paint()
+
+
+_MEASURED: dict[tuple, tuple[int, int]] = {}
+
+
+def measure(label: KLabel, fit: float = 1.0) -> tuple[int, int]:
+    """The size of a label's text unwrapped (its own line breaks kept) at `fit`, measured
+    without rendering it, and remembered: for layouts that must decide before the label's
+    texture is made (or whatever state it is in)."""
+    key = (label.text, label.font_size / (label.fit or 1.0) * fit, label.font_name,
+           label.bold, label.font_script_name, label.font_direction, label.line_height)
+    size = _MEASURED.get(key)
+    if size is None:
+        from kivy.core.text import Label as CoreLabel
+
+        if len(_MEASURED) > 5000:
+            _MEASURED.clear()
+        core = CoreLabel(text=key[0], font_size=key[1], font_name=key[2], bold=key[3],
+                         font_script_name=key[4], font_direction=key[5], line_height=key[6])
+        size = _MEASURED[key] = core.render()
+    return size
 
 
 def fit_word(button: KButton, least: float) -> KButton:

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.app.widgets.layout import Panel, Spacer, ToolButton
+from kiosk.app.widgets.layout import Panel, Spacer, ToolButton, fit_tool_labels, two_lines
+
+# The toolbar's words grow with the text size as far as this share of the window's height
+# (and its width) allows, so the page keeps most of the screen at 200 %.
+MAX_HEIGHT_SHARE = 0.2
 
 
 class Toolbar(Panel):
@@ -57,8 +62,11 @@ class Toolbar(Panel):
                 self.buttons[name] = b
             box.size_hint_x = None
             box.bind(minimum_width=box.setter("width"))
+        self._fitted = None
+        self._show_states()
         for b in self.buttons.values():
             b.label.bind(texture_size=self._fit_height)
+        self._back_box, self._rtl = left, app.rtl
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
         parts = [left, Spacer(), right, last]
@@ -89,14 +97,42 @@ class Toolbar(Panel):
             else finish.two_lines
 
     def _fit_height(self, *_):
-        needed = max(b.natural_height for b in self.buttons.values()) + 2 * self.padding[1]
-        self.min_height = max(dp(104), needed)
+        shown = [b for b in self.buttons.values() if b.parent is not None]
+        gaps = len(shown) * self.spacing + 2 * self.padding[0]  # between buttons, at the ends
+        limit = Window.height * MAX_HEIGHT_SHARE
+        if self._fitted != (key := (Window.size, tuple(b.label.text for b in shown),
+                                    shown[0].label.font_size / shown[0].label.fit)):
+            self._fitted = key
+            fit_tool_labels(shown, Window.width - gaps, limit - 2 * self.padding[1])
+        needed = max(b.natural_height for b in shown) + 2 * self.padding[1]
+        self.min_height = min(limit, max(dp(104), needed))
+
+    def restyle(self, *_):
+        super().restyle()
+        if hasattr(self, "buttons"):
+            self._show_states()
+            self._fit_height()
+
+    def _show_states(self):
+        """Text size and Contrast say their state in words ("Text size: 200 %")."""
+        app = App.get_running_app()
+        size = app.fmt("Text size: {n} %", n=round(app.text_scale * 100))
+        self.buttons["text_size"].label.text = two_lines(size)
+        on = app.tr("Contrast: on") if app.high_contrast else app.tr("Contrast: off")
+        self.buttons["contrast"].label.text = two_lines(on)
 
     def show_back(self, show: bool) -> None:
-        """Back only when there is somewhere to go back to."""
+        """Back only when there is somewhere to go back to; otherwise it is off the bar, not
+        an empty gap, and the next button takes its place."""
         b = self.buttons["back"]
         b.disabled = not show
-        b.opacity = 1 if show else 0
+        box = self._back_box
+        if show and b.parent is None:
+            # First in reading order: leftmost (last child) left to right, else rightmost.
+            box.add_widget(b, index=0 if self._rtl else len(box.children))
+        elif not show and b.parent is not None:
+            box.remove_widget(b)
+        self._fit_height()  # one button more or less in the same width
 
     def _speaking(self, app, speaking):
         b = self.buttons["read_aloud"]
@@ -117,7 +153,7 @@ class FinishButton(ToolButton):
 
     def __init__(self, icon: str, text: str, name: str, **kwargs):
         super().__init__(icon, text, name, **kwargs)
-        self.one_line, self.two_lines = text, two_lines(text)
+        self.one_line, self.two_lines = text, balanced_lines(text)
 
     def one_line_width(self) -> float:
         """The width this button needs with its words on one line, in its current style."""
@@ -152,7 +188,7 @@ class UnavailableButton(ToolButton):
         self.label.color = t.secondary_text
 
 
-def two_lines(text: str) -> str:
+def balanced_lines(text: str) -> str:
     """Words split into two lines of about the same length (one word stays one line)."""
     words = text.split()
     if len(words) < 2:
