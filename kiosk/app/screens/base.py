@@ -20,6 +20,7 @@ from kiosk.app.widgets.toolbar import Toolbar
 class KioskScreen(Screen):
     params = DictProperty({})
     has_toolbar = True  # the app's toolbar shows above this screen
+    notes_box = None  # where build() wants notes about the page to go (None: the page)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -51,7 +52,8 @@ class KioskScreen(Screen):
             note = KLabel(text=self.tr("Some of this page is in English because it has not "
                                        "been translated yet."),
                           role="small", colour_name="secondary_text", size_hint_y=None)
-            self.page.add_widget(note, index=len(self.page.children))  # at the top
+            box = self.notes_box or self.page
+            box.add_widget(note, index=len(box.children))  # at the top
 
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""
