@@ -83,3 +83,14 @@ def test_lesson_two_teaches_the_up_and_down_buttons(h):
             assert i18n.tr(word, lang) in text, f"{lang}: lesson two does not name {word}"
     first = " ".join(p.get("en") for p in second.body[:1])
     assert "Up" in first and "Down" in first, "the buttons come first, sliding after"
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_progress_fills_from_the_right_in_right_to_left(h, lang):
+    from kiosk.app.screens.tutorials import LessonProgress
+    from tests.ui.conftest import find
+
+    screen = show_lesson(h, lang, 1.0)
+    bar = find(screen, LessonProgress)[0]
+    fill = [i for i in bar.canvas.children if type(i).__name__ == "Rectangle"][-1]
+    assert fill.pos[0] + fill.size[0] == pytest.approx(bar.x + bar.width)

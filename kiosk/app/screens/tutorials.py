@@ -79,7 +79,8 @@ class LessonProgress(Widget):
     def _draw(self, *_):
         self.canvas.clear()
         w = self.width * self.fraction
-        x = self.right - w if self.rtl else self.x
+        # x + width, not right: `right` may not follow a size change yet when this runs
+        x = self.x + self.width - w if self.rtl else self.x
         with self.canvas:
             Color(*self.theme.border)
             Rectangle(pos=self.pos, size=self.size)
