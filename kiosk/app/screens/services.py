@@ -112,7 +112,7 @@ class StepView(BoxLayout):
         self.screen, self.step, self.number = screen, step, number
         app = screen.app
         tr = screen.tr
-        marker = {"number": str(number), "and": tr("and"), "or": tr("or")}[step.logic]
+        marker = {"number": app.num(number), "and": tr("and"), "or": tr("or")}[step.logic]
         header = StepHeader(size_hint_y=None, spacing=dp(16))
         header.bind(minimum_height=header.setter("height"))
         self.marker = KButton(text=marker, kind="secondary", size_hint=(None, None),
