@@ -76,6 +76,7 @@ class ServiceScreen(KioskScreen):
     def build(self):
         s: model.Service = self.app.catalogue.services[self.params["id"]]
         start = s.start
+        self.english_notice(s, "guide")
         self.content(s.title, role="title", bold=True)
         self.content(start.what_it_does, role="lead")
         if start.you_need:

@@ -23,8 +23,8 @@ MAX_AREA = dp(520)
 
 def _column(**kwargs) -> BoxLayout:
     """One column of a side-by-side lesson, as tall as its contents, from the top."""
-    col = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(18),
-                    pos_hint={"top": 1}, **kwargs)
+    kwargs.setdefault("spacing", dp(18))
+    col = BoxLayout(orientation="vertical", size_hint_y=None, pos_hint={"top": 1}, **kwargs)
     col.bind(minimum_height=col.setter("height"))
     return col
 
@@ -111,7 +111,8 @@ class LessonScreen(KioskScreen):
         text_col = practice_col = None
         if side:
             row = BoxLayout(size_hint_y=None, spacing=dp(40))
-            text_col, practice_col = _column(size_hint_x=0.5), _column(size_hint_x=0.5)
+            text_col = _column(size_hint_x=0.55, spacing=dp(14))
+            practice_col = _column(size_hint_x=0.45)
             self.notes_box = text_col
             for col in (text_col, practice_col):
                 col.bind(height=lambda *_: setattr(row, "height", max(text_col.height,
@@ -119,6 +120,8 @@ class LessonScreen(KioskScreen):
             for col in ((practice_col, text_col) if app.rtl else (text_col, practice_col)):
                 row.add_widget(col)
             self.add(row)
+        if self.index == 0:
+            self.english_notice(self.tutorial, "lesson", to=text_col)
         self.content(self.tutorial.title, to=text_col, role="small",
                      colour_name="secondary_text")
         self.label(self.app.fmt("Part {n} of {total}", n=self.index + 1, total=total),
