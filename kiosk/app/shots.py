@@ -57,15 +57,29 @@ def render_all(settings, out: Path, langs: list[str], progress: bool = False,
                     continue
                 app = h.app
                 app.end_session("start_again")
-                if name != "attract":
-                    app.start_session()
-                if place:
+                app.start_session()
+                if name == "attract":
+                    # After a visit in `lang`: its thank-you, and its turn of the greeting
+                    # (text size and contrast belong to a session: not on this screen).
                     app.choose_language(lang)
-                    app.go(place[0], **place[1])
-                # As a citizen would have set them (the attract screen too, for review).
-                app.text_scale = text_size / 100
-                if contrast and not app.high_contrast:
-                    app.toggle_contrast()
+                    app.end_session("finished")
+                    attract = h.screen
+                    for _ in attract.codes:
+                        if (attract.start.text_lang or "en") == lang:
+                            break
+                        attract._rotate()
+                else:
+                    if place:
+                        app.choose_language(lang)
+                    # As a citizen would have set them before coming to the screen: each
+                    # screen is built in that state.
+                    app.text_scale = text_size / 100
+                    if contrast and not app.high_contrast:
+                        app.toggle_contrast()
+                    if place:
+                        app.go(place[0], **place[1])
+                    elif text_size != 100 or contrast:
+                        app.rebuild()
                 h.frames(2)  # lists and guides add their lower part on the next frame
                 if name == "guide":
                     h.screen.steps[0].set_expanded(True, record=False)

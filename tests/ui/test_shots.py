@@ -66,4 +66,5 @@ def test_text_size_and_contrast_apply_to_the_shots(h, tmp_path, monkeypatch, siz
     made = render_all(h.settings, tmp_path, ["bn"], harness=h, screens=["attract", "home"],
                       text_size=size, contrast=True)
     assert [p.name for p in made] == ["bn-attract.png", "bn-home.png"]
-    assert seen == [(size / 100, theme.HIGH_CONTRAST.name)] * 2
+    # The attract screen comes before a session: neither applies there.
+    assert seen == [(1.0, theme.STANDARD.name), (size / 100, theme.HIGH_CONTRAST.name)]
