@@ -245,14 +245,12 @@ class StepView(BoxLayout):
         key = (room, title.font_size, title.font_name, title.text)
         if key != self._title_key:  # measured once per room, size and font
             self._title_key = key
-            one_line = title._label.get_extents(title.text)[0] if title.text else 0
-            if one_line + 2 <= room:
-                title.width = max(dp(24), one_line + 2)
-            else:  # wrapped: as wide as its widest line, so Show / Hide is beside the words
-                title.width = room
-                title.texture_update()
-                lines = title._label._cached_lines
-                title.width = min(room, max((ln.w for ln in lines), default=room) + 2)
+            # Laid out in all the room there is, the way it is drawn (shaped): then as wide
+            # as its widest line, so Show / Hide is right beside the words.
+            title.width = room
+            title.texture_update()
+            lines = title._label._cached_lines
+            title.width = max(dp(24), min(room, max((ln.w for ln in lines), default=room) + 2))
         first_line = max(dp(64), self.marker.height, self.toggle.height)
         self.gutter.height = first_line
         title.min_height = first_line
