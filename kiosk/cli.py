@@ -211,7 +211,8 @@ def run_shots(args) -> int:
 
     out = Path(args.out)
     made = render_all(s, out, args.lang or ["en"], progress=sys.stderr.isatty(),
-                      screens=args.screens)
+                      screens=args.screens, text_size=args.text_size, contrast=args.contrast,
+                      all_pages=args.all_pages)
     print(f"{len(made)} screenshots in {out}")
     return 0
 
@@ -490,6 +491,15 @@ def parser() -> argparse.ArgumentParser:
 
     shots.add_argument("--screens", nargs="+", choices=[n for n, _ in JOURNEY],
                        help="only these screens (default: every main screen)")
+    shots.add_argument("--text-size", type=int, choices=[100, 150, 200], default=100,
+                       help="text size in per cent, as the Text size button sets it "
+                            "(default: 100)")
+    shots.add_argument("--contrast", action="store_true",
+                       help="in the high-contrast theme, as the Contrast button sets it")
+    shots.add_argument("--all-pages", action="store_true",
+                       help="every service's start page and guide, and every page of every "
+                            "lesson (LANG-guide-ID.png, LANG-lesson-ID-N.png), not only the "
+                            "first")
     simulate = sub.add_parser("simulate", parents=[common],
                               help="drive N random but plausible citizen sessions through the "
                                    "real UI, headless, recording real events")

@@ -319,6 +319,7 @@ class KioskApp(App):
 
     def end_session(self, outcome: str) -> None:
         """The one reset path: finish, start again and timeout all come here."""
+        used = self.lang  # the thank-you on the attract screen is in the citizen's language
         if self.session_id:
             duration = int((self.services.clock() - self.session_started) * 1000)
             self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
@@ -339,7 +340,7 @@ class KioskApp(App):
         if self.pending_catalogue is not None:
             self._switch_content()  # new content waited for this session to end
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
-                                                               "timeout"))
+                                                               "timeout"), lang=used)
 
     def ask_end_session(self, outcome: str) -> None:
         """*Finish and clear* and *I have finished*: ask first, so one tap cannot wipe a visit.

@@ -218,6 +218,18 @@ class Catalogue:
             yield from _walk_texts(t.id, t)
 
 
+def share_in(item: Service | Tutorial, lang: str) -> float:
+    """How much of an item's text (0 to 1) is written in `lang`."""
+    texts = [t for _, t in _walk_texts(item.id, item)]
+    return sum(t.has(lang) for t in texts) / len(texts) if texts else 1.0
+
+
+def mostly_in(item: Service | Tutorial, lang: str) -> bool:
+    """True when at least half of an item's text is in `lang`: otherwise the citizen meets a
+    service or lesson in English, and is told so before starting it."""
+    return share_in(item, lang) >= 0.5
+
+
 def _walk_texts(item_id: str, obj: Any) -> Iterator[tuple[str, Text]]:
     if isinstance(obj, Text):
         yield item_id, obj

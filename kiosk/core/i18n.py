@@ -54,11 +54,30 @@ def ntr(singular: str, plural: str, n: int, lang: str) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
+# The digits of CLDR's numeric numbering systems that the kiosk's languages use by default
+# (CLDR numberingSystems.xml; Babel names a locale's system but does not hold its digits).
+_ZERO = {"latn": "0", "arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e6",
+         "deva": "\u0966", "gujr": "\u0ae6", "guru": "\u0a66", "tamldec": "\u0be6"}
+
+
+@cache
+def digits(lang: str) -> str:
+    """Zero to nine as the language writes them by default (CLDR, through Babel): Bengali
+    ০-৯ and Persian ۰-۹; Latin for languages whose default is Latin (Arabic, Urdu, Tamil...)."""
+    from babel import Locale
+
+    zero = _ZERO.get(Locale.parse(lang).default_numbering_system, "0")
+    return "".join(chr(ord(zero) + i) for i in range(10))
+
+
 def number(n: int, lang: str) -> str:
-    """A whole number as the language writes it (grouping, digits), from CLDR via Babel."""
+    """A whole number as the language writes it (grouping, digits), from CLDR via Babel:
+    the language's default numbering system, its separators and its digits."""
     from babel.numbers import format_decimal
 
-    return format_decimal(n, locale=lang)
+    written = format_decimal(n, locale=lang, numbering_system="default")
+    own = digits(lang)
+    return written if own[0] == "0" else written.translate(str.maketrans("0123456789", own))
 
 
 def catalogue_languages() -> list[str]:

@@ -149,7 +149,7 @@ def test_help_here_and_back(kiosk):
 
 def test_untranslated_content_is_marked_in_english(kiosk):
     """Spanish has an interface but no content yet: each item falls back to English alone,
-    and says so."""
+    and says so (tests/ui/test_language_notice.py has the notice box in detail)."""
     from kiosk.app.screens.home import Card
 
     h = kiosk
@@ -162,8 +162,9 @@ def test_untranslated_content_is_marked_in_english(kiosk):
     tags = [getattr(w, "text", "") for w in find(card) if w not in (card.heading, card.detail)]
     assert h.app.tr("In English") in tags and h.app.tr("In English") != "In English"
     h.tap(card)
-    note = h.app.tr("Some of this page is in English because it has not been translated yet.")
-    assert note in h.screen.read_aloud_text()
+    # The start page of a service not in the language says so in a box, before the guide.
+    note = h.app.tr("This guide is in English")
+    assert note in h.screen.read_aloud_text() and note != "This guide is in English"
     h.app.switch_language("pl")  # translated: no marker, content in Polish
     h.frames(2)
     assert note not in h.screen.read_aloud_text()

@@ -13,6 +13,9 @@ from kiosk.core.bidi import for_rtl_renderer
     ("افتح gov.uk/register-to-vote", "افتح etov-ot-retsiger/ku.vog"),
     ("الرمز E1 6AN هنا", "الرمز NA6 1E هنا"),
     ("بدون لاتينية", "بدون لاتينية"),
+    ("بخش ۱ از ۱۲", "بخش ۱ از ۲۱"),  # Persian digits read left to right too
+    ("۱٬۲۳۴ تومان", "۴۳۲٬۱ تومان"),
+    ("الرسالة ١٠ من ١٢", "الرسالة ٠١ من ٢١"),
     ("", ""),
 ])
 def test_ltr_runs_are_reversed_whole(logical, prepared):

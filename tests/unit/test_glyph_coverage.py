@@ -101,3 +101,10 @@ def test_broken_layout_is_refused(tmp_path, monkeypatch):
             keyboards.load("bad")
     finally:
         keyboards.load.cache_clear()
+
+
+@pytest.mark.parametrize("code", list(languages.LANGUAGES))
+def test_numbers_the_code_writes_have_glyphs(code):
+    """The language's own digits and separators (i18n.number) are in its font."""
+    lang = languages.get(code)
+    assert not missing(i18n.digits(code) + i18n.number(1234567, code), lang)

@@ -62,3 +62,22 @@ def test_translations_are_used_and_english_is_the_source():
 def test_numbers_are_written_the_languages_way():
     assert i18n.number(1234, "en") == "1,234"
     assert i18n.number(1234, "pl") == "1\xa0234"
+
+
+@pytest.mark.parametrize("lang, n, written", [
+    ("bn", 5, "৫"), ("bn", 1234, "১,২৩৪"), ("fa", 1, "۱"), ("fa", 1234, "۱٬۲۳۴"),
+    ("en", 1234, "1,234"), ("ta", 12, "12"), ("gu", 12, "12"), ("pa", 12, "12"),
+])
+def test_numbers_use_the_languages_own_digits(lang, n, written):
+    """CLDR's default numbering system for the language (Bengali and Persian have their own
+    digits by default; Arabic, Urdu, Tamil, Gujarati and Punjabi write Latin ones)."""
+    assert i18n.number(n, lang) == written
+    assert set(written) - set(",٬") <= set(i18n.digits(lang))
+
+
+@pytest.mark.parametrize("lang", list(languages.LANGUAGES))
+def test_every_language_has_ten_digits_in_its_numbering(lang):
+    digits = i18n.digits(lang)
+    assert len(digits) == 10 and i18n.number(7, lang) == digits[7]
+    system = Locale.parse(lang).default_numbering_system
+    assert (digits == "0123456789") == (system == "latn")

@@ -1,5 +1,9 @@
-"""The attract screen: a calm invitation to a passer-by, in English and a rotating greeting
-in the centre's languages. Touching anywhere starts a session."""
+"""The attract screen: a calm invitation to a passer-by, in each of the centre's languages in
+turn (the centre's name and line, a greeting and "Touch to start", all in one language, in
+its own script and direction). Touching anywhere starts a session.
+
+After a session, a thank-you line in the language the citizen used says everything has been
+cleared; it goes after a short while, as it tells which language the last person read."""
 
 from __future__ import annotations
 
@@ -10,9 +14,19 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.widgets.layout import Spacer
 from kiosk.app.widgets.text import KButton
-from kiosk.core import languages
+from kiosk.core import i18n, languages
 
 GREETING_SECONDS = 3.0
+THANKS_SECONDS = 30.0
+TOUCH = "Touch to start"
+THANKS = "Thank you. Everything from your visit has been cleared."
+
+
+def interface(msgid: str, code: str) -> tuple[str, str]:
+    """An interface string in `code` and the language it is really in (English when it is
+    not translated, so it is not drawn in another script's direction)."""
+    text = i18n.tr(msgid, code)
+    return text, code if code == "en" or text != msgid else "en"
 
 
 class AttractScreen(KioskScreen):
@@ -20,43 +34,54 @@ class AttractScreen(KioskScreen):
 
     def build(self):
         app = self.app
-        centre = app.catalogue.centre
         self.scroll.do_scroll_y = False
         box = self.page
-        box.padding = [dp(64), dp(80), dp(64), dp(40)]
-        box.spacing = dp(28)
-        self.label(centre.name.get("en"), text_lang="en", role="title", bold=True,
-                   align="center")
-        self.label(centre.greeting.get("en"), text_lang="en", role="lead", align="center",
-                   colour_name="secondary_text")
-        box.add_widget(Spacer(size_hint_y=None, height=dp(30)))
+        box.padding = [dp(64), dp(64), dp(64), dp(32)]
+        box.spacing = dp(24)
         codes = [c for c in app.catalogue.languages if languages.is_known(c)]
-        self.greetings = [(languages.get(c).greeting, c) for c in codes if c != "en"]
+        if "en" in codes:  # English first, then the centre's order
+            codes.remove("en")
+        self.codes = ["en"] + codes
+        self.greetings = [(languages.get(c).greeting, c) for c in self.codes]
+        self.centre_name = self.label("", role="title", bold=True, align="center")
+        self.tagline = self.label("", role="lead", align="center",
+                                  colour_name="secondary_text")
+        box.add_widget(Spacer(size_hint_y=None, height=dp(16)))
         self.greeting = self.label("", role="display", align="center", min_height=dp(120))
-        self.start = KButton(text="Touch to start", text_lang="en", kind="primary",
-                             role="display", min_height=dp(140), size_hint_x=None,
-                             width=dp(640), pos_hint={"center_x": 0.5})
+        self.start = KButton(text=TOUCH, text_lang="en", kind="primary", role="display",
+                             min_height=dp(140), size_hint_x=None, width=dp(640))
         self.start.bind(on_release=lambda *_: app.start_session())
-        row = BoxLayout(size_hint_y=None, height=dp(150))
+        row = BoxLayout(size_hint_y=None)
+        self.start.bind(height=row.setter("height"))
         row.add_widget(Spacer())
         row.add_widget(self.start)
         row.add_widget(Spacer())
         self.add(row)
+        self.thanks = None
         if self.params.get("cleared"):
-            self.label("Thank you. Everything from your visit has been cleared.",
-                       text_lang="en", align="center", colour_name="secondary_text")
+            text, lang = interface(THANKS, self.params.get("lang") or "en")
+            self.thanks = self.label(text, text_lang=lang, align="center",
+                                     colour_name="secondary_text")
+        self._thanks_until = app.services.clock() + THANKS_SECONDS
         self._turn = 0
         self._rotate()
         self._event = Clock.schedule_interval(self._rotate, GREETING_SECONDS)
 
     def _rotate(self, *_):
-        if not self.greetings:
-            self.greeting.text = "Welcome"
-            return
-        text, code = self.greetings[self._turn % len(self.greetings)]
-        self.greeting.text_lang = code
-        self.greeting.text = text
+        code = self.codes[self._turn % len(self.codes)]
         self._turn += 1
+        centre = self.app.catalogue.centre
+        for label, text in ((self.centre_name, centre.name), (self.tagline, centre.greeting)):
+            label.text_lang = text.lang_for(code)
+            label.text = text.get(code)
+        self.greeting.text_lang = code
+        self.greeting.text = languages.get(code).greeting
+        touch, lang = interface(TOUCH, code)
+        self.start.text_lang = lang
+        self.start.text = touch
+        if self.thanks is not None and self.app.services.clock() >= self._thanks_until:
+            self.thanks.text = ""
+            self.thanks.opacity = 0
 
     def on_touch_down(self, touch):
         # Anywhere on the screen starts, not only the button: a passer-by taps what they see.
@@ -69,4 +94,4 @@ class AttractScreen(KioskScreen):
         self._event.cancel()
 
     def read_aloud_text(self) -> str:
-        return "Touch to start"
+        return self.start.text

@@ -27,6 +27,8 @@ _FADE_BANDS = 12
 class KioskScreen(Screen):
     params = DictProperty({})
     has_toolbar = True  # the app's toolbar shows above this screen
+    notes_box = None  # where build() wants notes about the page to go (None: the page)
+    notice = None  # a Notice that build() put on the page (then no small note as well)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -68,11 +70,12 @@ class KioskScreen(Screen):
         self.build()
         self._size_rail()
         self.in_english = self.app.fallbacks - before  # texts shown in English: untranslated
-        if self.in_english and self.app.lang != "en":
+        if self.in_english and self.app.lang != "en" and self.notice is None:
             note = KLabel(text=self.tr("Some of this page is in English because it has not "
                                        "been translated yet."),
                           role="small", colour_name="secondary_text", size_hint_y=None)
-            self.page.add_widget(note, index=len(self.page.children))  # at the top
+            box = self.notes_box or self.page
+            box.add_widget(note, index=len(box.children))  # at the top
 
     def build(self) -> None:
         """Fill self.page (and maybe self.footer)."""
@@ -116,6 +119,19 @@ class KioskScreen(Screen):
             colour.rgba = (*rgb, min(1, 1.3 * (1 - i / _FADE_BANDS)) if more_below else 0)
             rect.pos = (scroll.x, scroll.y + i * band)
             rect.size = (scroll.width, band + 0.5)
+
+    def english_notice(self, item, what: str, to=None) -> None:
+        """When most of `item` is not in the citizen's language, a box at the top of the page
+        (or of `to`) says so, before they start: `what` is "guide" or "lesson"."""
+        from kiosk.app.widgets.notice import Notice
+        from kiosk.core.content import mostly_in
+
+        if self.app.lang == "en" or mostly_in(item, self.app.lang):
+            return
+        tr = self.tr
+        heading = {"guide": tr("This guide is in English"),
+                   "lesson": tr("This lesson is in English")}[what]
+        self.notice = self.add(Notice(heading, tr("Ask staff for help in your language.")), to)
 
     def _page_buttons(self) -> BoxLayout:
         """Up and Down beside a page longer than the screen: scrolling must never need a

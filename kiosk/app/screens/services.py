@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
@@ -16,6 +19,8 @@ from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.paint import restyle_tree, style_key
 from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
+
+_STROKE = dp(1.5)  # the step line and the circles' ring (GOV.UK: a thin mid-grey line)
 
 
 class CardGrid(GridLayout):
@@ -84,6 +89,7 @@ class ServiceScreen(KioskScreen):
     def build(self):
         s: model.Service = self.app.catalogue.services[self.params["id"]]
         start = s.start
+        self.english_notice(s, "guide")
         self.content(s.title, role="title", bold=True)
         self.content(start.what_it_does, role="lead")
         if start.you_need:
@@ -109,10 +115,97 @@ class ServiceScreen(KioskScreen):
         return self.label(f"•  {text}", text_lang=lang, to=to)
 
 
-class StepHeader(ButtonBehavior, BoxLayout):
-    """A step's number (or "and" / "or"), its title, and Show / Hide."""
+class StepMarker(KLabel):
+    """A step's number in a circle, or "and" / "or" in the line's place (on the page's
+    colour, so the line stops for it). Drawn, not a button: a finger taps the whole step
+    header. Colours from the theme, set again on every restyle (contrast)."""
 
-    expanded = BooleanProperty(False)
+    fill = ListProperty([1, 1, 1, 1])
+    ring = ListProperty([0, 0, 0, 1])
+
+    def __init__(self, text: str, shape: str, **kwargs):
+        self.shape = shape  # "circle" or "word"
+        # "and" / "or" as big as running text: a long word (Tamil) widens the gutter less.
+        super().__init__(text=text, role="heading" if shape == "circle" else "body",
+                         bold=True, wrap=False, align="center", size_hint=(None, None),
+                         **kwargs)
+        with self.canvas.before:
+            self._fill_colour = Color(*self.fill)
+            self._fill_shape = Ellipse() if shape == "circle" else Rectangle()
+            self._ring_colour = Color(*self.ring)
+            self._ring = Line(width=_STROKE) if shape == "circle" else None
+        self.fbind("texture_size", self._fit_marker)
+        self.fbind("pos", self._draw)
+        self.fbind("size", self._draw)
+        self._fit_marker()
+        self.restyle()
+
+    def _fit_marker(self, *_):
+        tw, th = self.texture_size
+        if self.shape == "circle":
+            d = max(dp(48), th + dp(8), tw + dp(24))
+            self.size = (d, d)
+        else:
+            self.size = (tw + dp(8), max(th, dp(8)))
+
+    def _fit(self, *_):  # the size is the marker's own, not the text's height
+        pass
+
+    def _draw(self, *_):
+        if not hasattr(self, "_fill_shape"):
+            return
+        self._fill_shape.pos, self._fill_shape.size = self.pos, self.size
+        if self._ring is not None:
+            w = _STROKE
+            self._ring.ellipse = (self.x + w, self.y + w, self.width - 2 * w,
+                                  self.height - 2 * w)
+
+    def restyle(self, *_):
+        super().restyle()
+        if not hasattr(self, "_fill_colour"):
+            return
+        t = self._app.theme
+        self.fill, self.ring = list(t.background), list(t.border)
+        self._fill_colour.rgba, self._ring_colour.rgba = self.fill, self.ring
+
+
+class StepList(BoxLayout):
+    """The steps, one under another, with GOV.UK's vertical line through their markers
+    (from the first marker down past the last step, ending in a short dash), on the start
+    side of the reading direction."""
+
+    gutter = NumericProperty(dp(48))
+
+    def __init__(self, rtl: bool, **kwargs):
+        super().__init__(orientation="vertical", size_hint_y=None, **kwargs)
+        self.rtl = rtl
+        self._app = App.get_running_app()
+        self.bind(minimum_height=self.setter("height"))
+        with self.canvas.before:
+            self.line_colour = Color(*self._app.theme.border)
+            self.line = Line(points=[0, 0, 0, 0], width=_STROKE)
+            self.dash = Line(points=[0, 0, 0, 0], width=_STROKE)
+        self._redraw = Clock.create_trigger(self._draw, -1)
+        for prop in ("pos", "size", "gutter"):
+            self.fbind(prop, self._redraw)
+
+    def _draw(self, *_):
+        steps = [c for c in reversed(self.children) if isinstance(c, StepView)]
+        if not steps:
+            return
+        x = self.right - self.gutter / 2 if self.rtl else self.x + self.gutter / 2
+        top = steps[0].marker.center_y
+        bottom = self.y + dp(4)
+        self.line.points = [x, top, x, bottom]
+        half = steps[0].marker.width / 4
+        self.dash.points = [x - half, bottom, x + half, bottom]
+
+    def restyle(self, *_):
+        self.line_colour.rgba = self._app.theme.border
+
+
+class StepHeader(ButtonBehavior, BoxLayout):
+    """A step's marker, its title, and Show / Hide right beside the title."""
 
 
 class StepView(BoxLayout):
@@ -121,32 +214,72 @@ class StepView(BoxLayout):
     expanded = BooleanProperty(False)
 
     def __init__(self, screen: GuideScreen, step: model.Step, number: int, **kwargs):
-        super().__init__(orientation="vertical", size_hint_y=None, spacing=dp(8), **kwargs)
+        super().__init__(orientation="vertical", size_hint_y=None, padding=[0, 0, 0, dp(20)],
+                         **kwargs)
         self.bind(minimum_height=self.setter("height"))
         self.screen, self.step, self.number = screen, step, number
         app = screen.app
         tr = screen.tr
-        marker = {"number": str(number), "and": tr("and"), "or": tr("or")}[step.logic]
-        header = StepHeader(size_hint_y=None, spacing=dp(16))
-        header.bind(minimum_height=header.setter("height"))
-        self.marker = KButton(text=marker, kind="secondary", size_hint=(None, None),
-                              width=dp(84), min_height=dp(72), role="heading")
+        self.rtl = app.rtl
+        marker = {"number": app.num(number), "and": tr("and"), "or": tr("or")}[step.logic]
+        self.marker = StepMarker(marker, "circle" if step.logic == "number" else "word")
+        self.gutter = AnchorLayout(anchor_x="center", anchor_y="center", size_hint=(None, None),
+                                   pos_hint={"top": 1})
+        self.gutter.add_widget(self.marker)
         title, lang = app.text(step.title)
         self.title = KLabel(text=title, text_lang=lang, role="heading", bold=True,
-                            size_hint_y=None, min_height=dp(72))
+                            size_hint=(None, None), pos_hint={"top": 1})
         self.toggle = KButton(text=tr("Show"), kind="link", size_hint=(None, None),
-                              width=dp(150))
-        for b, least in ((self.marker, dp(84)), (self.toggle, dp(150))):
-            fit_word(b, least)
-        self.marker.bind(on_release=lambda *_: self.flip())
-        self.toggle.bind(on_release=lambda *_: self.flip())
+                              pad=[dp(8), dp(12)], min_height=dp(64), pos_hint={"top": 1})
+        fit_word(self.toggle, dp(64))
+        self.header = header = StepHeader(size_hint_y=None, spacing=dp(16))
         header.bind(on_release=lambda *_: self.flip())
-        parts = [self.marker, self.title, self.toggle]
-        for w in (reversed(parts) if app.rtl else parts):
+        self.toggle.bind(on_release=lambda *_: self.flip())
+        parts = [self.gutter, self.title, self.toggle, Widget()]
+        for w in (reversed(parts) if self.rtl else parts):
             header.add_widget(w)
+        fit = Clock.create_trigger(self._fit_header, -1)
+        for w, prop in ((header, "width"), (self.title, "texture_size"),
+                        (self.toggle, "size"), (self.marker, "size"), (self.gutter, "width")):
+            w.fbind(prop, fit)
+        self.title.fbind("font_size", fit)
         self.add_widget(header)
         self.body = None
         self._body_style = None
+        self._title_key = None
+        fit()
+
+    def _fit_header(self, *_):
+        """The title as wide as its words (up to the room there is), so Show / Hide sits right
+        beside it; the marker centred on the first line."""
+        header, title = self.header, self.title
+        room = header.width - self.gutter.width - self.toggle.width - 3 * header.spacing
+        if room <= 0:
+            return
+        key = (room, title.font_size, title.font_name, title.text)
+        if key != self._title_key:  # measured once per room, size and font
+            self._title_key = key
+            # Laid out in all the room there is, the way it is drawn (shaped): then as wide
+            # as its widest line, so Show / Hide is right beside the words.
+            title.width = room
+            title.texture_update()
+            lines = title._label._cached_lines
+            title.width = max(dp(24), min(room, max((ln.w for ln in lines), default=room) + 2))
+        first_line = max(dp(64), self.marker.height, self.toggle.height)
+        self.gutter.height = first_line
+        title.min_height = first_line
+        header.height = max(first_line, title.height)
+
+    def set_gutter(self, width: float) -> None:
+        self.gutter.width = width
+        if self.body is not None:
+            self._pad_body(self.body)
+
+    def _pad_body(self, body):
+        # The step's text and task links start where its title starts.
+        start = self.gutter.width + self.header.spacing
+        body.padding = [dp(24), dp(8), start, dp(8)] if self.rtl else \
+            [start, dp(8), dp(24), dp(8)]
 
     def flip(self):
         self.set_expanded(not self.expanded)
@@ -156,7 +289,6 @@ class StepView(BoxLayout):
             return
         self.expanded = expanded
         self.toggle.text = self.screen.tr("Hide") if expanded else self.screen.tr("Show")
-        self.marker.selected = expanded
         if expanded:
             if self.body is None:
                 self.body = self._build_body()
@@ -173,9 +305,8 @@ class StepView(BoxLayout):
 
     def _build_body(self) -> BoxLayout:
         app = self.screen.app
-        body = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(10),
-                         padding=[dp(100), dp(4), dp(100), dp(16)] if app.rtl else
-                         [dp(100), dp(4), dp(24), dp(16)])
+        body = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(10))
+        self._pad_body(body)
         body.bind(minimum_height=body.setter("height"))
         for item in self.step.contents:
             if isinstance(item, model.Paragraph):
@@ -185,10 +316,10 @@ class StepView(BoxLayout):
                 text, lang = app.text(task.text)
                 if task.context:
                     ctx, _ = app.text(task.context)
-                    text = f"{text} ({ctx})"
+                    text = f"{text} \u2013 {ctx}"  # GOV.UK: the cost after a dash
                 if task.href:
                     b = KButton(text=text, text_lang=lang, kind="link", align="start",
-                                min_height=dp(64))
+                                pad=[0, dp(12)], min_height=dp(64))
                     b.bind(on_release=lambda _b, url=task.href: self.screen.open_task(url))
                     body.add_widget(b)
                 else:
@@ -214,30 +345,39 @@ class GuideScreen(KioskScreen):
         self.show_all.bind(on_release=lambda *_: self.toggle_all())
         self.add(self.show_all)
         self.steps: list[StepView] = []
+        self.step_list = self.add(StepList(self.app.rtl))
         numbers, number = [], 0
         for step in g.steps:
             number += step.logic == "number"
             numbers.append(number)
+        fit_gutter = Clock.create_trigger(self._fit_gutter, -1)
 
         def step_view(step, n):
             view = StepView(self, step, n)
+            view.marker.fbind("width", fit_gutter)
+            view.marker.fbind("pos", self.step_list._redraw)  # positions settle after sizes
             self.steps.append(view)
+            fit_gutter()
             return view
 
-        steps = BoxLayout(orientation="vertical", size_hint_y=None, spacing=self.page.spacing)
-        steps.bind(minimum_height=steps.setter("height"))
-        self.add(steps)
-        self.fill(steps, [lambda s=s, n=n: step_view(s, n)
-                          for s, n in zip(g.steps, numbers)], now=3)
+        self.fill(self.step_list, [lambda s=s, n=n: step_view(s, n)
+                                   for s, n in zip(g.steps, numbers)], now=3)
         tr = self.tr
         self.official = KButton(text=tr("Open the official service"), kind="primary")
         self.official.bind(on_release=lambda *_: self.app.open_official(
             self.service.id, self.service.official_url))
-        self.phone = KButton(text=tr("Continue on your phone"), kind="button")
+        self.phone = KButton(text=tr("Continue on your phone"), kind="secondary")
         self.phone.bind(on_release=lambda *_: self.app.show_qr(
             self.service.id, self.service.official_url))
         self.finish = self.finish_button()
         self.footer_buttons(self.official, self.phone)
+
+    def _fit_gutter(self, *_):
+        """One gutter width for every step (the widest marker), so the line is straight."""
+        width = max([dp(48)] + [s.marker.width for s in self.steps])
+        for s in self.steps:
+            s.set_gutter(width)
+        self.step_list.gutter = width
 
     def open_task(self, url: str):
         self.app.open_official(self.service.id, url)

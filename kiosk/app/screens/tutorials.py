@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from kiosk.app.screens.base import KioskScreen
@@ -13,6 +16,35 @@ from kiosk.app.screens.services import card_grid
 from kiosk.app.widgets import practice
 from kiosk.app.widgets.text import KButton
 from kiosk.core import content as model
+
+# A practice area beside the lesson's text on screens at least this wide (landscape kiosks).
+SIDE_BY_SIDE_WIDTH = dp(900)
+MAX_AREA = dp(520)
+
+
+def _column(**kwargs) -> BoxLayout:
+    """One column of a side-by-side lesson, as tall as its contents, from the top."""
+    kwargs.setdefault("spacing", dp(18))
+    col = BoxLayout(orientation="vertical", size_hint_y=None, pos_hint={"top": 1}, **kwargs)
+    col.bind(minimum_height=col.setter("height"))
+    return col
+
+
+def _depth(widget, top) -> float:
+    """How far below the top of `top` the top of `widget` is, once laid out: the heights
+    (and spacing, and padding) of what comes before it in each vertical box around it;
+    side-by-side columns start at the top of their row."""
+    depth, w = 0.0, widget
+    while w is not top:
+        box = w.parent
+        if isinstance(box, BoxLayout):
+            depth += box.padding[1]
+            if box.orientation == "vertical":
+                before = list(reversed(box.children))
+                before = before[:before.index(w)]
+                depth += sum(c.height for c in before) + box.spacing * len(before)
+        w = box
+    return depth
 
 
 class TutorialsScreen(KioskScreen):
@@ -53,7 +85,8 @@ class LessonProgress(Widget):
     def _draw(self, *_):
         self.canvas.clear()
         w = self.width * self.fraction
-        x = self.right - w if self.rtl else self.x
+        # x + width, not right: `right` may not follow a size change yet when this runs
+        x = self.x + self.width - w if self.rtl else self.x
         theme = self.app.theme
         edge = dp(2)
         with self.canvas:  # a track on the panel colour, edged, so the fill stands out of it
@@ -67,6 +100,13 @@ class LessonProgress(Widget):
 
 
 class LessonScreen(KioskScreen):
+    """One lesson: its text, then its practice.
+
+    A tap-the-target practice sits beside the text (on the end side of the reading
+    direction) when the screen is wide, and its area is made as tall as what is left of the
+    screen: the learner sees the targets at once, at any text size, without scrolling (the
+    first lesson comes before the one that teaches the Up and Down buttons)."""
+
     def build(self):
         app = self.app
         self.tutorial: model.Tutorial = app.catalogue.tutorials[self.params["id"]]
@@ -77,13 +117,30 @@ class LessonScreen(KioskScreen):
             self.params["started"] = True  # going Back to this lesson does not count again
             app.record("tutorial_started", content_id=self.tutorial.id)
             app.tutorial_started_at = app.services.clock()
-        self.content(self.tutorial.title, role="small", colour_name="secondary_text")
+        side = isinstance(lesson.practice, model.TapTarget) and \
+            Window.width >= SIDE_BY_SIDE_WIDTH
+        text_col = practice_col = None
+        if side:
+            row = BoxLayout(size_hint_y=None, spacing=dp(40))
+            text_col = _column(size_hint_x=0.55, spacing=dp(14))
+            practice_col = _column(size_hint_x=0.45)
+            self.notes_box = text_col
+            for col in (text_col, practice_col):
+                col.bind(height=lambda *_: setattr(row, "height", max(text_col.height,
+                                                                      practice_col.height)))
+            for col in ((practice_col, text_col) if app.rtl else (text_col, practice_col)):
+                row.add_widget(col)
+            self.add(row)
+        if self.index == 0:
+            self.english_notice(self.tutorial, "lesson", to=text_col)
+        self.content(self.tutorial.title, to=text_col, role="small",
+                     colour_name="secondary_text")
         self.label(self.app.fmt("Part {n} of {total}", n=self.index + 1, total=total),
-                   role="small", colour_name="secondary_text")
-        self.progress = self.add(LessonProgress((self.index + 1) / total, app.rtl))
-        self.content(lesson.title, role="title", bold=True)
+                   to=text_col, role="small", colour_name="secondary_text")
+        self.progress = self.add(LessonProgress((self.index + 1) / total, app.rtl), to=text_col)
+        self.content(lesson.title, to=text_col, role="title", bold=True)
         for para in lesson.body:
-            self.content(para)
+            self.content(para, to=text_col)
         self.practice = None
         last = self.index + 1 >= total
         self.next = KButton(text=self.tr("Finish") if last else self.tr("Continue"),
@@ -91,15 +148,35 @@ class LessonScreen(KioskScreen):
         self.next.bind(on_release=lambda *_: self.go_on())
         buttons = [self.next]
         if lesson.practice is not None:
-            self.label(self.tr("Practice"), role="heading", bold=True)
+            if not side:  # beside the text, the practice's box says what it is
+                self.label(self.tr("Practice"), role="heading", bold=True)
             self.practice = practice.make(lesson.practice)
+            if side:
+                self.practice.prompt.role = "body"
+                self.practice.prompt.bold = True
             self.practice.bind(on_answer=self._answered, done=self._done)
-            self.add(self.practice)
+            self.add(self.practice, to=practice_col)
             self.skip = KButton(text=self.tr("Skip this practice"), kind="secondary")
             self.skip.bind(on_release=lambda *_: self.go_on())
             buttons.append(self.skip)
             self.next.disabled = True
         self.footer_buttons(*buttons)
+        if isinstance(self.practice, practice.TapTargetPractice):
+            fit = Clock.create_trigger(self._fit_area, -1)
+            self.scroll.bind(height=fit)
+            self.page.bind(height=fit)
+            for w in (self.practice.children + [self.practice.progress]):
+                w.bind(height=fit)
+            fit()
+
+    def _fit_area(self, *_):
+        """The practice area reaches down to the bottom of the screen's page, and no
+        further (when there is room for it at all)."""
+        area = self.practice.area
+        # From the heights above it, not from positions: those follow a frame later, and
+        # chasing them made the layout swing for several passes.
+        room = self.scroll.height - _depth(area, self.page) - self.page.padding[3]
+        area.min_height = min(MAX_AREA, max(self.practice.least_area_height(), room))
 
     def _answered(self, _practice, correct: bool):
         self.app.record("practice_answered", content_id=self.tutorial.id,

@@ -18,6 +18,8 @@ from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
 
+_FIELD_MARGIN = dp(8)
+
 
 class Practice(BoxLayout):
     done = BooleanProperty(False)
@@ -72,18 +74,35 @@ class Practice(BoxLayout):
 
 
 class TapTargetPractice(Practice):
-    """Targets appear one at a time at different places; tap each one."""
+    """Targets appear one at a time at different places; tap each one.
+
+    The practice area holds the count ("Target 1 of 3"), the target, and at the end the
+    "Well done" feedback, so finishing does not make the page longer. A target is always
+    placed wholly inside the area, whatever its size (200 % text) and the area's: x and y
+    say where in the free room it sits. The lesson sets the area's height (`area.min_height`)
+    so that the area fits the screen."""
 
     index = NumericProperty(0)
 
     def build(self):
-        self.label(self.item.prompt, role="lead")
-        self.progress = self.label("", role="small")
-        self.area = Panel(min_height=dp(380), bg_name="panel")
+        self.prompt = self.label(self.item.prompt, role="lead")
+        self.area = Panel(min_height=dp(380), bg_name="panel", padding=[dp(16), dp(12)],
+                          spacing=dp(4))
+        self.progress = KLabel(text="", role="small", size_hint_y=None,
+                               colour_name="panel_text")
         self.field = FloatLayout()
+        self.area.add_widget(self.progress)
         self.area.add_widget(self.field)
         self.add_widget(self.area)
+        self.field.bind(pos=self._place, size=self._place)
         self._show_target()
+
+    def least_area_height(self) -> float:
+        """The smallest area that holds the count and a target (both grow with the text)."""
+        b = getattr(self, "target_button", None)
+        target = b.height if b is not None and b.parent is self.field else dp(96)
+        return (self.progress.height + self.area.spacing + target + 2 * self.area.padding[1]
+                + 2 * _FIELD_MARGIN)
 
     def _show_target(self):
         self.field.clear_widgets()
@@ -91,21 +110,35 @@ class TapTargetPractice(Practice):
         if self.index >= len(targets):
             self.progress.text = ""
             self.done = True
-            self.feedback(True, (self.tr("Well done! You tapped every target."), ""))
+            panel = self.feedback(True, (self.tr("Well done! You tapped every target."), ""))
+            self.remove_widget(panel)  # into the area, not below it
+            panel.size_hint_x = 0.9
+            panel.pos_hint = {"center_x": 0.5, "center_y": 0.5}
+            self.field.add_widget(panel)
             return
         self.progress.text = self.app.fmt("Target {n} of {total}",
             n=self.index + 1, total=len(targets))
         t = targets[self.index]
         text, lang = self.app.text(t.label)
-        x = 1 - t.x if self.app.rtl else t.x
         b = KButton(text=text, text_lang=lang, kind="primary", size_hint=(None, None),
-                    width=dp(220), min_height=dp(96),
-                    # y runs down from the top, as people read a screen
-                    pos_hint={"center_x": 0.12 + 0.76 * x, "center_y": 0.85 - 0.7 * t.y})
+                    width=dp(220), min_height=dp(96))
         fit_word(b, dp(220))
-        b.bind(on_release=lambda *_: self.hit())
+        b.bind(on_release=lambda *_: self.hit(), size=self._place)
         self.target_button = b
+        self.target = t
         self.field.add_widget(b)
+        self._place()
+
+    def _place(self, *_):
+        b = getattr(self, "target_button", None)
+        if b is None or b.parent is not self.field:
+            return
+        f, t, m = self.field, self.target, _FIELD_MARGIN
+        x = 1 - t.x if self.app.rtl else t.x
+        free_x = max(0.0, f.width - b.width - 2 * m)
+        free_y = max(0.0, f.height - b.height - 2 * m)
+        b.x = f.x + m + free_x * x
+        b.top = f.top - m - free_y * t.y  # y runs down from the top, as people read a screen
 
     def hit(self):
         self.dispatch("on_answer", True)
