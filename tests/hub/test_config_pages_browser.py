@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright import sync_api
 
 from kiosk.hub import auth, configuration
 from kiosk.hub.app import create_app
@@ -27,10 +26,6 @@ from kiosk.hub.settings import HubSettings
 from tests.hubtools import running
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--no-first-run"]
 NAME, PASSWORD = "bea", "correct horse battery staple"
 CENTRE = "Peckham Library"
 GREETING_AR = "أهلاً بكم في مكتبة بيكهام"
@@ -53,17 +48,6 @@ def hub(tmp_path_factory):
         "services.featured": ["universal-credit", "council-tax"]}, "admin ada")
     with running(app) as base:
         yield base, e
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is not installed (Debian package 'chromium'; `make test` "
-                    "as root installs it)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def focused(page) -> dict:

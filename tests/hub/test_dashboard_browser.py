@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright import sync_api
 
 from kiosk.core import events
 from kiosk.hub import auth
@@ -34,10 +33,6 @@ from kiosk.hub.usage import LONDON
 from tests.hubtools import running
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--no-first-run"]
 NAME, PASSWORD = "ada", "correct horse battery staple"
 # Four whole weeks, Monday to Sunday, ending last week: recent, so the hub's start-up roll-up
 # of old events (usage.roll_up) leaves them raw.
@@ -104,17 +99,6 @@ def hub(tmp_path_factory):
     auth.set_admin_password(app.state.store.engine, NAME, PASSWORD)
     with running(app) as base:
         yield base, per_day
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is not installed (Debian package 'chromium'; `make test` "
-                    "as root installs it)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def drawn_pixels(page) -> dict[str, int]:

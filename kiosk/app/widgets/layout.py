@@ -16,15 +16,18 @@ from kiosk.app.widgets.paint import Boxed
 from kiosk.app.widgets.text import KLabel, measure
 
 
-class Backdrop(FloatLayout):
-    """The screen's background colour, drawn from Python and restyled with everything else
-    (a kv rule on `app.theme` kept the old colour until the next screen was built)."""
+class _Filled:
+    """A widget filled with one of the theme's colours (`colour_name`), drawn from Python and
+    restyled with everything else."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    colour_name = "background"
+    _layer = "before"  # canvas.before under children, or canvas
+
+    def _fill(self):
         self._app = App.get_running_app()
-        with self.canvas.before:
-            self._colour = Color(*self._app.theme.background)
+        canvas = self.canvas.before if self._layer == "before" else self.canvas
+        with canvas:
+            self._colour = Color(*getattr(self._app.theme, self.colour_name))
             self._rect = Rectangle(pos=self.pos, size=self.size)
         self.fbind("pos", self._shape)
         self.fbind("size", self._shape)
@@ -34,28 +37,28 @@ class Backdrop(FloatLayout):
         self._rect.size = self.size
 
     def restyle(self, *_):
-        self._colour.rgba = self._app.theme.background
+        self._colour.rgba = getattr(self._app.theme, self.colour_name)
 
 
-class Divider(Widget):
+class Backdrop(_Filled, FloatLayout):
+    """The screen's background colour (a kv rule on `app.theme` kept the old colour until
+    the next screen was built)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._fill()
+
+
+class Divider(_Filled, Widget):
     """A line across the window (above the footer): where the page ends. In the theme's
     secondary text colour, which stands out of the background by more than 3:1."""
 
+    colour_name = "secondary_text"
+    _layer = "canvas"
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._app = App.get_running_app()
-        with self.canvas:
-            self._colour = Color(*self._app.theme.secondary_text)
-            self._rect = Rectangle(pos=self.pos, size=self.size)
-        self.fbind("pos", self._shape)
-        self.fbind("size", self._shape)
-
-    def _shape(self, *_):
-        self._rect.pos = self.pos
-        self._rect.size = self.size
-
-    def restyle(self, *_):
-        self._colour.rgba = self._app.theme.secondary_text
+        self._fill()
 
 
 class Panel(Boxed, BoxLayout):
