@@ -137,10 +137,16 @@ def run_kiosk(args) -> int:
     first_frame = threading.Event()
     outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, s.centre_id or catalogue.centre.id,
                     open_after=first_frame)
-    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser())
+    from kiosk.services.config_store import ConfigStore
+    from kiosk.services.staff_access import StaffAccess
+
+    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser(),
+                        config_store=ConfigStore(data_dir, s.kiosk_id),
+                        staff_access=StaffAccess(data_dir, s.kiosk_id))
     app = KioskApp(s, catalogue, services)
     app.first_frame_callbacks.append(first_frame.set)
     syncer = None if args.smoke else _start_syncer(s, app, outbox)
+    services.syncer = syncer
     if args.lang:
         app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
     if args.smoke:
@@ -195,7 +201,8 @@ def _start_syncer(s: settings_mod.Settings, app, outbox=None):
             app.content_installed(str(folder))
 
     syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
-                    s.trusted_keys, installed, outbox=outbox, hub_timeout=s.hub_timeout)
+                    s.trusted_keys, installed, outbox=outbox, hub_timeout=s.hub_timeout,
+                    terminal_id=enrolment["terminal_id"], on_new_config=app.config_changed)
     syncer.start()
     return syncer
 

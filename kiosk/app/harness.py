@@ -36,8 +36,14 @@ class Harness:
                              self.settings.centre_id or self.catalogue.centre.id)
         self.speech = speech or FakeSpeech()
         self.browser = browser or FakeBrowser()
+        from kiosk.services.config_store import ConfigStore
+        from kiosk.services.staff_access import StaffAccess
+
         services = Services(self.outbox, self.speech, self.browser,
-                            clock or (lambda: self.now))
+                            clock or (lambda: self.now),
+                            config_store=ConfigStore(self.data_dir, self.settings.kiosk_id),
+                            staff_access=StaffAccess(self.data_dir, self.settings.kiosk_id,
+                                                     clock=clock or (lambda: self.now)))
         self.app = KioskApp(self.settings, self.catalogue, services)
         self.app._run_prepare()
         runTouchApp(embedded=True)

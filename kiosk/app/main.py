@@ -31,6 +31,9 @@ from kiosk.services.speech import Speech
 
 if TYPE_CHECKING:  # imported on first use, not at start-up
     from kiosk.app.widgets.keyboard import OnScreenKeyboard
+    from kiosk.services.config_store import ConfigStore
+    from kiosk.services.staff_access import StaffAccess
+    from kiosk.services.syncer import Syncer
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -59,6 +62,12 @@ class Services:
     browser: Browser
     clock: Callable[[], float] = time.monotonic
     """Monotonic seconds (session length, idle timeout); never the wall clock."""
+    config_store: ConfigStore | None = None
+    """The terminal's configuration files (hub layers and staff changes); None: defaults."""
+    staff_access: StaffAccess | None = None
+    """The staff panel's PIN and its lock; None: the panel cannot be opened."""
+    syncer: Syncer | None = None
+    """The background sync with the hub; None in demo mode and when not enrolled."""
 
 
 @dataclass
@@ -99,6 +108,10 @@ class KioskApp(App):
     speaking = BooleanProperty(False)
     """True while the current screen is being read aloud."""
 
+    offer = ObjectProperty(None)
+    """What this centre offers (core.offer.Offer): the content seen through the terminal's
+    configuration. Replaced only at the attract screen (see config_changed)."""
+
     def __init__(self, settings: Settings, catalogue: Catalogue, services: Services, **kwargs):
         textfix.install()
         self.settings = settings
@@ -125,6 +138,46 @@ class KioskApp(App):
         # next frame is drawn, however many of them come at once (see restyle_all).
         self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
         self.centre_id = settings.centre_id or catalogue.centre.id
+        # A new configuration, built off the UI thread, waiting for the session to end.
+        self.pending_offer = None
+        self.offer = self._build_offer(catalogue)
+
+    # ----- configuration ---------------------------------------------------------------
+    def _build_offer(self, catalogue: Catalogue):
+        """The Offer for `catalogue` under the terminal's configuration. Reads disk: at
+        start-up (before the first frame) and on worker threads only."""
+        from datetime import date
+
+        from kiosk.core import config, offer
+
+        store = self.services.config_store
+        resolved = store.resolved() if store is not None else config.resolve([])
+        return offer.build(catalogue, resolved, date.today())
+
+    def config_changed(self) -> None:
+        """The configuration changed on disk (the hub sent one, staff saved one): from any
+        thread. It is read and built on a worker thread and applied at the attract screen,
+        never in the middle of a citizen's session."""
+        def load():
+            try:
+                built = self._build_offer(self.pending_catalogue or self.catalogue)
+            except Exception:  # noqa: BLE001 (a broken file must not stop citizens)
+                log.exception("new configuration not used")
+                return
+            Clock.schedule_once(lambda dt: self._offer_ready(built))
+
+        threading.Thread(target=load, daemon=True, name="config-load").start()
+
+    def _offer_ready(self, built) -> None:
+        self.pending_offer = built
+        if not self.session_id:
+            self._switch_offer()
+
+    def _switch_offer(self) -> None:
+        if self.pending_offer is None:
+            return
+        self.offer, self.pending_offer = self.pending_offer, None
+        self.go("attract", remember=False)
 
     # ----- strings -------------------------------------------------------------------
     def tr(self, msgid: str, lang: str | None = None) -> str:
@@ -339,6 +392,8 @@ class KioskApp(App):
         self.theme = KivyTheme(theme.STANDARD)
         if self.pending_catalogue is not None:
             self._switch_content()  # new content waited for this session to end
+        if self.pending_offer is not None:
+            self.offer, self.pending_offer = self.pending_offer, None
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"), lang=used)
 
@@ -380,6 +435,7 @@ class KioskApp(App):
         self.pending_catalogue = None
         self.catalogue = catalogue
         self.shared_keyboard = None
+        self.config_changed()  # the offer follows the new catalogue (its ids, its centre)
         self.go("attract", remember=False)
 
     def record(self, type: str, **fields) -> None:
