@@ -16,8 +16,11 @@ run: setup
 	KIOSK_TRUSTED_KEYS=$${KIOSK_TRUSTED_KEYS:-$$keys} \
 	KIOSK_DATA_DIR=$${KIOSK_DATA_DIR:-$(DEMO_DIR)} $(VENV)/bin/kiosk --demo
 
+# Two workers (pytest-xdist), one test file each at a time: the suite keeps to its 15-minute
+# budget on a 2-core machine. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: setup
-	scripts/with-display.sh $(PY) -m pytest -q $(PYTEST_ARGS)
+	scripts/with-display.sh $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # make bench reports every figure against its target and exits 0 unless a benchmark broke;
 # make bench-check (bench/run.py --strict) also fails when a target is missed.
