@@ -172,7 +172,6 @@ def test_finish_and_clear_is_not_styled_as_navigation(kiosk):
     assert x(bar["start_again"]) == min(x(b) for b in bar.values()), "far end, mirrored"
 
 
-@pytest.mark.xfail(reason='Three branches of issue 10 merged together (ui-style, ui-content, ui-help); toolbar words now shrink to fit (fit_tool_labels) before Finish and clear breaks its line: issue 10 stays open', strict=False)
 def test_finish_and_clear_takes_two_lines_only_when_the_bar_needs_it(kiosk):
     h = kiosk
     on_guide(h, "so")
