@@ -474,8 +474,9 @@ class KioskApp(App):
                 language=languages.get(self.lang).native_name))
             self.record("a11y_toggle", content_id="read_aloud", outcome="unavailable")
             return
-        text = self.current.read_aloud_text()
-        speech.say(text, self.lang)
+        # What the citizen is looking at: the open dialog, not the screen behind it.
+        shown = self._modals[-1] if self._modals else self.current
+        speech.say(shown.read_aloud_text(), self.lang)
         self.speaking = True
         self.record("a11y_toggle", content_id="read_aloud", outcome="on")
 
@@ -526,9 +527,22 @@ class KioskApp(App):
         self.open_modal(MessageDialog(title=title, message=message))
 
     def open_modal(self, modal) -> None:
+        """Open a dialog. While Read aloud is on, the dialog is read in place of the screen
+        behind it (the toolbar is under the dialog, out of reach), and speech stops when it
+        closes."""
         self._modals.append(modal)
-        modal.bind(on_dismiss=lambda m: self._modals.remove(m) if m in self._modals else None)
+        modal.bind(on_dismiss=self._modal_closed)
         modal.open(animation=False)
+        if self.speaking:
+            self.services.speech.stop()
+            self.services.speech.say(modal.read_aloud_text(), self.lang)
+
+    def _modal_closed(self, modal) -> None:
+        if modal in self._modals:
+            self._modals.remove(modal)
+        if self.speaking:  # it was reading the dialog: nothing to read on
+            self.services.speech.stop()
+            self.speaking = False
 
     # ----- idle timeout --------------------------------------------------------------
     def _on_activity(self, *args):
