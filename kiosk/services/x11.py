@@ -239,6 +239,16 @@ class Display:
     # pictures -----------------------------------------------------------------------
     def screenshot(self, path: str | Path) -> Path:
         """The whole screen (what a person sees, every window) as a PNG file."""
+        width, height, rgb = self.capture()
+        stride = 3 * width
+        rows = b"".join(b"\x00" + rgb[y * stride:(y + 1) * stride] for y in range(height))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_png(width, height, rows))
+        return path
+
+    def capture(self) -> tuple[int, int, bytes]:
+        """The whole screen as (width, height, RGB bytes, row after row)."""
         g = self.geometry(self.root)
         image = self._x.XGetImage(self._d, self.root, 0, 0, g.width, g.height, _ALL_PLANES,
                                   _ZPIXMAP)
@@ -250,19 +260,16 @@ class Display:
                 raise OSError(f"unsupported screen depth ({im.bits_per_pixel} bits per pixel)")
             stride = im.bytes_per_line
             raw = ctypes.string_at(im.data, stride * im.height)
-            rows = []
+            rgb = bytearray(3 * im.width * im.height)
             for y in range(im.height):
                 line = raw[y * stride:y * stride + 4 * im.width]
-                rgb = bytearray(3 * im.width)  # BGRX (little-endian 24-bit depth) to RGB
-                rgb[0::3], rgb[1::3], rgb[2::3] = line[2::4], line[1::4], line[0::4]
-                rows.append(b"\x00" + bytes(rgb))
-            width, height = im.width, im.height
+                out = 3 * im.width * y  # BGRX (little-endian 24-bit depth) to RGB
+                rgb[out:out + 3 * im.width:3] = line[2::4]
+                rgb[out + 1:out + 3 * im.width:3] = line[1::4]
+                rgb[out + 2:out + 3 * im.width:3] = line[0::4]
+            return im.width, im.height, bytes(rgb)
         finally:
             self._x.XDestroyImage(image)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_png(width, height, b"".join(rows)))
-        return path
 
 
 def _png(width: int, height: int, scanlines: bytes) -> bytes:
