@@ -121,8 +121,8 @@ def main(out: Path) -> dict:
         server.close()
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)
-    for name in report:
-        report[name]["file"] = str(out / f"{name}.png")
+    for name, facts in report.items():
+        facts["file"] = str(out / f"{name}.png")
     return report
 
 
