@@ -568,7 +568,9 @@ class KioskApp(App):
 
     def _official_opened(self, visit: OfficialVisit, outcome: str) -> None:
         if visit.cover is not None and self.official is not visit:
-            if outcome == "ok":  # the citizen left (or the session ended) while it opened
+            # The citizen left (or the session ended) while it opened. When they opened
+            # another since, that one's opening closes this (openings come one at a time).
+            if outcome == "ok" and self.official is None:
                 self.services.browser.close()
             return
         if not self.session_id:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -257,6 +258,7 @@ class ChromiumBrowser(Browser):
         self.poll = poll
         self.reachability = reachability or Reachability()
         self._lock = threading.Lock()
+        self._opening = threading.Lock()  # one open() at a time: none can leave a browser behind
         self._run: _Run | None = None
         self._closing: list[_Run] = []
         self.last_run: _Run | None = None  # the latest opening, for checks and tests
@@ -264,6 +266,10 @@ class ChromiumBrowser(Browser):
     # --- the facade -----------------------------------------------------------------
     def open(self, url: str, *, sites: Iterable[str] = (), area: Area | None = None,
              lang: str = "en", on_exit: OnExit | None = None) -> str:
+        with self._opening:
+            return self._open(url, tuple(sites), area, lang, on_exit)
+
+    def _open(self, url, sites, area, lang, on_exit) -> str:
         if not sites_mod.host_of(url):
             log.error("not an http(s) address: %r", url)
             return "failed"
@@ -273,7 +279,7 @@ class ChromiumBrowser(Browser):
             return "failed"
         self.close()  # one service at a time
         self.wait_closed(self.term_grace + self.kill_deadline + 2)
-        allowed = tuple(sites) or (sites_mod.site_of(sites_mod.host_of(url)),)
+        allowed = sites or (sites_mod.site_of(sites_mod.host_of(url)),)
         folder = Path(tempfile.mkdtemp(prefix="kiosk-browser-", dir=self.temp_root))
         marker = uuid.uuid4().hex
         try:
@@ -415,6 +421,7 @@ class ChromiumBrowser(Browser):
             self._closing.append(run)
         reason = "closed" if code == 0 else "crashed"
         tail = _read(str(run.folder / "stderr.log"))[-1500:].decode(errors="replace")
+        tail = re.sub(r"\b[a-z][a-z0-9+.-]*://\S+", "<address>", tail)  # nothing visited
         log.warning("the browser ended by itself (%s, exit %s)%s", reason, code,
                     f": ...{tail}" if reason == "crashed" else "")
         self._stop(run)

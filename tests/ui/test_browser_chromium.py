@@ -250,3 +250,23 @@ def test_a_missing_browser_fails_cleanly(tmp_path):
     assert b.open("https://www.gov.uk/", sites=["gov.uk"]) == "failed"
     assert b.open("file:///etc/passwd") == "failed"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_openings_at_once_leave_one_browser(browser, servers):
+    allowed, _ = servers
+    allowed.pages["/"] = "<p>hello</p>"
+    runs = []
+
+    def open_one():
+        browser.open(allowed.url("/", host="localhost"), sites=["localhost"], area=AREA)
+        runs.append(browser.last_run)
+
+    threads = [threading.Thread(target=open_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    first, second = runs  # in the order they opened: openings come one at a time
+    assert first is not second, "each opening made its own browser"
+    assert first.done.wait(15) and nothing_left(first), "the earlier one was stopped"
+    assert browser.is_open and browser.last_run is second
