@@ -56,7 +56,7 @@ i18n: $(STAMP)
 
 # Re-extracts interface strings into the template and merges them into every catalogue.
 i18n-extract: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 --no-default-keywords \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 -k N_ --no-default-keywords \
 	    --project=kiosk --msgid-bugs-address=translations@example.org \
 	    --omit-header -o kiosk/locale/kiosk.pot .
 	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --no-fuzzy-matching
