@@ -32,7 +32,8 @@ bench-check: setup
 
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
-	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py
+	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py \
+	    tests/ui/test_browser_shots.py
 
 # docs/cli-reference.md from the programs' own --help (tests/unit/test_docs.py checks it).
 cli-reference: $(STAMP)
@@ -55,7 +56,7 @@ i18n: $(STAMP)
 
 # Re-extracts interface strings into the template and merges them into every catalogue.
 i18n-extract: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 --no-default-keywords \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 -k N_ --no-default-keywords \
 	    --project=kiosk --msgid-bugs-address=translations@example.org \
 	    --omit-header -o kiosk/locale/kiosk.pot .
 	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --no-fuzzy-matching

@@ -128,7 +128,6 @@ def run_kiosk(args) -> int:
         raise UserError(f"cannot create data directory {data_dir}: {e}") from None
     prepare(windowed=s.windowed, kivy_home=data_dir / "kivy")
     from kiosk.app.main import KioskApp, Services
-    from kiosk.services.browser import DemoBrowser
     from kiosk.services.outbox import Outbox
     from kiosk.services.speech import EspeakSpeech
 
@@ -140,7 +139,8 @@ def run_kiosk(args) -> int:
     from kiosk.services.config_store import ConfigStore
     from kiosk.services.staff_access import StaffAccess
 
-    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser(),
+    browser = make_browser(s)
+    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=browser,
                         config_store=ConfigStore(data_dir, s.kiosk_id),
                         staff_access=StaffAccess(data_dir, s.kiosk_id))
     app = KioskApp(s, catalogue, services)
@@ -166,10 +166,25 @@ def run_kiosk(args) -> int:
         app.run()
     finally:
         services.speech.stop()
+        services.browser.close()
+        services.browser.wait_closed(10)
         if syncer is not None:
             syncer.stop()
         outbox.close()
     return 0
+
+
+def make_browser(s: settings_mod.Settings):
+    """The official-service browser: in demo mode one that only explains; on a terminal the
+    locked-down Chromium (or the configured Chrome or Edge). Folders a crash left behind
+    are deleted in the background."""
+    from kiosk.services.browser import ChromiumBrowser, DemoBrowser
+
+    if s.demo:
+        return DemoBrowser()
+    browser = ChromiumBrowser(s.browser)
+    threading.Thread(target=browser.sweep, daemon=True, name="browser-sweep").start()
+    return browser
 
 
 def _start_syncer(s: settings_mod.Settings, app, outbox=None):

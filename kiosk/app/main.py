@@ -21,7 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.app import textfix
-from kiosk.core import i18n, languages, theme
+from kiosk.core import i18n, languages, sites, theme
 from kiosk.core.content import Catalogue
 from kiosk.core.events import new_session_id
 from kiosk.core.settings import Settings
@@ -76,6 +76,16 @@ class Place:
 
     screen: str
     params: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class OfficialVisit:
+    """An official service opened in a browser that covers the kiosk (below its bar)."""
+
+    service_id: str
+    url: str
+    cover: object = None  # the BrowserCover on the window, when the browser covers the kiosk
+    started: float | None = None  # the app's clock when the browser opened (None: not yet)
 
 
 class KioskApp(App):
@@ -138,6 +148,9 @@ class KioskApp(App):
         # next frame is drawn, however many of them come at once (see restyle_all).
         self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
         self.centre_id = settings.centre_id or catalogue.centre.id
+        # The official service open in the browser (None when none is): see open_official.
+        self.official: OfficialVisit | None = None
+        self._browser_inputs: int | None = None
         # A new configuration, built off the UI thread, waiting for the session to end.
         self.pending_offer = None
         self.offer = self._build_offer(catalogue)
@@ -373,6 +386,8 @@ class KioskApp(App):
     def end_session(self, outcome: str) -> None:
         """The one reset path: finish, start again and timeout all come here."""
         used = self.lang  # the thank-you on the attract screen is in the citizen's language
+        if self.official is not None:
+            self.close_official("session_end")
         if self.session_id:
             duration = int((self.services.clock() - self.session_started) * 1000)
             self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
@@ -481,33 +496,150 @@ class KioskApp(App):
         self.record("a11y_toggle", content_id="read_aloud", outcome="on")
 
     # ----- official service and phone hand-off -----------------------------------------
+    def official_sites(self, service_id: str, url: str) -> tuple[str, ...]:
+        """The sites the browser may load for this service: its own (from its content), the
+        terminal's common list, and the address asked for."""
+        common = sites.parse_list(self.settings.browser_allow)
+        service = self.catalogue.services.get(service_id)
+        allowed = sites.for_service(service, common) if service is not None else common
+        return sites.for_urls([url], allowed)
+
+    def official_reachable(self, url: str, on_change: Callable[[bool], None]) -> bool | None:
+        """Whether the official site can be reached, as far as is known now (None: not
+        known); a background check may follow, and `on_change(ok)` then runs on the UI
+        thread. Never waits."""
+        def arrived(ok: bool) -> None:
+            Clock.schedule_once(lambda dt: on_change(ok))
+
+        try:
+            return self.services.browser.reachable(url, arrived)
+        except Exception:  # no check: the button stays as it is
+            log.exception("reachability check failed for %s", url)
+            return None
+
     def open_official(self, service_id: str, url: str) -> None:
-        """Hand the official address to the browser, off the UI thread."""
+        """Hand the official address to the browser, off the UI thread. A browser that
+        covers the kiosk goes below the kiosk's bar (*Back to the kiosk*); it may load
+        only the service's sites. When the site is known to be unreachable, the citizen is
+        told so, with the other ways to apply and the phone hand-off."""
+        if self.official is not None:
+            return  # one at a time (a second tap while it opens)
+        browser = self.services.browser
+        if self.official_reachable(url, lambda ok: None) is False:
+            self.record("official_link_opened", content_id=service_id, outcome="offline")
+            self.show_offline(service_id, url)
+            return
+        visit = OfficialVisit(service_id, url)
+        area = None
+        if browser.shows_window:
+            from kiosk.app.widgets.browserbar import BrowserCover
+
+            self.services.speech.stop()
+            self.speaking = False
+            service = self.catalogue.services.get(service_id)
+            title, title_lang = self.text(service.title) if service else (url, "en")
+            visit.cover = BrowserCover(title, title_lang)
+            visit.cover.back.bind(on_release=lambda *_: self.close_official("back"))
+            Window.add_widget(visit.cover)
+            self.official = visit
+            bar = round(visit.cover.bar_height)
+            left, top = (int(v) for v in self._window_pos())
+            width, height = (int(v) for v in Window.size)
+            area = (left, top + bar, width, max(1, height - bar))
+        allowed, lang = self.official_sites(service_id, url), self.lang
+
         def work():
             try:
-                outcome = self.services.browser.open(url)
+                outcome = browser.open(url, sites=allowed, area=area, lang=lang,
+                                       on_exit=lambda reason: Clock.schedule_once(
+                                           lambda dt: self._official_ended(visit, reason)))
             except Exception:
                 log.exception("browser failed for %s", url)
                 outcome = "failed"
-            Clock.schedule_once(lambda dt: self._official_opened(service_id, url, outcome))
+            Clock.schedule_once(lambda dt: self._official_opened(visit, outcome))
 
         threading.Thread(target=work, daemon=True, name="browser-open").start()
 
-    def _official_opened(self, service_id: str, url: str, outcome: str) -> None:
+    @staticmethod
+    def _window_pos() -> tuple[int, int]:
+        try:
+            return Window.left, Window.top
+        except Exception:  # noqa: BLE001 (a window provider without a position)
+            return 0, 0
+
+    def _official_opened(self, visit: OfficialVisit, outcome: str) -> None:
+        if visit.cover is not None and self.official is not visit:
+            # The citizen left (or the session ended) while it opened. When they opened
+            # another since, that one's opening closes this (openings come one at a time).
+            if outcome == "ok" and self.official is None:
+                self.services.browser.close()
+            return
         if not self.session_id:
             return  # the session ended meanwhile
-        self.record("official_link_opened", content_id=service_id, outcome=outcome)
+        self.record("official_link_opened", content_id=visit.service_id, outcome=outcome)
+        if outcome == "ok" and visit.cover is not None:
+            visit.started = self.services.clock()
+            visit.cover.opened()
+            self._browser_inputs = self.services.browser.activity()
+            return
+        self._remove_cover(visit)
         if outcome == "demo":
             self.show_message(
                 self.tr("Demo mode"),
                 self.tr("On a library terminal, the official website would open now in a "
                         "safe browser. This is a demonstration, so nothing opens.")
-                + "\n\n" + url)
+                + "\n\n" + visit.url)
         elif outcome == "failed":
             self.show_message(self.tr("Sorry"),
                               self.tr("The official website could not be opened. Please ask "
                                       "a member of staff, or use the code to continue on "
                                       "your phone."))
+
+    def close_official(self, outcome: str = "back") -> None:
+        """*Back to the kiosk* (or the session's end): the browser closes (hidden at once,
+        stopped and deleted behind, never waited for) and the kiosk is there again, as the
+        citizen left it. Records how long it was open, never what was visited in it."""
+        visit = self.official
+        if visit is None:
+            return
+        self.services.browser.close()
+        self._leave_official(visit, outcome)
+
+    def _official_ended(self, visit: OfficialVisit, reason: str) -> None:
+        """The browser ended by itself (closed, crashed): the kiosk comes back."""
+        if self.official is visit:
+            self._leave_official(visit, reason)
+
+    def _leave_official(self, visit: OfficialVisit, outcome: str) -> None:
+        self.official = None
+        self._browser_inputs = None
+        if visit.started is not None:
+            duration = int((self.services.clock() - visit.started) * 1000)
+            self.record("official_service_closed", content_id=visit.service_id,
+                        outcome=outcome, duration_ms=min(max(0, duration), 86_399_999))
+        self._remove_cover(visit)
+        self.last_activity = self.services.clock()  # back in the kiosk: a fresh quiet time
+
+    def _remove_cover(self, visit: OfficialVisit) -> None:
+        if visit.cover is not None and visit.cover.parent is not None:
+            Window.remove_widget(visit.cover)
+            try:
+                Window.raise_window()  # over anything of the browser still on the screen
+            except Exception:  # noqa: BLE001 (a window provider that cannot)
+                log.debug("the kiosk's window could not be raised")
+        if self.official is visit:
+            self.official = None
+
+    def show_offline(self, service_id: str, url: str) -> None:
+        """The official site cannot be reached: say so, with the other ways to apply (from
+        the service's content) and the phone hand-off."""
+        from kiosk.app.widgets.dialogs import OfflineDialog
+
+        service = self.catalogue.services.get(service_id)
+        ways = [self.text(t) for t in service.start.other_ways] if service else []
+        dialog = OfflineDialog(ways=ways)
+        dialog.bind(on_phone=lambda *_: self.show_qr(service_id, url))
+        self.open_modal(dialog)
 
     def show_qr(self, service_id: str, url: str) -> None:
         from kiosk.app.widgets.dialogs import QRDialog
@@ -557,6 +689,14 @@ class KioskApp(App):
     def _check_idle(self, *_):
         if not self.session_id or self._idle_dialog is not None:
             return
+        visit = self.official
+        if visit is not None and visit.started is not None:
+            # The browser covers the kiosk: input anywhere on the screen counts (X11 idle
+            # time, counted by the browser's watcher; None: it cannot be known there).
+            seen = self.services.browser.activity()
+            if seen is not None and seen != self._browser_inputs:
+                self._browser_inputs = seen
+                self._on_activity()
         if self.services.clock() - self.last_activity >= self.idle_timeout:
             from kiosk.app.widgets.dialogs import IdleDialog
 
@@ -564,12 +704,16 @@ class KioskApp(App):
             self._idle_dialog = IdleDialog(seconds=self.idle_warning)
             self._idle_dialog.bind(on_continue=self._idle_continue, on_expired=self._idle_expired)
             self.idle_warning_open = True
+            if self.official is not None:
+                self.services.browser.hide()  # the warning must be seen, over the browser
             self.open_modal(self._idle_dialog)
 
     def _idle_continue(self, *_):
         self.record("idle_continue")
         self._close_idle()
         self.last_activity = self.services.clock()
+        if self.official is not None:
+            self.services.browser.show()
 
     def _idle_expired(self, *_):
         self.record("idle_timeout")

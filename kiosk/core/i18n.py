@@ -46,6 +46,12 @@ def _from_po(po: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
+def N_(msgid: str) -> str:
+    """Marks a string kept in a constant as an interface string, so `make i18n-extract`
+    finds it (translate it with `tr` where it is shown); returns it unchanged."""
+    return msgid
+
+
 def tr(msgid: str, lang: str) -> str:
     return translations(lang).gettext(msgid)
 

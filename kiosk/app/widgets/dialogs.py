@@ -72,6 +72,35 @@ class QRDialog(Dialog):
         close.bind(on_release=lambda *_: self.dismiss(animation=False))
 
 
+class OfflineDialog(Dialog):
+    """The official website cannot be reached from here now: the other ways to apply (from
+    the service's content: `ways`, each (text, language)) and the phone hand-off."""
+
+    __events__ = ("on_phone",)
+
+    def __init__(self, ways=(), **kwargs):
+        kwargs.setdefault("size_hint", (0.75, None))
+        super().__init__(**kwargs)
+        tr = self.app.tr
+        self.add(KLabel(text=tr("The official website cannot be reached at the moment"),
+                        role="heading",
+                        bold=True, size_hint_y=None))
+        self.add(KLabel(text=tr("This computer cannot reach the official website at the "
+                                "moment. You can try again later, or:"), size_hint_y=None))
+        for text, lang in ways:
+            self.add(KLabel(text=f"•  {text}", text_lang=lang, size_hint_y=None))
+        self.add(KLabel(text=tr("Or tap Continue on your phone to open it on your phone."),
+                        size_hint_y=None))
+        self.phone = self.add(KButton(text=tr("Continue on your phone"), kind="primary"))
+        self.phone.bind(on_release=lambda *_: (self.dismiss(animation=False),
+                                               self.dispatch("on_phone")))
+        close = self.add(KButton(text=tr("Close"), kind="secondary"))
+        close.bind(on_release=lambda *_: self.dismiss(animation=False))
+
+    def on_phone(self):
+        pass
+
+
 class IdleDialog(Dialog):
     """Asks before the session ends; one big button gives more time."""
 
