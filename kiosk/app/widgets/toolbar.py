@@ -98,7 +98,7 @@ class Toolbar(Panel):
 
     def _fit_height(self, *_):
         shown = [b for b in self.buttons.values() if b.parent is not None]
-        gaps = len(shown) * self.spacing + 2 * self.padding[0]  # between buttons, at the ends
+        gaps = self._gaps()
         limit = Window.height * MAX_HEIGHT_SHARE
         if self._fitted != (key := (Window.size, tuple(b.label.text for b in shown),
                                     shown[0].label.font_size / shown[0].label.fit)):
@@ -106,6 +106,15 @@ class Toolbar(Panel):
             fit_tool_labels(shown, Window.width - gaps, limit - 2 * self.padding[1])
         needed = max(b.natural_height for b in shown) + 2 * self.padding[1]
         self.min_height = min(limit, max(dp(104), needed))
+
+    def _gaps(self) -> float:
+        """The bar's width that is not buttons: its ends, the gaps between its groups and
+        between the buttons in each group, and the padding that sets Finish and clear apart."""
+        groups = getattr(self, "_groups", ())
+        return self.padding[0] + self.padding[2] + \
+            (len(self.children) - 1) * self.spacing + \
+            sum(max(0, len(g.children) - 1) * g.spacing + g.padding[0] + g.padding[2]
+                for g in groups)
 
     def restyle(self, *_):
         super().restyle()
