@@ -232,9 +232,10 @@ def run_shots(args) -> int:
     from kiosk.app.shots import render_all
 
     out = Path(args.out)
-    made = render_all(s, out, args.lang or ["en"], progress=sys.stderr.isatty(),
-                      screens=args.screens, text_size=args.text_size, contrast=args.contrast,
-                      all_pages=args.all_pages)
+    with Progress("rendering", unit="screenshots") as progress:
+        made = render_all(s, out, args.lang or ["en"], progress=progress.update,
+                          screens=args.screens, text_size=args.text_size,
+                          contrast=args.contrast, all_pages=args.all_pages)
     print(f"{len(made)} screenshots in {out}")
     return 0
 

@@ -21,6 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.app import textfix
+from kiosk.app.collector import IdleCollector
 from kiosk.core import i18n, languages, sites, theme
 from kiosk.core.content import Catalogue
 from kiosk.core.events import new_session_id
@@ -147,6 +148,8 @@ class KioskApp(App):
         # Text size, contrast and screen size changes restyle the window once, before the
         # next frame is drawn, however many of them come at once (see restyle_all).
         self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
+        # Full garbage collections wait for a quiet moment, not a tap's frame (collector.py).
+        self.collector = IdleCollector()
         self.centre_id = settings.centre_id or catalogue.centre.id
         # The official service open in the browser (None when none is): see open_official.
         self.official: OfficialVisit | None = None
@@ -238,6 +241,8 @@ class KioskApp(App):
             self.fbind(prop, self._restyle_trigger)
         self.go("attract", remember=False)
         Clock.schedule_interval(self.tick_idle, 0.5)
+        self.collector.start()
+        Clock.schedule_interval(self.collector.tick, 0.5)
         return self.root_box
 
     def on_start(self):
@@ -256,6 +261,8 @@ class KioskApp(App):
     def on_stop(self):
         self.services.speech.stop()
         self._restyle_trigger.cancel()  # not onto the window of an app that comes after
+        Clock.unschedule(self.collector.tick)
+        self.collector.stop()
 
     def _size_text(self, *_):
         # Body text about 2.8 % of the screen's height (GOV.UK-like large type), never tiny.
@@ -294,6 +301,7 @@ class KioskApp(App):
         self.manager.current = screen.name
         if old is not None:
             self.manager.remove_widget(old)
+        self.collector.busy()
         self.services.speech.stop()
         self.speaking = False
         if self.session_id:
@@ -679,6 +687,7 @@ class KioskApp(App):
     # ----- idle timeout --------------------------------------------------------------
     def _on_activity(self, *args):
         self.last_activity = self.services.clock()
+        self.collector.busy()
 
     def tick_idle(self, *_):
         """Twice a second: warn after the quiet time, count the warning down."""

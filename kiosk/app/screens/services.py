@@ -260,9 +260,11 @@ class StepView(BoxLayout):
         if key != self._title_key:  # measured once per room, size and font
             self._title_key = key
             # Laid out in all the room there is, the way it is drawn (shaped): then as wide
-            # as its widest line, so Show / Hide is right beside the words.
+            # as its widest line, so Show / Hide is right beside the words. Laid out only
+            # (its own core label, its own options): drawn once, at the width chosen.
             title.width = room
-            title.texture_update()
+            title._label.resolve_font_name()
+            title._label.render()
             lines = title._label._cached_lines
             title.width = max(dp(24), min(room, max((ln.w for ln in lines), default=room) + 2))
         first_line = max(dp(64), self.marker.height, self.toggle.height)
