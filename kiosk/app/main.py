@@ -40,8 +40,31 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TEXT_SCALES = (1.0, 1.5, 2.0)
 
-# Keys that must not leave or change the kiosk: Esc, F1 (Kivy's settings), F4, F11.
-BLOCKED_KEYS = {27, 282, 285, 292}
+# Keys that must not leave or change the kiosk, with or without modifiers: Esc, F1 (Kivy's
+# settings), F4 (Alt+F4), F11 (fullscreen), the Super (Windows) keys as Kivy and SDL name
+# them, and the Menu key.
+SUPER_KEYS = {309, 1073742051, 1073742055}
+BLOCKED_KEYS = {27, 282, 285, 292, 319, 1073741925} | SUPER_KEYS
+# With Alt: Tab (switch windows), F4 (close), Esc and Space (window menus).
+ALT_KEYS = {9, 285, 27, 32}
+# With Ctrl: Q (quit) and W (close), whatever the keyboard layout gives as the character.
+CTRL_KEYS = {ord("q"), ord("w")}
+# Exit status of a kiosk that staff left for maintenance: the supervisor (config/
+# kiosk-supervise, RestartPreventExitStatus in config/kiosk.service) does not restart it.
+MAINTENANCE_EXIT = 3
+
+
+def is_blocked_key(key: int, codepoint: str | None, modifiers) -> bool:
+    """True for a key press that must do nothing (it is swallowed before Kivy sees it).
+    What the app cannot see (Alt+Tab under a window manager, Ctrl+Alt+F1 to change virtual
+    terminal, Ctrl+Alt+Backspace) is the session's to stop: see config/."""
+    mods = set(modifiers or ())
+    if key in BLOCKED_KEYS or "meta" in mods or "super" in mods:
+        return True
+    if "alt" in mods and key in ALT_KEYS:
+        return True
+    return "ctrl" in mods and (key in CTRL_KEYS or
+                               bool(codepoint and codepoint.lower() in ("q", "w")))
 
 
 class KivyTheme:
@@ -131,6 +154,8 @@ class KioskApp(App):
         self.theme = KivyTheme(theme.STANDARD)
         super().__init__(**kwargs)
         self.history: list[Place] = []
+        self.leaving = False  # True only once staff leave kiosk mode (leave_kiosk_mode)
+        self.exit_status = 0  # what `kiosk` exits with: MAINTENANCE_EXIT after leaving
         self.session_started = 0.0
         self.last_activity = 0.0
         self.idle_timeout = settings.idle_timeout
@@ -270,13 +295,22 @@ class KioskApp(App):
 
     def _on_key_down(self, window, key, scancode, codepoint, modifiers):
         self._on_activity()
-        if key in BLOCKED_KEYS:
-            return True
-        # Ctrl+Q and Ctrl+W (quit, close) are swallowed too.
-        return bool(codepoint and codepoint.lower() in ("q", "w") and "ctrl" in modifiers)
+        return is_blocked_key(key, codepoint, modifiers)
 
     def _on_request_close(self, *args, **kwargs):
-        return True  # the kiosk cannot be closed by Alt+F4, the window manager or Esc
+        # The kiosk cannot be closed by Alt+F4, the window manager or Esc; only
+        # leave_kiosk_mode (staff, for maintenance) lets the window go.
+        return not self.leaving
+
+    def leave_kiosk_mode(self) -> None:
+        """Staff's *Leave kiosk mode for maintenance*: the session ends through the one
+        reset path, then the app stops with MAINTENANCE_EXIT so the supervisor leaves it
+        stopped (and the session script offers a maintenance terminal) until it is
+        started again."""
+        self.end_session("staff")
+        self.leaving = True
+        self.exit_status = MAINTENANCE_EXIT
+        self.stop()
 
     # ----- navigation ----------------------------------------------------------------
     @property
