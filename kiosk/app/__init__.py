@@ -37,6 +37,9 @@ def prepare(windowed: bool = False, kivy_home: Path | None = None,
     # SIGTERM and SIGINT are the kiosk's own (cli.run_kiosk): SDL would make them close
     # requests, which the kiosk refuses, so a supervisor could not stop it.
     os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
+    # SDL's clipboard: setting it never waits (xclip and xsel, which Kivy would prefer when
+    # installed, start a process); end_session empties it.
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")
     # A fullscreen window that loses focus (the browser over it) is not minimised.
     os.environ.setdefault("SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS", "0")
     Config.set("graphics", "maxfps", str(max_fps))  # 0: headless runs never wait for vsync

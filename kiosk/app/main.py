@@ -77,6 +77,19 @@ class KivyTheme:
                 setattr(self, name, theme.rgba(value))
 
 
+def clear_clipboard() -> None:
+    """Nothing a citizen copied is there for the next one. Kivy's Clipboard.copy("") does
+    nothing (it ignores empty text), so the provider is given empty text itself. SDL's
+    clipboard only takes the selection (microseconds, no waiting); what the browser copied
+    went with its process."""
+    try:
+        from kivy.core.clipboard import Clipboard
+
+        Clipboard.put(b"", "text/plain")
+    except Exception:
+        log.debug("clipboard not cleared", exc_info=True)
+
+
 @dataclass
 class Services:
     """What the app uses from outside it, injected: tests pass fakes and a fake clock."""
@@ -202,7 +215,7 @@ class KioskApp(App):
         def load():
             try:
                 built = self._build_offer(self.pending_catalogue or self.catalogue)
-            except Exception:  # noqa: BLE001 (a broken file must not stop citizens)
+            except Exception:
                 log.exception("new configuration not used")
                 return
             Clock.schedule_once(lambda dt: self._offer_ready(built))
@@ -435,6 +448,7 @@ class KioskApp(App):
             self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
         self.services.speech.stop()
         self.services.browser.close()
+        clear_clipboard()
         for modal in list(self._modals):
             modal.dismiss(animation=False)
         self._modals.clear()

@@ -118,7 +118,7 @@ def assert_fullscreen(name: str, window: int) -> None:
 
 
 def test_escape_keys_and_close_requests_leave_it_running_fullscreen(kiosk_on_x):
-    name, proc, tmp = kiosk_on_x
+    name, proc, _ = kiosk_on_x
     window = kiosk_window(name, proc.pid)
     assert_fullscreen(name, window)
     # Also what `xdotool getwindowgeometry` says, as an admin would check it.
