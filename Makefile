@@ -50,12 +50,18 @@ $(STAMP): setup.cfg pyproject.toml
 i18n: $(STAMP)
 	@$(PY) -m kiosk.core.i18n compile
 
-# Re-extracts interface strings into the template and merges them into every catalogue.
+# Re-extracts interface strings into the templates and merges them into every catalogue:
+# kiosk.pot from tr/fmt/ntr (what citizens read), staff.pot from st/sfmt/stn (the staff panel).
 i18n-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 --no-default-keywords \
 	    --project=kiosk --msgid-bugs-address=translations@example.org \
 	    --omit-header -o kiosk/locale/kiosk.pot .
 	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k st -k sfmt -k stn:1,2 --no-default-keywords \
+	    --project=kiosk --msgid-bugs-address=translations@example.org \
+	    --omit-header -o kiosk/locale/staff.pot .
+	$(VENV)/bin/pybabel update -D staff -i kiosk/locale/staff.pot -d kiosk/locale --no-fuzzy-matching \
+	    --init-missing
 
 i18n-report: $(STAMP)
 	@$(PY) -m kiosk.core.i18n report
