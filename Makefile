@@ -60,8 +60,10 @@ i18n-extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k st -k sfmt -k stn:1,2 --no-default-keywords \
 	    --project=kiosk --msgid-bugs-address=translations@example.org \
 	    --omit-header -o kiosk/locale/staff.pot .
-	$(VENV)/bin/pybabel update -D staff -i kiosk/locale/staff.pot -d kiosk/locale --no-fuzzy-matching \
-	    --init-missing
+	@for dir in kiosk/locale/*/LC_MESSAGES; do lang=$$(basename $$(dirname $$dir)); \
+	    [ -f $$dir/staff.po ] || $(VENV)/bin/pybabel init -D staff -l $$lang \
+	        -i kiosk/locale/staff.pot -d kiosk/locale; done
+	$(VENV)/bin/pybabel update -D staff -i kiosk/locale/staff.pot -d kiosk/locale --no-fuzzy-matching
 
 i18n-report: $(STAMP)
 	@$(PY) -m kiosk.core.i18n report
