@@ -43,7 +43,8 @@ def shown_in(msgid: str) -> str:
     if lang == "en":
         return "en"
     catalogue = getattr(i18n.translations(lang, i18n.STAFF), "_catalog", {})
-    return lang if msgid in catalogue else "en"
+    # gettext keeps a plural's forms as (msgid, index)
+    return lang if msgid in catalogue or (msgid, 0) in catalogue else "en"
 
 
 def st(msgid: str) -> Shown:

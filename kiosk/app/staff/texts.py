@@ -66,7 +66,7 @@ def help_text(key: str) -> str:
 
 
 def when(changed: str | None, lang: str = "en") -> str:
-    """An ISO 8601 UTC time as staff read it, in London time: 3 Dec 2026, 13:14 (in `lang`,
+    """An ISO 8601 UTC time as staff read it, in London time: 3 Dec 2026 13:14 (in `lang`,
     the language of the sentence it goes into)."""
     if not changed:
         return ""
@@ -79,7 +79,7 @@ def when(changed: str | None, lang: str = "en") -> str:
     except ValueError:
         return changed
     try:
-        return format_datetime(moment, "d MMM y, HH:mm", tzinfo="Europe/London", locale=lang)
+        return format_datetime(moment, "d MMM y HH:mm", tzinfo="Europe/London", locale=lang)
     except Exception:  # noqa: BLE001 (a locale Babel lacks: the plain time)
         return changed
 
