@@ -169,7 +169,7 @@ class KioskApp(App):
         def load():
             try:
                 built = self._build_offer(self.pending_catalogue or self.catalogue)
-            except Exception:
+            except Exception:  # a broken file must not stop citizens
                 log.exception("new configuration not used")
                 return
             Clock.schedule_once(lambda dt: self._offer_ready(built))
