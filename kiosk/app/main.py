@@ -159,6 +159,10 @@ class KioskApp(App):
     """What this centre offers (core.offer.Offer): the content seen through the terminal's
     configuration. Replaced only at the attract screen (see config_changed)."""
 
+    staff_open = BooleanProperty(False)
+    """True while the staff panel is open: like a session, new configuration and content
+    wait for it to close (kiosk.app.staff.access)."""
+
     def __init__(self, settings: Settings, catalogue: Catalogue, services: Services, **kwargs):
         textfix.install()
         self.settings = settings
@@ -167,8 +171,8 @@ class KioskApp(App):
         self.theme = KivyTheme(theme.STANDARD)
         super().__init__(**kwargs)
         self.history: list[Place] = []
-        self.leaving = False  # True only once staff leave kiosk mode (leave_kiosk_mode)
-        self.exit_status = 0  # what `kiosk` exits with: MAINTENANCE_EXIT after leaving
+        self.leaving = False  # True once the supervisor asked it to stop (SIGTERM, cli.py)
+        self.exit_status = 0  # what `kiosk` exits with: MAINTENANCE_EXIT when closed in maintenance
         self.session_started = 0.0
         self.last_activity = 0.0
         self.idle_timeout = settings.idle_timeout
@@ -180,6 +184,7 @@ class KioskApp(App):
         # New content, loaded off the UI thread, waiting for the session to end (None when
         # nothing waits): set by _content_ready, used and cleared by _switch_content.
         self.pending_catalogue: Catalogue | None = None
+        self._content_asked = 0  # content_installed calls so far: the last one wins
         # The app's one on-screen keyboard, reused (widgets.keyboard.keyboard_for): None until
         # a screen first needs it, and again when new content is switched to.
         self.shared_keyboard: OnScreenKeyboard | None = None
@@ -195,6 +200,9 @@ class KioskApp(App):
         # A new configuration, built off the UI thread, waiting for the session to end.
         self.pending_offer = None
         self.offer = self._build_offer(catalogue)
+        # The staff panel's way in (made on the first gesture) and the gesture itself.
+        self.staff = None
+        self.gesture = None
 
     # ----- configuration ---------------------------------------------------------------
     def _build_offer(self, catalogue: Catalogue):
@@ -215,7 +223,7 @@ class KioskApp(App):
         def load():
             try:
                 built = self._build_offer(self.pending_catalogue or self.catalogue)
-            except Exception:
+            except Exception:  # a broken file must not stop citizens
                 log.exception("new configuration not used")
                 return
             Clock.schedule_once(lambda dt: self._offer_ready(built))
@@ -224,7 +232,7 @@ class KioskApp(App):
 
     def _offer_ready(self, built) -> None:
         self.pending_offer = built
-        if not self.session_id:
+        if not self.busy:
             self._switch_offer()
 
     def _switch_offer(self) -> None:
@@ -284,6 +292,12 @@ class KioskApp(App):
         return self.root_box
 
     def on_start(self):
+        from kiosk.app.staff.gesture import CornerGesture
+
+        # The staff gesture is watched on the window, on every screen. Bound before the
+        # activity watch, which therefore sees every touch first (bound last, called first).
+        self.gesture = CornerGesture(Window, self.services.clock, self.staff_gesture)
+        self.gesture.bind()
         # Bound here, not in build(): only then does it run before Kivy's own F1/Esc handling.
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.bind(on_touch_down=self._on_activity, on_key_up=self._on_activity)
@@ -297,6 +311,12 @@ class KioskApp(App):
         return False
 
     def on_stop(self):
+        # The window outlives the app (tests, shots, benchmarks run several in turn): an
+        # app that stopped must not go on swallowing keys or watching touches.
+        if self.gesture is not None:
+            self.gesture.unbind()
+        Window.unbind(on_key_down=self._on_key_down, on_request_close=self._on_request_close,
+                      on_touch_down=self._on_activity, on_key_up=self._on_activity)
         self.services.speech.stop()
         self._restyle_trigger.cancel()  # not onto the window of an app that comes after
         Clock.unschedule(self.collector.tick)
@@ -308,22 +328,37 @@ class KioskApp(App):
 
     def _on_key_down(self, window, key, scancode, codepoint, modifiers):
         self._on_activity()
+        if self.in_maintenance:
+            return False  # staff left kiosk mode: every key works
         return is_blocked_key(key, codepoint, modifiers)
 
     def _on_request_close(self, *args, **kwargs):
-        # The kiosk cannot be closed by Alt+F4, the window manager or Esc; only
-        # leave_kiosk_mode (staff, for maintenance) lets the window go.
+        # The kiosk cannot be closed by Alt+F4, the window manager or Esc, except in
+        # maintenance mode (staff left kiosk mode from the staff panel): it then exits with
+        # MAINTENANCE_EXIT, so the supervisor opens a maintenance terminal rather than
+        # starting it again at once. (`leaving`: a SIGTERM from the supervisor, cli.py.)
+        if self.in_maintenance:
+            self.exit_status = MAINTENANCE_EXIT
+            return False
         return not self.leaving
 
-    def leave_kiosk_mode(self) -> None:
-        """Staff's *Leave kiosk mode for maintenance*: the session ends through the one
-        reset path, then the app stops with MAINTENANCE_EXIT so the supervisor leaves it
-        stopped (and the session script offers a maintenance terminal) until it is
-        started again."""
-        self.end_session("staff")
-        self.leaving = True
-        self.exit_status = MAINTENANCE_EXIT
-        self.stop()
+    # ----- the staff panel (kiosk.app.staff) -------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Someone is using the terminal: a citizen's session, or staff in the panel."""
+        return bool(self.session_id) or self.staff_open
+
+    @property
+    def in_maintenance(self) -> bool:
+        return self.staff is not None and self.staff.in_maintenance
+
+    def staff_gesture(self) -> None:
+        """The corner gesture was made (kiosk.app.staff.gesture): ask for the staff PIN."""
+        if self.staff is None:
+            from kiosk.app.staff.access import StaffMode
+
+            self.staff = StaffMode(self)
+        self.staff.gesture()
 
     # ----- navigation ----------------------------------------------------------------
     @property
@@ -439,10 +474,13 @@ class KioskApp(App):
         self.rebuild()
 
     def end_session(self, outcome: str) -> None:
-        """The one reset path: finish, start again and timeout all come here."""
+        """The one reset path: finish, start again, timeout and the staff panel (before it
+        opens and when it closes) all come here."""
         used = self.lang  # the thank-you on the attract screen is in the citizen's language
         if self.official is not None:
             self.close_official("session_end")
+        if self.staff is not None:
+            self.staff.reset()  # the panel closed, back to kiosk mode
         if self.session_id:
             duration = int((self.services.clock() - self.session_started) * 1000)
             self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
@@ -480,8 +518,12 @@ class KioskApp(App):
 
     # ----- new content, between sessions ---------------------------------------------
     def content_installed(self, folder: str) -> None:
-        """A new content version is installed (called from the syncer's thread): it is
-        loaded off the UI thread and switched to when no one is using the kiosk."""
+        """A new content version is installed (called from the syncer's thread, or the staff
+        panel's after a rollback): it is loaded off the UI thread and switched to when no
+        one is using the kiosk. Of two installed in quick succession, the later one wins,
+        whichever finishes loading first."""
+        self._content_asked = asked = self._content_asked + 1
+
         def load():
             from kiosk.core import content
 
@@ -490,13 +532,15 @@ class KioskApp(App):
             except content.ContentError as e:  # signed but unusable: keep what we have
                 log.error("new content in %s not used: %s", folder, e)
                 return
-            Clock.schedule_once(lambda dt: self._content_ready(catalogue))
+            Clock.schedule_once(lambda dt: self._content_ready(catalogue, asked))
 
         threading.Thread(target=load, daemon=True, name="content-load").start()
 
-    def _content_ready(self, catalogue: Catalogue) -> None:
+    def _content_ready(self, catalogue: Catalogue, asked: int | None = None) -> None:
+        if asked is not None and asked != self._content_asked:
+            return  # a later version was installed meanwhile
         self.pending_catalogue = catalogue
-        if not self.session_id:  # on the attract screen: switch now
+        if not self.busy:  # on the attract screen: switch now
             self._switch_content()
 
     def _switch_content(self) -> None:
@@ -738,10 +782,13 @@ class KioskApp(App):
         self.collector.busy()
 
     def tick_idle(self, *_):
-        """Twice a second: warn after the quiet time, count the warning down."""
+        """Twice a second: warn after the quiet time, count the warning down; the staff
+        panel's countdowns and quiet minute too."""
         self._check_idle()
         if self._idle_dialog is not None:
             self._idle_dialog.tick()
+        if self.staff is not None:
+            self.staff.tick()
 
     def _check_idle(self, *_):
         if not self.session_id or self._idle_dialog is not None:

@@ -1,8 +1,12 @@
-"""Interface strings: gettext catalogues under kiosk/locale/<code>/LC_MESSAGES/kiosk.po.
+"""Interface strings: gettext catalogues under kiosk/locale/<code>/LC_MESSAGES/<domain>.po.
 
-Source strings are plain English in the code (`tr("Home")`). `make i18n` compiles the .po
-files to .mo (build output, never committed); when a .mo is missing or older than its .po,
-the .po is read directly through Babel, so a fresh checkout still shows every language.
+Two domains: `kiosk`, what citizens read (every language kept at least 95 % translated),
+and `staff`, the staff panel at the terminal (English complete; other languages translated
+as translators get to it, falling back to English meanwhile). Source strings are plain
+English in the code (`tr("Home")`; the staff panel's `st("Sync now")`). `make i18n` compiles
+the .po files to .mo (build output, never committed); when a .mo is missing or older than
+its .po, the .po is read directly through Babel, so a fresh checkout still shows every
+language.
 
 `python -m kiosk.core.i18n compile` compiles; `... report` prints completeness per language.
 """
@@ -16,14 +20,16 @@ from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "kiosk"
+STAFF = "staff"
+DOMAINS = (DOMAIN, STAFF)
 
 
 @cache
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str, domain: str = DOMAIN) -> gettext.NullTranslations:
     if lang == "en":
         return gettext.NullTranslations()
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
-    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    po, mo = folder / f"{domain}.po", folder / f"{domain}.mo"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as f:
             return gettext.GNUTranslations(f)
@@ -52,12 +58,12 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-def tr(msgid: str, lang: str) -> str:
-    return translations(lang).gettext(msgid)
+def tr(msgid: str, lang: str, domain: str = DOMAIN) -> str:
+    return translations(lang, domain).gettext(msgid)
 
 
-def ntr(singular: str, plural: str, n: int, lang: str) -> str:
-    return translations(lang).ngettext(singular, plural, n)
+def ntr(singular: str, plural: str, n: int, lang: str, domain: str = DOMAIN) -> str:
+    return translations(lang, domain).ngettext(singular, plural, n)
 
 
 # The digits of CLDR's numeric numbering systems that the kiosk's languages use by default
@@ -100,25 +106,26 @@ def compile_all() -> int:
 
     count = 0
     for lang in catalogue_languages():
-        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-        mo = po.with_suffix(".mo")
-        if not po.exists() or (mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime):
-            continue
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=lang)
-        with mo.open("wb") as f:
-            write_mo(f, catalog)
-        count += 1
+        for domain in DOMAINS:
+            po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+            mo = po.with_suffix(".mo")
+            if not po.exists() or (mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime):
+                continue
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=lang)
+            with mo.open("wb") as f:
+                write_mo(f, catalog)
+            count += 1
     return count
 
 
-def completeness() -> dict[str, tuple[int, int]]:
+def completeness(domain: str = DOMAIN) -> dict[str, tuple[int, int]]:
     """Per language: (translated, total) against the template."""
     from babel.messages.pofile import read_po
 
     result = {}
     for lang in catalogue_languages():
-        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
         if not po.exists():
             continue
         with po.open("rb") as f:
@@ -135,8 +142,10 @@ def main(argv: list[str]) -> int:
         compile_all()
         return 0
     if argv[:1] == ["report"]:
-        for lang, (done, total) in completeness().items():
-            print(f"{lang}: {done}/{total} ({100 * done / max(total, 1):.0f}%)")
+        for domain in DOMAINS:
+            print(f"{domain}:")
+            for lang, (done, total) in completeness(domain).items():
+                print(f"  {lang}: {done}/{total} ({100 * done / max(total, 1):.0f}%)")
         return 0
     print("usage: python -m kiosk.core.i18n compile|report", file=sys.stderr)
     return 2

@@ -40,13 +40,19 @@ def test_kivy_is_configured_for_a_kiosk(kiosk):
     assert kiosk.app.open_settings() is False
 
 
-def test_only_leaving_kiosk_mode_lets_the_window_close(kiosk):
+def test_only_maintenance_mode_lets_the_window_close(kiosk):
+    """Staff's maintenance mode (the staff panel) lets the window close; the kiosk then exits
+    with MAINTENANCE_EXIT, so the supervisor opens a maintenance terminal instead of
+    starting it again at once."""
+    from kiosk.app.staff.access import StaffMode
+
     h = kiosk
-    h.tap(h.screen.start)
-    assert h.app._on_request_close() is True
-    stopped = []
-    h.app.stop = lambda *a: stopped.append(True)  # the harness's app must go on
-    h.app.leave_kiosk_mode()
-    assert stopped and h.app._on_request_close() is False
+    assert h.app._on_request_close() is True and h.app.exit_status == 0
+    h.app.staff = StaffMode(h.app)
+    h.app.staff.start_maintenance()
+    assert h.app._on_key_down(None, 27, 0, None, []) is False, "keys work in maintenance"
+    assert h.app._on_request_close() is False
     assert h.app.exit_status == MAINTENANCE_EXIT
-    assert not h.app.session_id, "leaving ends the session through the one reset path"
+    h.app.staff.end_maintenance()
+    h.app.exit_status = 0
+    assert h.app._on_request_close() is True
