@@ -1,6 +1,8 @@
 """What a route may ask for in its signature, as Annotated aliases: the shared objects on
-app.state (StoreDep, PacksDep, SettingsDep, ConfigDocumentsDep) and who is asking (CurrentTerminal for the
-terminals' API; CurrentStaff, anyone signed in to the pages, and CurrentAdmin, admins only). A route that needs someone signed in says
+app.state (StoreDep, PacksDep, SettingsDep, ConfigDocumentsDep), the database's versions
+as they are after the request arrived (FreshVersions, read once per request however many
+ask) and who is asking (CurrentTerminal for the terminals' API; CurrentStaff, anyone signed
+in to the pages, and CurrentAdmin, admins only). A route that needs someone signed in says
 so here, in its parameters, and cannot forget it.
 """
 
@@ -17,8 +19,9 @@ from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HE
 from kiosk.hub import auth
 from kiosk.hub.configuration import Documents
 from kiosk.hub.errors import AdminOnly, Detail, LoginRequired
+from kiosk.hub.fresh import Versions
 from kiosk.hub.settings import HubSettings
-from kiosk.hub.store import PublishedPacks, Store
+from kiosk.hub.store import PublishedPacks, Store, now_utc, seen_changes, sha256_hex
 
 # --- shared objects, put on app.state by create_app ---------------------------------------
 # async: a plain def would be run in the thread pool, a hop per request for an attribute.
@@ -44,6 +47,17 @@ StoreDep = Annotated[Store, Depends(get_store)]
 PacksDep = Annotated[PublishedPacks, Depends(get_packs)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 ConfigDocumentsDep = Annotated[Documents, Depends(get_config_documents)]
+
+
+async def fresh_versions(request: Request) -> Versions:
+    """The configuration's and the terminals' versions from a read that started after this
+    request arrived (shared with the requests arriving with it: fresh.SharedRead). A busy
+    database raises OperationalError, answered 503 by errors.database_busy."""
+    return await request.app.state.versions.get()
+
+
+FreshVersions = Annotated[Versions, Depends(fresh_versions)]
+
 
 # --- terminals: a bearer token from enrolment ----------------------------------------------
 
@@ -75,21 +89,30 @@ def terminal_report(headers: Mapping[str, str]) -> dict:
 
 
 async def current_terminal(
-        request: Request, store: StoreDep,
+        request: Request, store: StoreDep, versions: FreshVersions,
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> TerminalIdentity:
     """The terminal holding the bearer token (401 otherwise); its last_seen and what it
-    reports about itself are recorded on the way. A busy database raises OperationalError,
-    answered 503 by errors.database_busy."""
+    reports about itself are recorded on the way. The tokens are kept in memory under the
+    terminals' version (app.state.tokens, fresh.Kept): a revocation or an enrolment
+    committed before the request arrived counts, in every worker, with no query of the
+    request's own. A busy database raises OperationalError, answered 503 by
+    errors.database_busy."""
     if creds is None or creds.scheme.lower() != "bearer":
         raise HTTPException(401, "a terminal token is needed",
                             headers={"WWW-Authenticate": "Bearer"})
-    found = await run_in_threadpool(store.authenticate_terminal, creds.credentials, None,
-                                    terminal_report(request.headers))
-    if found is None:
+    token = creds.credentials
+    tokens = await request.app.state.tokens.at(versions.terminals)
+    seen = tokens.get(sha256_hex(token)) if len(token) <= 200 else None
+    if seen is None:
         raise HTTPException(401, "unknown or revoked token",
                             headers={"WWW-Authenticate": "Bearer"})
-    return TerminalIdentity(*found)
+    changes = seen_changes(seen, terminal_report(request.headers), now_utc())
+    if changes:
+        await run_in_threadpool(store.record_seen, seen.id, changes)
+        for key, value in changes.items():
+            setattr(seen, key, value)
+    return TerminalIdentity(seen.id, seen.centre)
 
 
 CurrentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]

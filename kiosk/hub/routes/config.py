@@ -1,6 +1,6 @@
 """Configuration for terminals: GET /api/v1/config gives a terminal its layers (all
 terminals, its centre, itself) with an ETag, 304 when it has them already (from memory,
-rebuilt when the configuration changes: configuration.Documents); POST
+rebuilt when the configuration changes: configuration.Documents, fresh.py); POST
 /api/v1/config/report is what it actually uses, staff changes at the terminal included,
 so the hub shows the truth for each terminal."""
 
@@ -13,7 +13,13 @@ from fastapi.responses import Response
 from kiosk.core import protocol
 from kiosk.core.protocol import MAX_CONFIG_REPORT_BYTES
 from kiosk.hub import configuration
-from kiosk.hub.deps import UNAUTHORISED, ConfigDocumentsDep, CurrentTerminal, StoreDep
+from kiosk.hub.deps import (
+    UNAUTHORISED,
+    ConfigDocumentsDep,
+    CurrentTerminal,
+    FreshVersions,
+    StoreDep,
+)
 from kiosk.hub.errors import BUSY, Detail
 from kiosk.hub.routes.content import etag_matches
 from kiosk.hub.routes.events import TooBig, read_capped
@@ -26,9 +32,11 @@ router = APIRouter(prefix=protocol.API_PREFIX, tags=["configuration"])
           "content": {"application/json": {}}},
     304: {"description": "unchanged since the ETag given in If-None-Match"},
     **UNAUTHORISED, **BUSY})
-async def get_config(request: Request, terminal: CurrentTerminal,
+async def get_config(request: Request, terminal: CurrentTerminal, versions: FreshVersions,
                      documents: ConfigDocumentsDep) -> Response:
-    body, tag = await run_in_threadpool(documents.get, terminal.id, terminal.centre)
+    # async, and no query of its own: the versions were read for the token check (one read
+    # for all the requests arriving together), the document is in memory.
+    body, tag = await documents.get(terminal.id, terminal.centre, versions.config)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     if etag_matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
