@@ -13,13 +13,7 @@ from fastapi.responses import Response
 from kiosk.core import protocol
 from kiosk.core.protocol import MAX_CONFIG_REPORT_BYTES
 from kiosk.hub import configuration
-from kiosk.hub.deps import (
-    UNAUTHORISED,
-    ConfigDocumentsDep,
-    CurrentTerminal,
-    FreshVersions,
-    StoreDep,
-)
+from kiosk.hub.deps import UNAUTHORISED, ConfigDocumentsDep, CurrentTerminal, StoreDep
 from kiosk.hub.errors import BUSY, Detail
 from kiosk.hub.routes.content import etag_matches
 from kiosk.hub.routes.events import TooBig, read_capped
@@ -32,11 +26,11 @@ router = APIRouter(prefix=protocol.API_PREFIX, tags=["configuration"])
           "content": {"application/json": {}}},
     304: {"description": "unchanged since the ETag given in If-None-Match"},
     **UNAUTHORISED, **BUSY})
-async def get_config(request: Request, terminal: CurrentTerminal, versions: FreshVersions,
+async def get_config(request: Request, terminal: CurrentTerminal,
                      documents: ConfigDocumentsDep) -> Response:
     # async, and no query of its own: the versions were read for the token check (one read
     # for all the requests arriving together), the document is in memory.
-    body, tag = await documents.get(terminal.id, terminal.centre, versions.config)
+    body, tag = await documents.get(terminal.id, terminal.centre, terminal.versions.config)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     if etag_matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
