@@ -71,7 +71,8 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
         yield
         if task is not None:
             task.cancel()
-        for kept in (app.state.versions, app.state.tokens, app.state.config_documents):
+        for kept in (app.state.versions, app.state.tokens, app.state.seen_writes,
+                     app.state.config_documents):
             kept.close()
         store.close()
 
@@ -86,6 +87,8 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     # request arrived (fresh.py): the terminals' tokens, and the configuration documents.
     app.state.versions = fresh.SharedRead(lambda: store.versions(), "versions")
     app.state.tokens = fresh.Kept(lambda: store.tokens(), "tokens")
+    # What terminals report about themselves, stored a batch at a time.
+    app.state.seen_writes = fresh.SharedWrite(lambda seen: store.record_seen(seen), "seen")
     app.state.config_documents = configuration.Documents(store.engine)
     app.state.trusted_keys = trusted
     # In memory, per process: failed sign-ins per (name, address).

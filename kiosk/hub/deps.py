@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Annotated, NamedTuple
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
 from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HEADER
@@ -87,7 +86,9 @@ class TerminalToken(HTTPBearer):
     and the versions are read after the request arrived, in one read shared with the
     requests arriving with it (app.state.versions, fresh.SharedRead): a revocation or an
     enrolment committed before the request arrived counts, in every worker, with no query
-    of the request's own. A busy database raises OperationalError, answered 503 by
+    of the request's own. What terminals report is stored before the answer, together with
+    what the others asking at that moment report (app.state.seen_writes,
+    fresh.SharedWrite). A busy database raises OperationalError, answered 503 by
     errors.database_busy.
 
     One dependency, the security scheme itself (so /openapi.json says how terminals
@@ -107,8 +108,8 @@ class TerminalToken(HTTPBearer):
             raise HTTPException(401, "unknown or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
         changes = seen_changes(seen, terminal_report(request.headers), now_utc())
-        if changes:
-            await run_in_threadpool(state.store.record_seen, seen.id, changes)
+        if changes:  # with the other requests' at that moment, in one transaction
+            await state.seen_writes.add(seen.id, changes)
             for key, value in changes.items():
                 setattr(seen, key, value)
         return TerminalIdentity(seen.id, seen.centre, versions)

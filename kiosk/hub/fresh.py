@@ -14,7 +14,8 @@ thread per request, which was most of the hub's time when 200 terminals ask at o
 `SharedRead` gives each caller the result of a read that *started after it asked*, shared
 with everyone else waiting: one read runs at a time, whoever arrives during it waits for
 the next one, which starts as it ends. 200 requests at once cost two or three reads, and
-none is answered from a read older than itself.
+none is answered from a read older than itself. `SharedWrite` does the same for what
+terminals report about themselves: the changes of everyone waiting go in one transaction.
 """
 
 from __future__ import annotations
@@ -93,6 +94,28 @@ class SharedRead(_OneAtATime[T]):
         """The result of a read that started after this call, or of the one under way when
         accept(its result) says it will do."""
         return await self._after(self._started, accept)
+
+
+class SharedWrite(_OneAtATime[None]):
+    """Changes from many requests, written together: write(changes by key) in one
+    transaction, one at a time; a caller's changes go into the next one to start, and
+    add() returns once it has committed (or raises what it raised). 200 terminals
+    reporting at once cost two or three transactions, not 200 queued behind each other for
+    SQLite's one writer."""
+
+    def __init__(self, write: Callable[[dict[str, dict]], None], name: str):
+        super().__init__(name)
+        self._write = write
+        self._pending: dict[str, dict] = {}
+
+    def _job(self) -> Callable[[], None]:
+        taken, self._pending = self._pending, {}  # on the loop's thread: nothing is lost
+        return lambda: self._write(taken)
+
+    async def add(self, key: str, changes: dict) -> None:
+        arrived = self._started  # runs started before this are not carrying our changes
+        self._pending[key] = {**self._pending.get(key, {}), **changes}
+        await self._after(arrived)
 
 
 class Kept(Generic[T]):

@@ -228,11 +228,19 @@ class Store:
                              .where(t.revoked.is_(False))).all()
         return version, {r.token_sha256: Seen(*r[1:]) for r in rows}
 
-    def record_seen(self, terminal_id: str, changes: Mapping[str, Any]) -> None:
-        """Store what seen_changes() says is new about a terminal."""
+    def record_seen(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Store what seen_changes() said is new about terminals ({terminal id: changes}),
+        in one transaction (fresh.SharedWrite gathers them from concurrent requests)."""
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for terminal_id, values in changes.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"terminal": terminal_id, **{f"new_{k}": v for k, v in values.items()}})
+        if not by_columns:
+            return
         with self.engine.begin() as c:
-            c.execute(terminals.update().where(terminals.c.id == terminal_id)
-                      .values(**changes))
+            for columns, rows in by_columns.items():
+                c.execute(terminals.update().where(terminals.c.id == sa.bindparam("terminal"))
+                          .values({k: sa.bindparam(f"new_{k}") for k in columns}), rows)
 
     # --- usage events --------------------------------------------------------------
 

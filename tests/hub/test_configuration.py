@@ -258,6 +258,32 @@ def test_under_load_a_change_or_a_revocation_counts_for_the_next_request(hub, mo
     assert not errors, errors[:3]
 
 
+def test_what_terminals_asking_together_report_is_stored_before_each_answer(hub):
+    """30 terminals ask at once, each reporting a new content version: the hub writes them
+    together (fresh.SharedWrite), and each one's report is stored when it gets its answer."""
+    base, store, tokens = hub
+    for _ in range(27):
+        terminal_id, token, _ = store.enrol(store.create_enrol_code("Brixton Library"))
+        tokens[terminal_id] = token
+    barrier = threading.Barrier(len(tokens))
+    stored_then: dict[str, int | None] = {}
+
+    def terminal(terminal_id: str, token: str) -> None:
+        barrier.wait()
+        r = requests.get(base + "/api/v1/config", timeout=30, headers={
+            "Authorization": f"Bearer {token}", "X-Kiosk-Content-Version": "42"})
+        assert r.status_code == 200
+        stored_then[terminal_id] = {t.id: t for t in store.terminals()}[
+            terminal_id].content_version
+
+    threads = [threading.Thread(target=terminal, args=kv) for kv in tokens.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert stored_then == {t: 42 for t in tokens}
+
+
 def test_several_workers_each_see_a_revocation_and_a_change_at_once(tmp_path, pg_url):
     """`kiosk-hub serve --workers 3` on PostgreSQL: each worker keeps its own tokens and
     documents, and knows them out of date from the database's versions, not its own

@@ -1,7 +1,7 @@
 """kiosk/hub/fresh.py on its own: a caller is never answered from a read that started
-before it asked (so a change committed before a request arrived always counts), reads are
-shared by whoever waits at the same moment, and what is kept is kept under the version it
-was read at."""
+before it asked (so a change committed before a request arrived always counts), reads and
+writes are shared by whoever waits at the same moment, and what is kept is kept under the
+version it was read at."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from kiosk.hub.fresh import Kept, SharedRead
+from kiosk.hub.fresh import Kept, SharedRead, SharedWrite
 
 
 class Gate:
@@ -131,3 +131,32 @@ def test_kept_reloads_when_the_version_differs_either_way():
         asyncio.run(main())
     finally:
         kept.close()
+
+
+def test_writes_arriving_together_go_in_one_transaction_and_none_is_lost():
+    """While one write runs, changes pile up and go in the next one, all together; each
+    caller returns once its own changes are written."""
+    written: list[dict] = []
+    gate = Gate(result=lambda n, changes: written.append(changes))
+    writes = SharedWrite(gate, "test")
+
+    async def main():
+        first = asyncio.create_task(writes.add("t1", {"last_seen": 1}))
+        await gate.wait_started()
+        more = [asyncio.create_task(writes.add(f"t{i}", {"last_seen": i})) for i in (2, 3)]
+        more.append(asyncio.create_task(writes.add("t1", {"queue_depth": 0})))
+        await asyncio.sleep(0.05)
+        assert not any(t.done() for t in more)
+        gate.go.release()
+        await first
+        await gate.wait_started()
+        gate.go.release()
+        await asyncio.gather(*more)
+        assert written == [{"t1": {"last_seen": 1}},
+                           {"t2": {"last_seen": 2}, "t3": {"last_seen": 3},
+                            "t1": {"queue_depth": 0}}]
+
+    try:
+        asyncio.run(main())
+    finally:
+        writes.close()
