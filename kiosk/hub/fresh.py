@@ -39,7 +39,8 @@ class _OneAtATime(Generic[T]):
     loop. _job() is called on the loop's thread as a run starts, and gives what it runs."""
 
     def __init__(self, name: str):
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._name = name
+        self._pool: ThreadPoolExecutor | None = None  # made when first needed, in the worker
         self._started = 0
         self._running: tuple[int, asyncio.Future[T]] | None = None
 
@@ -63,6 +64,8 @@ class _OneAtATime(Generic[T]):
                 return result
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> tuple[int, asyncio.Future[T]]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix=self._name)
         self._started += 1
         running = (self._started, loop.run_in_executor(self._pool, self._job()))
         self._running = running
@@ -77,7 +80,10 @@ class _OneAtATime(Generic[T]):
         return running
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        """Let the thread go (at the app's shutdown; a later run makes another)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 class SharedRead(_OneAtATime[T]):

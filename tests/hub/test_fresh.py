@@ -160,3 +160,11 @@ def test_writes_arriving_together_go_in_one_transaction_and_none_is_lost():
         asyncio.run(main())
     finally:
         writes.close()
+
+
+def test_closed_at_the_apps_shutdown_and_usable_again_when_served_again():
+    shared = SharedRead(lambda: 1, "test")
+    assert asyncio.run(shared.get()) == 1
+    shared.close()
+    assert asyncio.run(shared.get()) == 1
+    shared.close()
