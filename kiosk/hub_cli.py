@@ -120,12 +120,21 @@ def cmd_serve(args, s: HubSettings) -> int:
     stop = threading.Event()
 
     def roll_up_daily() -> None:  # once for all workers, here in their parent
+        from kiosk.hub import fleet
+
+        hours = 0
         while not stop.is_set():
-            try:
-                store.roll_up(s.retention_days)
-            except Exception:  # logged; tried again tomorrow
-                logging.getLogger(__name__).exception("the daily roll-up failed")
-            stop.wait(24 * 3600)
+            if hours % 24 == 0:
+                try:
+                    store.roll_up(s.retention_days)
+                except Exception:  # logged; tried again tomorrow
+                    logging.getLogger(__name__).exception("the daily roll-up failed")
+            try:  # the heartbeats' history, every hour
+                fleet.thin(store.engine)
+            except Exception:  # logged; tried again in an hour
+                logging.getLogger(__name__).exception("thinning the heartbeats failed")
+            hours += 1
+            stop.wait(3600)
 
     threading.Thread(target=roll_up_daily, name="roll-up", daemon=True).start()
     config = uvicorn.Config("kiosk.hub.app:app_for_worker", factory=True,

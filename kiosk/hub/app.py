@@ -32,12 +32,12 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import packs
-from kiosk.hub import auth, configuration, errors
+from kiosk.hub import auth, configuration, errors, fleet
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes
-from kiosk.hub.routes import config_pages, content, dashboard, events, terminals
+from kiosk.hub.routes import config_pages, content, dashboard, events, heartbeat, terminals
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
 
@@ -95,6 +95,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.include_router(content.router)
     app.include_router(events.router)
     app.include_router(config_routes.router)
+    app.include_router(heartbeat.router)
     # Static files before the dashboard's router: its last route catches every other
     # /admin/ address.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
@@ -105,12 +106,20 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
 
 
 async def roll_up_daily(store: Store, retention_days: int) -> None:
-    """Retention: roll old raw events into daily counts now, then once a day."""
+    """Retention: roll old raw events into daily counts now, then once a day; thin the
+    heartbeats' history (fleet.thin) now, then every hour."""
+    rolled_up = None
     while True:
+        if rolled_up is None or asyncio.get_running_loop().time() - rolled_up >= 24 * 3600:
+            rolled_up = asyncio.get_running_loop().time()
+            try:
+                n = await run_in_threadpool(store.roll_up, retention_days)
+                if n:
+                    log.info("rolled up %d events older than %d days", n, retention_days)
+            except Exception:  # logged; tried again tomorrow
+                log.exception("the daily roll-up of old events failed")
         try:
-            n = await run_in_threadpool(store.roll_up, retention_days)
-            if n:
-                log.info("rolled up %d events older than %d days", n, retention_days)
-        except Exception:  # logged; tried again tomorrow
-            log.exception("the daily roll-up of old events failed")
-        await asyncio.sleep(24 * 3600)
+            await run_in_threadpool(fleet.thin, store.engine)
+        except Exception:  # logged; tried again in an hour
+            log.exception("thinning the heartbeats' history failed")
+        await asyncio.sleep(3600)

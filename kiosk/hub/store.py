@@ -194,7 +194,10 @@ class Store:
                                       t.content_version, t.queue_depth)
                             .where(t.token_sha256 == h, t.revoked.is_(False))).first()
         if row is None:
-            return None
+            # A replacement token's first use confirms it (fleet.confirm_pending_token).
+            from kiosk.hub import fleet
+
+            return fleet.confirm_pending_token(self.engine, h, now)
         values = {k: v for k, v in (report or {}).items() if v is not None}
         urgent = any(getattr(row, k) != values[k] for k in ("app_version", "content_version")
                      if k in values)
