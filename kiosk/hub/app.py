@@ -37,7 +37,15 @@ from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes
-from kiosk.hub.routes import config_pages, content, dashboard, events, heartbeat, terminals
+from kiosk.hub.routes import (
+    config_pages,
+    content,
+    dashboard,
+    events,
+    fleet_pages,
+    heartbeat,
+    terminals,
+)
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
 
@@ -100,6 +108,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     # /admin/ address.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
     app.include_router(config_pages.router)
+    app.include_router(fleet_pages.router)
     app.include_router(dashboard.router)
     app.add_middleware(AdminHeaders)
     return app

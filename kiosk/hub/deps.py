@@ -6,7 +6,8 @@ so here, in its parameters, and cannot forget it.
 
 # No "from __future__ import annotations": FastAPI reads these annotations at import.
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, NamedTuple
 
 from fastapi import Depends, HTTPException, Request
@@ -136,3 +137,18 @@ async def current_admin(who: CurrentStaff) -> auth.SignedIn:
 
 
 CurrentAdmin = Annotated[auth.SignedIn, Depends(current_admin)]
+
+# --- the time (the fleet's status rules depend on it) --------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    """What "now" is for the fleet pages: naive UTC, as the hub stores times. Tests put
+    their own on app.state.clock to move time on."""
+    return getattr(request.app.state, "clock", None) or _utc_now
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]

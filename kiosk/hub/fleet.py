@@ -337,3 +337,40 @@ def _fold_level(engine: sa.Engine, source: int, target: int, before: int, chunk:
                                                       hb.level == source,
                                                       hb.t.between(first, last)))
             total += len(rows)
+
+
+# --- every terminal with its status -------------------------------------------------------
+
+
+def overview(engine: sa.Engine, now: datetime | None = None,
+             centres: frozenset[str] | None = None) -> list[dict]:
+    """Every terminal (of `centres`, if given) with its last heartbeat and its status
+    (hub/status.py), ordered by centre and id: two queries whatever the fleet's size."""
+    from kiosk.hub import status
+
+    now = now or _now()
+    t = terminals.c
+    q = sa.select(t.id, t.centre, t.created, t.revoked, t.last_seen, t.app_version,
+                  t.content_version, t.queue_depth).order_by(t.centre, t.id)
+    if centres is not None:
+        q = q.where(t.centre.in_(sorted(centres)))
+    with engine.connect() as c:
+        rows = c.execute(q).all()
+        states = {r.terminal_id: dict(r._mapping) for r in c.execute(
+            sa.select(terminal_health))} if rows else {}
+    out = []
+    for r in rows:
+        h = states.get(r.id)
+        st = status.judge(now, revoked=bool(r.revoked), last_seen=r.last_seen, health=h)
+        heard = max((x for x in (r.last_seen, (h or {}).get("at")) if x is not None),
+                    default=None)
+        out.append({"id": r.id, "centre": r.centre, "created": r.created,
+                    "revoked": bool(r.revoked), "last_seen": heard,
+                    "app_version": (h or {}).get("app_version") or r.app_version,
+                    "content_version": (h or {}).get("content_version")
+                    if h else r.content_version,
+                    "queued": (h or {}).get("queued") if h else r.queue_depth,
+                    "set_aside": (h or {}).get("set_aside"),
+                    "maintenance": bool((h or {}).get("maintenance")),
+                    "health": h, "status": st})
+    return out
