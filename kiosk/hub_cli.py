@@ -92,6 +92,10 @@ def cmd_serve(args, s: HubSettings) -> int:
     from kiosk.hub.app import WORKER_ENV, create_app
 
     d = make_data_dir(s)
+    if s.workers > 1:  # before anything imports prometheus_client (observe.py)
+        from kiosk.hub import observe
+
+        observe.prepare_multiprocess(d)
     # Built here even with workers: bad settings, keys or database stop the server now,
     # with one line, and the database is migrated once, before any worker opens it.
     app = create_app(s, roll_up=s.workers == 1)
@@ -102,11 +106,22 @@ def cmd_serve(args, s: HubSettings) -> int:
         reason = os.strerror(e.errno) if e.errno else str(e)
         raise UserError(f"cannot listen on {s.host}:{s.port}: {reason}") from None
     workers = f", {s.workers} workers" if s.workers > 1 else ""
-    print(f"kiosk-hub: serving {d} on http://{s.host}:{s.port} (API under /api/v1, "
-          f"described by /openapi.json; dashboard at /admin/{workers})", file=sys.stderr,
-          flush=True)
+    said = (f"serving {d} on http://{s.host}:{s.port} (API under /api/v1, described by "
+            f"/openapi.json; dashboard at /admin/{workers})")
+    if s.log_format == "json":  # every line of the log is JSON
+        import time
+
+        said = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                           "level": "info", "logger": "kiosk-hub", "message": said})
+    else:
+        said = f"kiosk-hub: {said}"
+    print(said, file=sys.stderr, flush=True)
+    from kiosk.hub import observe
+
     common = {"host": s.host, "port": s.port, "log_level": "info",
-              "proxy_headers": False, "server_header": False}
+              "proxy_headers": False, "server_header": False,
+              "log_config": observe.log_config(s.log_format == "json") or
+              uvicorn.config.LOGGING_CONFIG, "access_log": s.log_format != "json"}
     if s.workers == 1:
         uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
         return 0
@@ -550,6 +565,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "config file, or 127.0.0.1)")
     s.add_argument("--port", type=_port, help="port (default: $KIOSK_HUB_PORT, the config "
                                               "file, or 8080)")
+    s.add_argument("--metrics-token", metavar="TOKEN",
+                   help="GET /metrics answers only requests bringing this token "
+                        "(Authorization: Bearer); default: $KIOSK_METRICS_TOKEN, the config "
+                        "file, or none: then only requests from this machine")
+    s.add_argument("--log-format", choices=("text", "json"),
+                   help="text (default; $KIOSK_LOG_FORMAT, the config file) or json: one "
+                        "JSON object a line, one line per request")
     s.add_argument("--workers", type=_workers,
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "

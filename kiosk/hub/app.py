@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import packs
-from kiosk.hub import auth, configuration, errors, fleet
+from kiosk.hub import auth, configuration, errors, fleet, observe
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
@@ -43,6 +43,7 @@ from kiosk.hub.routes import (
     dashboard,
     events,
     fleet_pages,
+    health,
     heartbeat,
     terminals,
 )
@@ -80,6 +81,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
         if task is not None:
             task.cancel()
         store.close()
+        observe.process_exited()
 
     app = FastAPI(title="kiosk-hub", version=__version__, docs_url=None, redoc_url=None,
                   lifespan=lifespan,
@@ -99,6 +101,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.add_exception_handler(errors.LoginRequired, errors.login_required)
     app.add_exception_handler(errors.AdminOnly, errors.admin_only)
 
+    app.include_router(health.router)
     app.include_router(terminals.router)
     app.include_router(content.router)
     app.include_router(events.router)
@@ -111,6 +114,9 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.include_router(fleet_pages.router)
     app.include_router(dashboard.router)
     app.add_middleware(AdminHeaders)
+    # Outermost: every request counted and timed (and logged as JSON when asked).
+    app.add_middleware(observe.RequestObserver, engine=store.engine,
+                       json_logs=settings.log_format == "json")
     return app
 
 

@@ -42,6 +42,8 @@ class Source:
     bounds: tuple[int, int] | None = None
     optional: bool = False  # may be empty: a path becomes None, a text ""
     in_file: bool = True
+    choices: tuple[str, ...] = ()  # a text that must be one of these
+    secret: bool = False  # never shown back (an error names the setting, not the value)
 
 
 def _source(**source: Any) -> dict[str, Source]:
@@ -73,6 +75,15 @@ class HubSettings:
     workers: int = field(default=1, metadata=_source(
         env="KIOSK_HUB_WORKERS", flag="--workers", kind="int", want="a number of processes",
         bounds=WORKERS))
+    # GET /metrics: with a token, only requests that bring it (Authorization: Bearer);
+    # without one, only requests from this machine (loopback).
+    metrics_token: str = field(default="", metadata=_source(
+        env="KIOSK_METRICS_TOKEN", flag="--metrics-token", kind="text",
+        want="a token of at least 16 characters", optional=True, secret=True))
+    # The server's logs: "text" for people, "json" for one JSON object a line.
+    log_format: str = field(default="text", metadata=_source(
+        env="KIOSK_LOG_FORMAT", flag="--log-format", kind="text", want="text or json",
+        choices=("text", "json")))
 
     def __post_init__(self) -> None:
         # Built by hand (tests, a worker) or by load(): the same conversion and checks.
@@ -114,6 +125,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         want = source.want
         if source.bounds:
             want += f" from {source.bounds[0]} to {source.bounds[1]}"
+        if source.secret:
+            return SettingsError(f"{origin}: {name} must be {want}")
         return SettingsError(f"{origin}: {name} must be {want}, not {value!r}")
 
     if source.kind == "int":
@@ -133,6 +146,12 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         return None if source.kind == "path" else ""
     # TOML numbers, lists and tables are refused: a path or a URL is always a string.
     if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise wrong()
+    if source.choices and value.strip().lower() not in source.choices:
+        raise wrong()
+    if source.choices:
+        return value.strip().lower()
+    if source.secret and (len(value.strip()) < 16 or not value.isprintable()):
         raise wrong()
     return Path(value) if source.kind == "path" else value
 

@@ -48,6 +48,9 @@ OWN = "own"              # any signed-in login, showing only what is the caller'
 
 RULES = {
     ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,  # says "ok", nothing else
+    ("GET", "/readyz"): PUBLIC,  # says "ready" or "not ready", nothing else
+    ("GET", "/metrics"): PUBLIC,  # no login: a token or loopback; no centre in any label
     ("POST", "/api/v1/enrol"): PUBLIC,  # a one-time enrolment code, not a login
     ("GET", "/api/v1/content/manifest.json"): TERMINAL,
     ("GET", "/api/v1/content/manifest.sig"): TERMINAL,
