@@ -11,6 +11,8 @@
                                                         a centre staff login (its centres only)
     kiosk-hub export [--format csv|json] [--from DATE] [--to DATE] [--centre NAME] [--raw]
                      [--out FILE]                       usage figures (suppressed), or raw events
+    kiosk-hub digest [--dry-run]                        e-mail admins the terminals needing
+                                                        attention (nothing when all is well)
 
 Every command takes --data-dir (or KIOSK_DATA_DIR), --db (or KIOSK_HUB_DB; default SQLite
 DATA_DIR/hub.db) and --config (default DATA_DIR/hub.toml, then config/hub.toml): the settings
@@ -509,6 +511,47 @@ def cmd_export(args, s: HubSettings) -> int:
     return 0
 
 
+def cmd_digest(args, s: HubSettings) -> int:
+    """The daily e-mail of terminals that need attention, for cron or a systemd timer."""
+    from kiosk.hub import digest
+
+    store = open_store(s)
+    try:
+        if args.subscribe:
+            if not args.email:
+                raise UserError("--subscribe needs --email ADDRESS")
+            digest.subscribe(store.engine, args.subscribe, args.email)
+            print(f"{args.subscribe} gets the daily digest at {args.email.strip()}")
+            return 0
+        if args.unsubscribe:
+            done = digest.unsubscribe(store.engine, args.unsubscribe)
+            print(f"{args.unsubscribe}: " + ("no longer gets the daily digest" if done else
+                                             "did not get the daily digest"))
+            return 0
+        found, sent = digest.send(s, store.engine, dry_run=args.dry_run)
+        who = digest.subscribers(store.engine)
+    except digest.DigestError as e:
+        raise UserError(str(e)) from None
+    finally:
+        store.close()
+    if found is None:
+        print("all is well: every terminal is ok, nothing sent")
+    elif args.dry_run:
+        print(f"Subject: {found.subject}\n\n{found.body}", end="")
+        print(f"(not sent; it would go to {len(who)} subscriber{'s' if len(who) != 1 else ''})",
+              file=sys.stderr)
+    elif not who:
+        print(f"{len(found.terminals)} terminals need looking at, but no admin subscribes "
+              "(kiosk-hub digest --subscribe NAME --email ADDRESS): nothing sent")
+    else:
+        print(f"digest of {len(found.terminals)} terminals sent to {len(sent)} of {len(who)} "
+              "subscribers")
+        if len(sent) < len(who):
+            raise UserError(f"the mail server refused {len(who) - len(sent)} address(es); "
+                            "see the log")
+    return 0
+
+
 def _hours(text: str) -> float:
     try:
         value = float(text)
@@ -656,6 +699,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="figures with small counts as they are: for admins only, never to "
                         "publish")
     x.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
+    dg = sub.add_parser("digest", parents=[common],
+                        help="e-mail subscribed admins the terminals that need attention "
+                             "(nothing when all is well)",
+                        description="The daily digest: every terminal that needs attention, "
+                                    "is stale or is offline, grouped by centre with the "
+                                    "reasons, e-mailed to each subscribed admin through the "
+                                    "mail server in the config file (smtp_host, smtp_port, "
+                                    "smtp_security, smtp_user, smtp_password, smtp_from). "
+                                    "Nothing is sent when every terminal is ok. Run it once "
+                                    "a day from cron or config/kiosk-hub-digest.timer.")
+    dg.add_argument("--dry-run", action="store_true",
+                    help="print the digest instead of sending it")
+    dg.add_argument("--subscribe", metavar="ADMIN",
+                    help="the admin ADMIN gets the digest (with --email); also on the "
+                         "Terminals page")
+    dg.add_argument("--email", metavar="ADDRESS", help="where --subscribe sends it")
+    dg.add_argument("--unsubscribe", metavar="ADMIN", help="the admin ADMIN no longer gets it")
     c = sub.add_parser("config", help="show, set and lock the kiosks' configuration",
                        description="The configuration staff and admins set (languages, "
                                    "services, the centre's information, a notice, session "
@@ -696,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
             "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup,
             "admin-user": cmd_admin_user, "staff-user": cmd_staff_user, "export": cmd_export,
-            "config": cmd_config}
+            "config": cmd_config, "digest": cmd_digest}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,8 @@ Table objects describe the result for queries, and a test checks that the two ag
     heartbeats      the history of heartbeats, thinned as it ages: one row a heartbeat for
                     a day, one an hour for 30 days, one a day after that (hub/fleet.py)
     terminal_actions remote actions queued for a terminal, and their outcome (0008)
+    digest_subscriptions  admins who get the daily e-mail of terminals needing attention,
+                    and where to (0009)
 
 Times are naive UTC datetimes; `day` and `hour_of_week` are in Europe/London time, which is
 what a London admin means by "Tuesday" or "9 to 10".
@@ -248,4 +250,12 @@ terminal_actions = sa.Table(
     sa.Column("done_at", sa.DateTime, nullable=True),
     sa.Column("outcome", sa.String(200), nullable=True),
     sa.Index("ix_terminal_actions_terminal", "terminal_id", "state"),
+)
+
+digest_subscriptions = sa.Table(
+    "digest_subscriptions", metadata,
+    sa.Column("name", sa.String(80), sa.ForeignKey("admin_users.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
 )

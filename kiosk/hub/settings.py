@@ -80,6 +80,26 @@ class HubSettings:
     metrics_token: str = field(default="", metadata=_source(
         env="KIOSK_METRICS_TOKEN", flag="--metrics-token", kind="text",
         want="a token of at least 16 characters", optional=True, secret=True))
+    # The daily digest's mail server (`kiosk-hub digest`); no host: no digest is sent.
+    smtp_host: str = field(default="", metadata=_source(
+        env="KIOSK_SMTP_HOST", flag="--smtp-host", kind="text", want="a mail server's name",
+        optional=True))
+    smtp_port: int = field(default=587, metadata=_source(
+        env="KIOSK_SMTP_PORT", flag="--smtp-port", kind="int", want="a port number",
+        bounds=PORTS))
+    # "starttls" (port 587), "tls" (port 465) or "none" (a relay on this machine only).
+    smtp_security: str = field(default="starttls", metadata=_source(
+        env="KIOSK_SMTP_SECURITY", flag="--smtp-security", kind="text",
+        want="starttls, tls or none", choices=("starttls", "tls", "none")))
+    smtp_user: str = field(default="", metadata=_source(
+        env="KIOSK_SMTP_USER", flag="--smtp-user", kind="text", want="a user name",
+        optional=True))
+    smtp_password: str = field(default="", metadata=_source(
+        env="KIOSK_SMTP_PASSWORD", flag="--smtp-password", kind="text", want="a password",
+        optional=True, secret=True))
+    smtp_from: str = field(default="kiosk-hub@localhost", metadata=_source(
+        env="KIOSK_SMTP_FROM", flag="--smtp-from", kind="text",
+        want="an e-mail address to send from"))
     # The server's logs: "text" for people, "json" for one JSON object a line.
     log_format: str = field(default="text", metadata=_source(
         env="KIOSK_LOG_FORMAT", flag="--log-format", kind="text", want="text or json",
@@ -151,7 +171,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         raise wrong()
     if source.choices:
         return value.strip().lower()
-    if source.secret and (len(value.strip()) < 16 or not value.isprintable()):
+    if name == "metrics_token" and (len(value.strip()) < 16 or not value.isprintable()):
         raise wrong()
     return Path(value) if source.kind == "path" else value
 

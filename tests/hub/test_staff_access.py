@@ -79,6 +79,7 @@ RULES = {
     ("GET", "/admin/fleet"): OWN,  # the caller's centres' terminals (?centre=B: 404)
     ("GET", "/admin/fleet/{terminal_id}"): CENTRE,  # B's terminal: 404
     ("POST", "/admin/fleet/{terminal_id}/actions"): CENTRE,
+    ("POST", "/admin/fleet/digest"): ADMIN,  # an admin's own daily e-mail
 }
 # What each rule's routes must ask for in their signature (and PUBLIC ones must not).
 NEEDS = {TERMINAL: deps.current_terminal, ADMIN: deps.current_admin,

@@ -7,6 +7,7 @@
                                              history as small charts, what it runs, its
                                              configuration, its remote actions and audit
     POST /admin/fleet/{terminal}/actions     queue a remote action for its next sync
+    POST /admin/fleet/digest                 an admin subscribes to the daily e-mail (or stops)
 
 Who may call each route is in its signature (CurrentStaff): admins see every centre; centre
 staff see their own centres only, and another centre's terminal is "not found". Centre
@@ -24,9 +25,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from kiosk.core import config
 from kiosk.core.protocol import ACTIONS, REPLACE_TOKEN
-from kiosk.hub import auth, configuration, fleet, status
+from kiosk.hub import auth, configuration, digest, fleet, status
 from kiosk.hub.configuration import Scope, iso
-from kiosk.hub.deps import ClockDep, CurrentStaff, StoreDep
+from kiosk.hub.deps import ClockDep, CurrentAdmin, CurrentStaff, StoreDep
 from kiosk.hub.pages import PREFIX, charts, settings_form
 from kiosk.hub.pages.forms import read_form
 from kiosk.hub.pages.render import error_page, page
@@ -119,15 +120,40 @@ def fleet_page(request: Request, who: CurrentStaff, store: StoreDep,
                 digest=digest_view(store, who))
 
 
-def digest_view(store: Store, who: auth.SignedIn) -> dict | None:
+def digest_view(store: Store, who: auth.SignedIn, error: str = "",
+                email: str = "") -> dict | None:
     """The signed-in admin's daily e-mail subscription (admins only)."""
     if not who.is_admin:
         return None
+    return {"email": digest.subscription(store.engine, who.name), "error": error,
+            "typed": email}
+
+
+@router.post("/fleet/digest")
+async def digest_subscription(request: Request, who: CurrentAdmin, store: StoreDep,
+                              clock: ClockDep) -> Response:
+    """Subscribe the signed-in admin to the daily e-mail, or (an empty address) stop it."""
+    form = await read_form(request)
+    if not auth.same_token(form.get("csrf"), who.csrf):
+        return error_page(request, 403, "Not saved",
+                          "That form had expired or did not come from this site. Open the "
+                          "page again.", who, back=f"{PREFIX}/fleet",
+                          back_text="Go to the terminals")
+    email = form.get("email", "").strip()
+    if not email:
+        await run_in_threadpool(digest.unsubscribe, store.engine, who.name)
+        return RedirectResponse(f"{PREFIX}/fleet#h-digest", status_code=303)
     try:
-        from kiosk.hub import digest
-    except ImportError:  # pragma: no cover
-        return None
-    return {"email": digest.subscription(store.engine, who.name)}
+        await run_in_threadpool(digest.subscribe, store.engine, who.name, email)
+    except digest.DigestError:
+        view = await run_in_threadpool(fleet_view, store, who, clock(), None, None)
+        return page(request, "fleet.html", 400, session=who,
+                    errors=["Enter an e-mail address, like name@example.org"],
+                    error_target="email",
+                    statuses=[(k, status.WORDS[k]) for k in status.STATUSES], **view,
+                    digest=digest_view(store, who, "Enter an e-mail address, like "
+                                       "name@example.org", email))
+    return RedirectResponse(f"{PREFIX}/fleet#h-digest", status_code=303)
 
 
 # --- one terminal ---------------------------------------------------------------------------
