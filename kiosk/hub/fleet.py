@@ -79,34 +79,34 @@ def record_heartbeat(engine: sa.Engine, terminal_id: str, hb: Mapping[str, Any],
     if hb.get("disk_total_bytes") and hb.get("disk_free_bytes") is not None:
         disk_pm = min(1000, int(1000 * hb["disk_free_bytes"] / hb["disk_total_bytes"]))
     error = hb.get("last_error") or {}
+    queued = hb["queued"]
+    values = {
+        "at": now, "app_version": hb["app_version"],
+        "content_version": hb.get("content_version"),
+        "content_expires": _time(hb.get("content_expires")),
+        "config_version": hb.get("config_version"), "queued": queued,
+        "set_aside": hb["set_aside"], "uptime_s": hb["uptime_s"],
+        "disk_free_bytes": hb.get("disk_free_bytes"),
+        "disk_total_bytes": hb.get("disk_total_bytes"),
+        "memory_bytes": hb.get("memory_bytes"),
+        "failed_rounds": hb.get("failed_rounds") or 0,
+        "error_streak": hb.get("error_streak") or 0,
+        "error_class": error.get("class"), "error_message": error.get("message"),
+        "error_at": _time(error.get("at")), "maintenance": hb["maintenance"],
+        "last_session_hour": _time(hb.get("last_session_hour")),
+        "queue_rising_since": now, "queue_rising_from": queued}
     with engine.begin() as c:
-        before = c.execute(sa.select(h.queued, h.queue_rising_since, h.queue_rising_from)
-                           .where(h.terminal_id == terminal_id)).first()
-        queued = hb["queued"]
-        if before is None or queued == 0 or queued < before.queued:
-            rising_since, rising_from = now, queued
-        else:
-            rising_since, rising_from = before.queue_rising_since, before.queue_rising_from
-        values = {
-            "at": now, "app_version": hb["app_version"],
-            "content_version": hb.get("content_version"),
-            "content_expires": _time(hb.get("content_expires")),
-            "config_version": hb.get("config_version"), "queued": queued,
-            "set_aside": hb["set_aside"], "uptime_s": hb["uptime_s"],
-            "disk_free_bytes": hb.get("disk_free_bytes"),
-            "disk_total_bytes": hb.get("disk_total_bytes"),
-            "memory_bytes": hb.get("memory_bytes"),
-            "failed_rounds": hb.get("failed_rounds") or 0,
-            "error_streak": hb.get("error_streak") or 0,
-            "error_class": error.get("class"), "error_message": error.get("message"),
-            "error_at": _time(error.get("at")), "maintenance": hb["maintenance"],
-            "last_session_hour": _time(hb.get("last_session_hour")),
-            "queue_rising_since": rising_since, "queue_rising_from": rising_from}
-        if before is None:
-            c.execute(sa.insert(terminal_health).values(terminal_id=terminal_id, **values))
-        else:
-            c.execute(sa.update(terminal_health).where(h.terminal_id == terminal_id)
-                      .values(**values))
+        # One statement: the queue has been rising since when it was last empty or went
+        # down (the row's own values decide, in the database, so two workers cannot race).
+        ins = _insert(c, terminal_health).values(terminal_id=terminal_id, **values)
+        restarts = sa.or_(ins.excluded.queued == 0, ins.excluded.queued < h.queued)
+        c.execute(ins.on_conflict_do_update(index_elements=["terminal_id"], set_={
+            **{k: ins.excluded[k] for k in values
+               if k not in ("queue_rising_since", "queue_rising_from")},
+            "queue_rising_since": sa.case((restarts, ins.excluded.queue_rising_since),
+                                          else_=h.queue_rising_since),
+            "queue_rising_from": sa.case((restarts, ins.excluded.queue_rising_from),
+                                         else_=h.queue_rising_from)}))
         memory = hb.get("memory_bytes")
         c.execute(_insert(c, heartbeats).values(
             terminal_id=terminal_id, level=LEVEL_RAW, t=_unix(now), beats=1,
@@ -342,35 +342,52 @@ def _fold_level(engine: sa.Engine, source: int, target: int, before: int, chunk:
 # --- every terminal with its status -------------------------------------------------------
 
 
+# What the status rules and the fleet page read of a last heartbeat.
+OVERVIEW_COLUMNS = ("at", "app_version", "content_version", "content_expires", "queued",
+                    "set_aside", "disk_free_bytes", "disk_total_bytes", "error_streak",
+                    "error_class", "maintenance", "queue_rising_since", "queue_rising_from")
+
+
 def overview(engine: sa.Engine, now: datetime | None = None,
-             centres: frozenset[str] | None = None) -> list[dict]:
-    """Every terminal (of `centres`, if given) with its last heartbeat and its status
-    (hub/status.py), ordered by centre and id: two queries whatever the fleet's size."""
+             centres: frozenset[str] | None = None, terminal_id: str | None = None
+             ) -> list[dict]:
+    """Every terminal (of `centres`, or the one `terminal_id`, if given) with its last
+    heartbeat (OVERVIEW_COLUMNS) and its status (hub/status.py), ordered by centre and id:
+    one query whatever the fleet's size."""
     from kiosk.hub import status
 
     now = now or _now()
-    t = terminals.c
-    q = sa.select(t.id, t.centre, t.created, t.revoked, t.last_seen, t.app_version,
-                  t.content_version, t.queue_depth).order_by(t.centre, t.id)
+    t, h = terminals.c, terminal_health.c
+    q = (sa.select(t.id, t.centre, t.created, t.revoked, t.last_seen, t.app_version,
+                   t.content_version, t.queue_depth, h.terminal_id,
+                   *(h[name] for name in OVERVIEW_COLUMNS))
+         .select_from(terminals.outerjoin(terminal_health, h.terminal_id == t.id))
+         .order_by(t.centre, t.id))
     if centres is not None:
         q = q.where(t.centre.in_(sorted(centres)))
+    if terminal_id is not None:
+        q = q.where(t.id == terminal_id)
     with engine.connect() as c:
         rows = c.execute(q).all()
-        states = {r.terminal_id: dict(r._mapping) for r in c.execute(
-            sa.select(terminal_health))} if rows else {}
     out = []
+    judge = status.judge
     for r in rows:
-        h = states.get(r.id)
-        st = status.judge(now, revoked=bool(r.revoked), last_seen=r.last_seen, health=h)
-        heard = max((x for x in (r.last_seen, (h or {}).get("at")) if x is not None),
-                    default=None)
+        if r.terminal_id is None:
+            health = None
+            heard = r.last_seen
+            app, content, queued, set_aside, maintenance = (
+                r.app_version, r.content_version, r.queue_depth, None, False)
+        else:
+            health = dict(zip(OVERVIEW_COLUMNS, r[9:], strict=True))
+            heard = r.last_seen if r.last_seen and r.last_seen > health["at"] \
+                else health["at"]
+            app, content, queued, set_aside, maintenance = (
+                health["app_version"] or r.app_version, health["content_version"],
+                health["queued"], health["set_aside"], bool(health["maintenance"]))
         out.append({"id": r.id, "centre": r.centre, "created": r.created,
-                    "revoked": bool(r.revoked), "last_seen": heard,
-                    "app_version": (h or {}).get("app_version") or r.app_version,
-                    "content_version": (h or {}).get("content_version")
-                    if h else r.content_version,
-                    "queued": (h or {}).get("queued") if h else r.queue_depth,
-                    "set_aside": (h or {}).get("set_aside"),
-                    "maintenance": bool((h or {}).get("maintenance")),
-                    "health": h, "status": st})
+                    "revoked": bool(r.revoked), "last_seen": heard, "app_version": app,
+                    "content_version": content, "queued": queued, "set_aside": set_aside,
+                    "maintenance": maintenance, "health": health,
+                    "status": judge(now, revoked=bool(r.revoked), last_seen=r.last_seen,
+                                    health=health)})
     return out

@@ -96,8 +96,8 @@ def fleet_view(store: Store, who: auth.SignedIn, now: datetime, centre: str | No
             "app_version": r["app_version"] or "not known",
             "content_version": "none" if r["content_version"] is None
             else r["content_version"],
-            "queued": r["queued"], "set_aside": r["set_aside"],
-            "maintenance": r["maintenance"]})
+            "queued": "not known" if r["queued"] is None else f"{r['queued']:,}",
+            "set_aside": r["set_aside"], "maintenance": r["maintenance"]})
     return {"groups": groups, "counts": counts, "total": len(rows), "shown": len(shown),
             "centres": centres, "centre": centre, "wanted": wanted}
 
@@ -206,11 +206,11 @@ def _configuration(store: Store, terminal_id: str) -> list[dict]:
 
 def terminal_view(store: Store, who: auth.SignedIn, terminal_id: str,
                   now: datetime) -> dict | None:
-    rows = [r for r in fleet.overview(store.engine, now) if r["id"] == terminal_id]
+    rows = fleet.overview(store.engine, now, terminal_id=terminal_id)
     if not rows or not who.may_see(rows[0]["centre"]):
         return None
     t = rows[0]
-    h = t["health"] or {}
+    h = fleet.health(store.engine, terminal_id).get(terminal_id, {})
     history = fleet.recent(store.engine, terminal_id, now, HISTORY_DAYS)
     figures, table = _history_charts(history, now)
     _, hub_tag = configuration.document(store.engine, terminal_id)
