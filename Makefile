@@ -32,7 +32,7 @@ bench-check: setup
 
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
-	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py
+	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py tests/hub/test_fleet_browser.py
 
 # docs/cli-reference.md from the programs' own --help (tests/unit/test_docs.py checks it).
 cli-reference: $(STAMP)

@@ -14,8 +14,10 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 600, 120
-PAD_LEFT, PAD_BOTTOM, PAD_TOP = 44, 20, 8
+# In the viewBox's units; the chart scales as a whole (text too) to the page's width.
+WIDTH, HEIGHT = 1000, 170
+PAD_LEFT, PAD_BOTTOM, PAD_TOP = 70, 30, 12
+FONT = 17
 INK, LINE, BAR, BAR_BAD, GRID = "#0b0c0c", "#1d70b8", "#1d70b8", "#d4351c", "#b1b4b6"
 
 
@@ -38,11 +40,11 @@ def _frame(top: float, unit: str, first_label: str, last_label: str) -> list[str
         y = PAD_TOP + inner_h * (1 - frac)
         out.append(f'<line x1="{PAD_LEFT}" y1="{y:.1f}" x2="{WIDTH}" y2="{y:.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
-        out.append(f'<text x="{PAD_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'font-size="11" fill="{INK}">{escape(_fmt(top * frac, unit))}</text>')
-    out.append(f'<text x="{PAD_LEFT}" y="{HEIGHT - 4}" font-size="11" fill="{INK}">'
+        out.append(f'<text x="{PAD_LEFT - 8}" y="{y + 6:.1f}" text-anchor="end" '
+                   f'font-size="{FONT}" fill="{INK}">{escape(_fmt(top * frac, unit))}</text>')
+    out.append(f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" font-size="{FONT}" fill="{INK}">'
                f'{escape(first_label)}</text>')
-    out.append(f'<text x="{WIDTH}" y="{HEIGHT - 4}" text-anchor="end" font-size="11" '
+    out.append(f'<text x="{WIDTH}" y="{HEIGHT - 6}" text-anchor="end" font-size="{FONT}" '
                f'fill="{INK}">{escape(last_label)}</text>')
     return out
 
@@ -51,7 +53,7 @@ def _svg(chart_id: str, title: str, description: str, body: list[str]) -> Markup
     return Markup(
         f'<svg class="spark" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false" '
-        f'preserveAspectRatio="none" width="100%" height="{HEIGHT}">'
+        f'font-family="system-ui, sans-serif">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>' + "".join(body) + "</svg>")
 
@@ -88,10 +90,10 @@ def line(chart_id: str, title: str, values: Sequence[float | None], labels: tupl
     for r in runs:
         if len(r) == 1:
             x, y = r[0].split(",")
-            body.append(f'<circle cx="{x}" cy="{y}" r="2" fill="{LINE}"/>')
+            body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{LINE}"/>')
         else:
             body.append(f'<polyline points="{" ".join(r)}" fill="none" stroke="{LINE}" '
-                        f'stroke-width="2"/>')
+                        f'stroke-width="3" stroke-linejoin="round"/>')
     description = _describe(values, unit, what)
     return Chart(chart_id, title, description, _svg(chart_id, title, description, body))
 
