@@ -203,25 +203,32 @@ def cmd_publish(args, s: HubSettings) -> int:
 
 
 def cmd_terminals(args, s: HubSettings) -> int:
+    from kiosk.hub import fleet
+
     store = open_store(s)
     try:
         rows = store.terminals()
+        health = {r["id"]: r["status"] for r in fleet.overview(store.engine)}
     finally:
         store.close()
     if args.json:
         print(json.dumps([{"id": t.id, "centre": t.centre, "created": _iso(t.created),
                            "last_seen": _iso(t.last_seen), "app_version": t.app_version,
                            "content_version": t.content_version,
-                           "queue_depth": t.queue_depth, "status": t.status}
+                           "queue_depth": t.queue_depth, "status": t.status,
+                           "health": health[t.id].key,
+                           "health_reasons": list(health[t.id].reasons)}
                           for t in rows], indent=2))
         return 0
     if not rows:
         print("no terminals enrolled")
         return 0
 
-    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS"),
+    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS",
+                  "HEALTH"),
                  [(t.id, t.centre, _iso(t.last_seen) or "never", t.app_version,
-                   t.content_version, t.queue_depth, t.status) for t in rows])
+                   t.content_version, t.queue_depth, t.status, health[t.id].word)
+                  for t in rows])
     return 0
 
 
@@ -635,7 +642,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("terminals", parents=[common], help="list enrolled terminals",
                        description="Every enrolled terminal: id, centre, last seen, the app "
                                    "and content versions and events queued it last "
-                                   "reported, status.")
+                                   "reported, status (active or revoked) and health (as "
+                                   "the hub's Terminals page says: OK, Stale, Offline or "
+                                   "Needs attention; --json adds the reasons).")
     t.add_argument("--json", action="store_true", help="print JSON")
     r = sub.add_parser("revoke", parents=[common], help="withdraw a terminal's token",
                        description="Withdraw a terminal's token: its requests are refused "
