@@ -31,6 +31,7 @@ from fleet import bench_fleet_page, bench_heartbeat
 from lang_switch import bench_lang_switch
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
+from staff_panel import bench_staff_panel
 from startup import bench_memory, bench_startup
 from stats_ingest import bench_stats_ingest
 from stats_sync import bench_stats_sync
@@ -45,6 +46,7 @@ BENCHMARKS = {
     "stats_ingest": bench_stats_ingest,
     "stats_sync": bench_stats_sync,
     "config_fetch": bench_config_fetch,
+    "staff_panel": bench_staff_panel,
     "heartbeat": bench_heartbeat,
     "fleet_page": bench_fleet_page,
 }

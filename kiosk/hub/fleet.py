@@ -30,7 +30,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.core import heartbeat as hb_schema
 from kiosk.core.protocol import ACTIONS, MAX_ACTIONS, REPLACE_TOKEN
-from kiosk.hub.schema import heartbeats, terminal_actions, terminal_health, terminals
+from kiosk.hub.schema import (
+    heartbeats,
+    terminal_actions,
+    terminal_health,
+    terminals,
+    terminals_version,
+)
 
 RAW_FOR = timedelta(hours=24)
 HOURLY_FOR = timedelta(days=30)
@@ -156,6 +162,7 @@ def _deliver(c: sa.Connection, terminal_id: str, now: datetime) -> list[dict]:
             token = secrets.token_urlsafe(32)
             c.execute(sa.update(terminals).where(terminals.c.id == terminal_id)
                       .values(pending_token_sha256=_sha256(token)))
+            _tokens_changed(c)
             action["token"] = token
         out.append(action)
     if rows:
@@ -163,6 +170,12 @@ def _deliver(c: sa.Connection, terminal_id: str, now: datetime) -> list[dict]:
                   .where(a.id.in_([r.id for r in rows]))
                   .values(state="sent", sent_at=now))
     return out
+
+
+def _tokens_changed(c: sa.Connection) -> None:
+    """A token added or replaced, in the transaction that does it: every hub process's
+    tokens kept in memory are out of date (fresh.py, as store.enrol and revoke do)."""
+    c.execute(sa.update(terminals_version).values(version=terminals_version.c.version + 1))
 
 
 def confirm_pending_token(engine: sa.Engine, token_sha256: str,
@@ -182,6 +195,7 @@ def confirm_pending_token(engine: sa.Engine, token_sha256: str,
                          .values(token_sha256=token_sha256, pending_token_sha256=None))
         if done.rowcount != 1:
             return None
+        _tokens_changed(c)  # in the same transaction: no process takes the old one after it
         c.execute(sa.update(terminal_actions)
                   .where(a.terminal_id == row.id, a.kind == REPLACE_TOKEN,
                          a.state.in_(OPEN_STATES))

@@ -63,6 +63,9 @@ class Syncer:
         self.started = heartbeat.process_started()
         self.tracker = heartbeat.Tracker(self.data_dir)
         self._event_failures = 0
+        # One round at a time: staff's *Sync now* (from the panel's worker thread) waits for
+        # a background round in progress rather than staging the same content beside it.
+        self._busy = threading.RLock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hub-sync", daemon=True)
 
@@ -83,6 +86,10 @@ class Syncer:
 
     def upload_events(self, client=None) -> dict:
         """One upload cycle: flush the app's outbox, then send what is queued."""
+        with self._busy:
+            return self._upload_events(client)
+
+    def _upload_events(self, client=None) -> dict:
         if self.outbox is not None:
             try:
                 self.outbox.flush()
@@ -178,6 +185,10 @@ class Syncer:
 
     def sync_once(self) -> dict:
         """A full cycle: events, then content. The content report (with events_uploaded)."""
+        with self._busy:
+            return self._sync_once()
+
+    def _sync_once(self) -> dict:
         from kiosk.core import packs
         from kiosk.services import content_store
 

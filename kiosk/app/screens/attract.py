@@ -18,8 +18,8 @@ from kiosk.core import i18n, languages
 
 GREETING_SECONDS = 3.0
 THANKS_SECONDS = 30.0
-TOUCH = "Touch to start"
-THANKS = "Thank you. Everything from your visit has been cleared."
+TOUCH = i18n.N_("Touch to start")
+THANKS = i18n.N_("Thank you. Everything from your visit has been cleared.")
 
 
 def interface(msgid: str, code: str) -> tuple[str, str]:

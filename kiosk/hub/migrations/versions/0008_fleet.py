@@ -1,18 +1,15 @@
 """The fleet: each terminal's last heartbeat, their thinned history, remote actions, and a
 replacement token waiting to be confirmed.
 
-Numbered 0008 and revising 0006: 0007 is taken by work on another branch; when both are
-merged, this one revises 0007 instead.
-
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
