@@ -33,7 +33,7 @@ bench-check: setup
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
 	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py \
-	    tests/ui/test_browser_shots.py
+	    tests/hub/test_fleet_browser.py tests/ui/test_browser_shots.py
 	KIOSK_UPDATE_SCREENSHOTS=1 scripts/with-display.sh $(PY) -m pytest -q tests/ui/test_staff_shots.py
 
 # docs/cli-reference.md from the programs' own --help (tests/unit/test_docs.py checks it).

@@ -27,6 +27,7 @@ from pathlib import Path
 from common import ERROR, PASS, Result, Settings
 from config_fetch import bench_config_fetch
 from event_record import bench_event_record
+from fleet import bench_fleet_page, bench_heartbeat
 from lang_switch import bench_lang_switch
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
@@ -46,6 +47,8 @@ BENCHMARKS = {
     "stats_sync": bench_stats_sync,
     "config_fetch": bench_config_fetch,
     "staff_panel": bench_staff_panel,
+    "heartbeat": bench_heartbeat,
+    "fleet_page": bench_fleet_page,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

@@ -413,10 +413,30 @@ def _sync_config(client, s: settings_mod.Settings, enrolment: dict, report: dict
         return f"configuration: {e}"
 
 
+def _heartbeat(client, s: settings_mod.Settings, errors: dict) -> str:
+    """The end of `kiosk sync --once`: what went wrong counted, then a heartbeat (remote
+    actions other than a token replacement are left for the app's own syncer)."""
+    from kiosk.core.heartbeat import HeartbeatError
+    from kiosk.services import heartbeat, hub_client
+
+    tracker = heartbeat.Tracker(s.data_dir)
+    for kind, error in errors.items():
+        tracker.round_ended(kind, error)
+    try:
+        heartbeat.send(client, s.data_dir, started=heartbeat.process_started())
+    except hub_client.NotOffered:
+        return "not offered by the hub"
+    except (hub_client.HubError, HeartbeatError, OSError) as e:
+        tracker.round_ended("heartbeat", e)
+        return f"error: {e}"
+    tracker.round_ended("heartbeat", None)
+    return "sent"
+
+
 def run_sync(args) -> int:
     s = load_settings(args)
     from kiosk.core import packs
-    from kiosk.services import content_store, hub_client, sync_log
+    from kiosk.services import content_store, event_sync, hub_client, sync_log, token_swap
 
     report = {"status": "", "events_uploaded": 0, "content_version": None,
               "bytes_downloaded": 0, "files_downloaded": 0}
@@ -432,20 +452,33 @@ def run_sync(args) -> int:
         with hub_client.HubClient(s.hub_url or enrolment["hub_url"], enrolment["token"],
                                   read_timeout=s.hub_timeout,
                                   content_version=store.installed_version()) as client:
-            # Events first, and whatever content can do: a terminal without trusted keys
-            # still sends its statistics; content then reports its own error.
-            events = _upload_events(s, client, report)
-            if events["status"].startswith("error"):
-                events_error = events["status"].removeprefix("error: ")
-            if events["auth_refused"]:  # content would be refused too
-                raise hub_client.AuthError(events_error)
-            config_error = _sync_config(client, s, enrolment, report)
-            if not s.trusted_keys:
-                raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or "
-                                "trusted_keys in the config file)")
-            trusted = packs.load_trusted_keys(s.trusted_keys)
-            report.update(content_store.sync_content(client, store, trusted,
-                                                     progress=progress.add))
+            # A replacement token a kill left pending (services/token_swap.py) first.
+            token_swap.settle(client, s.data_dir)
+            content_error: BaseException | None = None
+            try:
+                # Events first, and whatever content can do: a terminal without trusted
+                # keys still sends its statistics; content then reports its own error.
+                events = _upload_events(s, client, report)
+                if events["status"].startswith("error"):
+                    events_error = events["status"].removeprefix("error: ")
+                if events["auth_refused"]:  # content would be refused too
+                    raise hub_client.AuthError(events_error)
+                config_error = _sync_config(client, s, enrolment, report)
+                if not s.trusted_keys:
+                    raise UserError("no trusted content keys: set KIOSK_TRUSTED_KEYS (or "
+                                    "trusted_keys in the config file)")
+                trusted = packs.load_trusted_keys(s.trusted_keys)
+                report.update(content_store.sync_content(client, store, trusted,
+                                                         progress=progress.add))
+            except (UserError, hub_client.HubError, packs.PackError, OSError) as e:
+                content_error = e
+                raise
+            finally:
+                if not report.get("events_status", "").startswith("error: " +
+                                                                   event_sync.REFUSED_TOKEN):
+                    report["heartbeat"] = _heartbeat(client, s, {
+                        "events": events_error, "config": config_error or None,
+                        "content": content_error})
     except (UserError, hub_client.HubError, packs.PackError, OSError) as e:
         message = str(e) if not isinstance(e, OSError) else f"disk error: {e}"
         report["status"] = f"error: {message}"

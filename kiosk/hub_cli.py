@@ -11,6 +11,8 @@
                                                         a centre staff login (its centres only)
     kiosk-hub export [--format csv|json] [--from DATE] [--to DATE] [--centre NAME] [--raw]
                      [--out FILE]                       usage figures (suppressed), or raw events
+    kiosk-hub digest [--dry-run]                        e-mail admins the terminals needing
+                                                        attention (nothing when all is well)
 
 Every command takes --data-dir (or KIOSK_DATA_DIR), --db (or KIOSK_HUB_DB; default SQLite
 DATA_DIR/hub.db) and --config (default DATA_DIR/hub.toml, then config/hub.toml): the settings
@@ -92,6 +94,10 @@ def cmd_serve(args, s: HubSettings) -> int:
     from kiosk.hub.app import WORKER_ENV, create_app
 
     d = make_data_dir(s)
+    if s.workers > 1:  # before anything imports prometheus_client (observe.py)
+        from kiosk.hub import observe
+
+        observe.prepare_multiprocess(d)
     # Built here even with workers: bad settings, keys or database stop the server now,
     # with one line, and the database is migrated once, before any worker opens it.
     app = create_app(s, roll_up=s.workers == 1)
@@ -102,11 +108,22 @@ def cmd_serve(args, s: HubSettings) -> int:
         reason = os.strerror(e.errno) if e.errno else str(e)
         raise UserError(f"cannot listen on {s.host}:{s.port}: {reason}") from None
     workers = f", {s.workers} workers" if s.workers > 1 else ""
-    print(f"kiosk-hub: serving {d} on http://{s.host}:{s.port} (API under /api/v1, "
-          f"described by /openapi.json; dashboard at /admin/{workers})", file=sys.stderr,
-          flush=True)
+    said = (f"serving {d} on http://{s.host}:{s.port} (API under /api/v1, described by "
+            f"/openapi.json; dashboard at /admin/{workers})")
+    if s.log_format == "json":  # every line of the log is JSON
+        import time
+
+        said = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                           "level": "info", "logger": "kiosk-hub", "message": said})
+    else:
+        said = f"kiosk-hub: {said}"
+    print(said, file=sys.stderr, flush=True)
+    from kiosk.hub import observe
+
     common = {"host": s.host, "port": s.port, "log_level": "info",
-              "proxy_headers": False, "server_header": False}
+              "proxy_headers": False, "server_header": False,
+              "log_config": observe.log_config(s.log_format == "json") or
+              uvicorn.config.LOGGING_CONFIG, "access_log": s.log_format != "json"}
     if s.workers == 1:
         uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
         return 0
@@ -120,12 +137,21 @@ def cmd_serve(args, s: HubSettings) -> int:
     stop = threading.Event()
 
     def roll_up_daily() -> None:  # once for all workers, here in their parent
+        from kiosk.hub import fleet
+
+        hours = 0
         while not stop.is_set():
-            try:
-                store.roll_up(s.retention_days)
-            except Exception:  # logged; tried again tomorrow
-                logging.getLogger(__name__).exception("the daily roll-up failed")
-            stop.wait(24 * 3600)
+            if hours % 24 == 0:
+                try:
+                    store.roll_up(s.retention_days)
+                except Exception:  # logged; tried again tomorrow
+                    logging.getLogger(__name__).exception("the daily roll-up failed")
+            try:  # the heartbeats' history, every hour
+                fleet.thin(store.engine)
+            except Exception:  # logged; tried again in an hour
+                logging.getLogger(__name__).exception("thinning the heartbeats failed")
+            hours += 1
+            stop.wait(3600)
 
     threading.Thread(target=roll_up_daily, name="roll-up", daemon=True).start()
     config = uvicorn.Config("kiosk.hub.app:app_for_worker", factory=True,
@@ -177,25 +203,32 @@ def cmd_publish(args, s: HubSettings) -> int:
 
 
 def cmd_terminals(args, s: HubSettings) -> int:
+    from kiosk.hub import fleet
+
     store = open_store(s)
     try:
         rows = store.terminals()
+        health = {r["id"]: r["status"] for r in fleet.overview(store.engine)}
     finally:
         store.close()
     if args.json:
         print(json.dumps([{"id": t.id, "centre": t.centre, "created": _iso(t.created),
                            "last_seen": _iso(t.last_seen), "app_version": t.app_version,
                            "content_version": t.content_version,
-                           "queue_depth": t.queue_depth, "status": t.status}
+                           "queue_depth": t.queue_depth, "status": t.status,
+                           "health": health[t.id].key,
+                           "health_reasons": list(health[t.id].reasons)}
                           for t in rows], indent=2))
         return 0
     if not rows:
         print("no terminals enrolled")
         return 0
 
-    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS"),
+    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS",
+                  "HEALTH"),
                  [(t.id, t.centre, _iso(t.last_seen) or "never", t.app_version,
-                   t.content_version, t.queue_depth, t.status) for t in rows])
+                   t.content_version, t.queue_depth, t.status, health[t.id].word)
+                  for t in rows])
     return 0
 
 
@@ -485,6 +518,47 @@ def cmd_export(args, s: HubSettings) -> int:
     return 0
 
 
+def cmd_digest(args, s: HubSettings) -> int:
+    """The daily e-mail of terminals that need attention, for cron or a systemd timer."""
+    from kiosk.hub import digest
+
+    store = open_store(s)
+    try:
+        if args.subscribe:
+            if not args.email:
+                raise UserError("--subscribe needs --email ADDRESS")
+            digest.subscribe(store.engine, args.subscribe, args.email)
+            print(f"{args.subscribe} gets the daily digest at {args.email.strip()}")
+            return 0
+        if args.unsubscribe:
+            done = digest.unsubscribe(store.engine, args.unsubscribe)
+            print(f"{args.unsubscribe}: " + ("no longer gets the daily digest" if done else
+                                             "did not get the daily digest"))
+            return 0
+        found, sent = digest.send(s, store.engine, dry_run=args.dry_run)
+        who = digest.subscribers(store.engine)
+    except digest.DigestError as e:
+        raise UserError(str(e)) from None
+    finally:
+        store.close()
+    if found is None:
+        print("all is well: every terminal is ok, nothing sent")
+    elif args.dry_run:
+        print(f"Subject: {found.subject}\n\n{found.body}", end="")
+        print(f"(not sent; it would go to {len(who)} subscriber{'s' if len(who) != 1 else ''})",
+              file=sys.stderr)
+    elif not who:
+        print(f"{len(found.terminals)} terminals need looking at, but no admin subscribes "
+              "(kiosk-hub digest --subscribe NAME --email ADDRESS): nothing sent")
+    else:
+        print(f"digest of {len(found.terminals)} terminals sent to {len(sent)} of {len(who)} "
+              "subscribers")
+        if len(sent) < len(who):
+            raise UserError(f"the mail server refused {len(who) - len(sent)} address(es); "
+                            "see the log")
+    return 0
+
+
 def _hours(text: str) -> float:
     try:
         value = float(text)
@@ -541,6 +615,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   "config file, or 127.0.0.1)")
     s.add_argument("--port", type=_port, help="port (default: $KIOSK_HUB_PORT, the config "
                                               "file, or 8080)")
+    s.add_argument("--metrics-token", metavar="TOKEN",
+                   help="GET /metrics answers only requests bringing this token "
+                        "(Authorization: Bearer); default: $KIOSK_METRICS_TOKEN, the config "
+                        "file, or none: then only requests from this machine")
+    s.add_argument("--log-format", choices=("text", "json"),
+                   help="text (default; $KIOSK_LOG_FORMAT, the config file) or json: one "
+                        "JSON object a line, one line per request")
     s.add_argument("--workers", type=_workers,
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "
@@ -561,7 +642,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("terminals", parents=[common], help="list enrolled terminals",
                        description="Every enrolled terminal: id, centre, last seen, the app "
                                    "and content versions and events queued it last "
-                                   "reported, status.")
+                                   "reported, status (active or revoked) and health (as "
+                                   "the hub's Terminals page says: OK, Stale, Offline or "
+                                   "Needs attention; --json adds the reasons).")
     t.add_argument("--json", action="store_true", help="print JSON")
     r = sub.add_parser("revoke", parents=[common], help="withdraw a terminal's token",
                        description="Withdraw a terminal's token: its requests are refused "
@@ -625,6 +708,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="figures with small counts as they are: for admins only, never to "
                         "publish")
     x.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
+    dg = sub.add_parser("digest", parents=[common],
+                        help="e-mail subscribed admins the terminals that need attention "
+                             "(nothing when all is well)",
+                        description="The daily digest: every terminal that needs attention, "
+                                    "is stale or is offline, grouped by centre with the "
+                                    "reasons, e-mailed to each subscribed admin through the "
+                                    "mail server in the config file (smtp_host, smtp_port, "
+                                    "smtp_security, smtp_user, smtp_password, smtp_from). "
+                                    "Nothing is sent when every terminal is ok. Run it once "
+                                    "a day from cron or config/kiosk-hub-digest.timer.")
+    dg.add_argument("--dry-run", action="store_true",
+                    help="print the digest instead of sending it")
+    dg.add_argument("--subscribe", metavar="ADMIN",
+                    help="the admin ADMIN gets the digest (with --email); also on the "
+                         "Terminals page")
+    dg.add_argument("--email", metavar="ADDRESS", help="where --subscribe sends it")
+    dg.add_argument("--unsubscribe", metavar="ADMIN", help="the admin ADMIN no longer gets it")
     c = sub.add_parser("config", help="show, set and lock the kiosks' configuration",
                        description="The configuration staff and admins set (languages, "
                                    "services, the centre's information, a notice, session "
@@ -665,7 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
             "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup,
             "admin-user": cmd_admin_user, "staff-user": cmd_staff_user, "export": cmd_export,
-            "config": cmd_config}
+            "config": cmd_config, "digest": cmd_digest}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,9 @@ FILES = "content/files"  # + "/<sha256>"
 EVENTS = "events"
 CONFIG = "config"                 # GET: this terminal's configuration layers (ETag, 304)
 CONFIG_REPORT = "config/report"   # POST: the configuration the terminal actually uses
+HEARTBEAT = "heartbeat"           # POST: how the terminal is (core/heartbeat.py); the answer
+                                  # carries the remote actions queued for it
+TOKEN_CONFIRM = "token/confirm"   # POST with a replacement token: from then on only it works
 
 
 def path(route: str) -> str:
@@ -37,6 +40,16 @@ MAX_ACK_BYTES = 64 * 1024        # the hub's reply to POST /events
 MAX_CODE_CHARS = 64              # a one-time enrolment code
 MAX_CONFIG_BYTES = 512 * 1024    # a terminal's configuration document (all its layers)
 MAX_CONFIG_REPORT_BYTES = 256 * 1024  # what a terminal reports it uses
+MAX_HEARTBEAT_BYTES = 8 * 1024   # one heartbeat (a full one is about 1 KB)
+MAX_HEARTBEAT_REPLY_BYTES = 8 * 1024  # the hub's answer: a few actions
+MAX_ERROR_CHARS = 200            # the message of the last error a heartbeat carries
+MAX_ACTIONS = 10                 # actions in one answer, and results in one heartbeat
+
+# --- remote actions (queued on the hub, delivered in the answer to a heartbeat) ------------
+RESTART = "restart"                       # restart the kiosk app
+LEAVE_MAINTENANCE = "leave_maintenance"   # end maintenance mode
+REPLACE_TOKEN = "replace_token"           # a new token comes with it; TOKEN_CONFIRM ends
+ACTIONS = (RESTART, LEAVE_MAINTENANCE, REPLACE_TOKEN)  # the old one
 
 # --- patterns ------------------------------------------------------------------------------
 SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")

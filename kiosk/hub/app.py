@@ -32,12 +32,21 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import packs
-from kiosk.hub import auth, configuration, errors, fresh
+from kiosk.hub import auth, configuration, errors, fleet, fresh, observe
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes
-from kiosk.hub.routes import config_pages, content, dashboard, events, terminals
+from kiosk.hub.routes import (
+    config_pages,
+    content,
+    dashboard,
+    events,
+    fleet_pages,
+    health,
+    heartbeat,
+    terminals,
+)
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import PublishedPacks, Store
 
@@ -75,6 +84,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
                      app.state.config_documents):
             kept.close()
         store.close()
+        observe.process_exited()
 
     app = FastAPI(title="kiosk-hub", version=__version__, docs_url=None, redoc_url=None,
                   lifespan=lifespan,
@@ -99,26 +109,40 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.add_exception_handler(errors.LoginRequired, errors.login_required)
     app.add_exception_handler(errors.AdminOnly, errors.admin_only)
 
+    app.include_router(health.router)
     app.include_router(terminals.router)
     app.include_router(content.router)
     app.include_router(events.router)
     app.include_router(config_routes.router)
+    app.include_router(heartbeat.router)
     # Static files before the dashboard's router: its last route catches every other
     # /admin/ address.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="admin-static")
     app.include_router(config_pages.router)
+    app.include_router(fleet_pages.router)
     app.include_router(dashboard.router)
     app.add_middleware(AdminHeaders)
+    # Outermost: every request counted and timed (and logged as JSON when asked).
+    app.add_middleware(observe.RequestObserver, engine=store.engine,
+                       json_logs=settings.log_format == "json")
     return app
 
 
 async def roll_up_daily(store: Store, retention_days: int) -> None:
-    """Retention: roll old raw events into daily counts now, then once a day."""
+    """Retention: roll old raw events into daily counts now, then once a day; thin the
+    heartbeats' history (fleet.thin) now, then every hour."""
+    rolled_up = None
     while True:
+        if rolled_up is None or asyncio.get_running_loop().time() - rolled_up >= 24 * 3600:
+            rolled_up = asyncio.get_running_loop().time()
+            try:
+                n = await run_in_threadpool(store.roll_up, retention_days)
+                if n:
+                    log.info("rolled up %d events older than %d days", n, retention_days)
+            except Exception:  # logged; tried again tomorrow
+                log.exception("the daily roll-up of old events failed")
         try:
-            n = await run_in_threadpool(store.roll_up, retention_days)
-            if n:
-                log.info("rolled up %d events older than %d days", n, retention_days)
-        except Exception:  # logged; tried again tomorrow
-            log.exception("the daily roll-up of old events failed")
-        await asyncio.sleep(24 * 3600)
+            await run_in_threadpool(fleet.thin, store.engine)
+        except Exception:  # logged; tried again in an hour
+            log.exception("thinning the heartbeats' history failed")
+        await asyncio.sleep(3600)

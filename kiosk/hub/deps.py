@@ -7,10 +7,12 @@ needs someone signed in says so here, in its parameters, and cannot forget it.
 
 # No "from __future__ import annotations": FastAPI reads these annotations at import.
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, NamedTuple
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
 from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HEADER
@@ -104,6 +106,14 @@ class TerminalToken(HTTPBearer):
         versions = await state.versions.get()
         tokens = await state.tokens.at(versions.terminals)
         seen = tokens.get(sha256_hex(token)) if len(token) <= 200 else None
+        if seen is not None and seen.pending:  # a replacement token's first use
+            from kiosk.hub import fleet
+
+            found = await run_in_threadpool(fleet.confirm_pending_token, state.store.engine,
+                                            sha256_hex(token))
+            if found is not None:
+                return TerminalIdentity(*found, versions)
+            seen = None
         if seen is None:
             raise HTTPException(401, "unknown or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -161,3 +171,18 @@ async def current_admin(who: CurrentStaff) -> auth.SignedIn:
 
 
 CurrentAdmin = Annotated[auth.SignedIn, Depends(current_admin)]
+
+# --- the time (the fleet's status rules depend on it) --------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    """What "now" is for the fleet pages: naive UTC, as the hub stores times. Tests put
+    their own on app.state.clock to move time on."""
+    return getattr(request.app.state, "clock", None) or _utc_now
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]

@@ -8,6 +8,7 @@ revision 0001 first.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ def _config(connection) -> Config:
     return cfg
 
 
+@functools.cache
 def head() -> str:
     return ScriptDirectory.from_config(_config(None)).get_current_head()
 

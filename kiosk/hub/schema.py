@@ -26,6 +26,14 @@ Table objects describe the result for queries, and a test checks that the two ag
                     transaction, so a cached document is known to be current (0006)
     terminals_version  one row: a number each enrolment and revocation adds one to, in the
                     same transaction, so tokens kept in memory are known to be current (0007)
+    terminal_health each terminal's last heartbeat (core/heartbeat.py), with what the
+                    status rules need of the past: since when its queue has been rising
+                    (0008)
+    heartbeats      the history of heartbeats, thinned as it ages: one row a heartbeat for
+                    a day, one an hour for 30 days, one a day after that (hub/fleet.py)
+    terminal_actions remote actions queued for a terminal, and their outcome (0008)
+    digest_subscriptions  admins who get the daily e-mail of terminals needing attention,
+                    and where to (0009)
 
 Times are naive UTC datetimes; `day` and `hour_of_week` are in Europe/London time, which is
 what a London admin means by "Tuesday" or "9 to 10".
@@ -49,6 +57,10 @@ terminals = sa.Table(
     sa.Column("app_version", sa.String(40), nullable=True),
     sa.Column("content_version", sa.Integer, nullable=True),
     sa.Column("queue_depth", sa.Integer, nullable=True),
+    # a replacement token sent with a remote action, not yet confirmed (migration 0008):
+    # until it is, both work; the first request with it makes it the only one
+    sa.Column("pending_token_sha256", sa.String(64), nullable=True),
+    sa.UniqueConstraint("pending_token_sha256", name="uq_terminals_pending_token_sha256"),
 )
 
 enrol_codes = sa.Table(
@@ -190,4 +202,67 @@ terminals_version = sa.Table(
     "terminals_version", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
     sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+# --- the fleet (migration 0008) --------------------------------------------------------------
+
+terminal_health = sa.Table(
+    "terminal_health", metadata,
+    sa.Column("terminal_id", sa.String(32), primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False),  # when the hub received it
+    sa.Column("app_version", sa.String(40), nullable=True),
+    sa.Column("content_version", sa.Integer, nullable=True),
+    sa.Column("content_expires", sa.DateTime, nullable=True),
+    sa.Column("config_version", sa.String(80), nullable=True),
+    sa.Column("queued", sa.Integer, nullable=False),
+    sa.Column("set_aside", sa.Integer, nullable=False),
+    sa.Column("uptime_s", sa.BigInteger, nullable=False),
+    sa.Column("disk_free_bytes", sa.BigInteger, nullable=True),
+    sa.Column("disk_total_bytes", sa.BigInteger, nullable=True),
+    sa.Column("memory_bytes", sa.BigInteger, nullable=True),
+    sa.Column("failed_rounds", sa.Integer, nullable=False),
+    sa.Column("error_streak", sa.Integer, nullable=False),
+    sa.Column("error_class", sa.String(80), nullable=True),
+    sa.Column("error_message", sa.String(200), nullable=True),
+    sa.Column("error_at", sa.DateTime, nullable=True),
+    sa.Column("maintenance", sa.Boolean, nullable=False),
+    sa.Column("last_session_hour", sa.DateTime, nullable=True),
+    # since when the queue has not gone down, and what it was then (status rules)
+    sa.Column("queue_rising_since", sa.DateTime, nullable=False),
+    sa.Column("queue_rising_from", sa.Integer, nullable=False),
+)
+
+heartbeats = sa.Table(
+    "heartbeats", metadata,
+    sa.Column("terminal_id", sa.String(32), primary_key=True),
+    sa.Column("level", sa.SmallInteger, primary_key=True),  # 0 one, 1 an hour, 2 a day
+    sa.Column("t", sa.BigInteger, primary_key=True),  # Unix seconds (a level's start)
+    sa.Column("beats", sa.Integer, nullable=False),  # heartbeats this row stands for
+    sa.Column("failed", sa.Integer, nullable=False),  # failed sync rounds they reported
+    sa.Column("queued", sa.Integer, nullable=False),  # the most queued
+    sa.Column("set_aside", sa.Integer, nullable=False),
+    sa.Column("disk_free_pm", sa.SmallInteger, nullable=True),  # the least, per mille
+    sa.Column("memory_mb", sa.Integer, nullable=True),  # the most
+)
+
+terminal_actions = sa.Table(
+    "terminal_actions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("terminal_id", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # core.protocol.ACTIONS
+    sa.Column("requested", sa.DateTime, nullable=False),
+    sa.Column("requested_by", sa.String(120), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # queued, sent, done, failed, cancelled
+    sa.Column("sent_at", sa.DateTime, nullable=True),
+    sa.Column("done_at", sa.DateTime, nullable=True),
+    sa.Column("outcome", sa.String(200), nullable=True),
+    sa.Index("ix_terminal_actions_terminal", "terminal_id", "state"),
+)
+
+digest_subscriptions = sa.Table(
+    "digest_subscriptions", metadata,
+    sa.Column("name", sa.String(80), sa.ForeignKey("admin_users.name", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
 )

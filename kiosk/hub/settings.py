@@ -42,6 +42,8 @@ class Source:
     bounds: tuple[int, int] | None = None
     optional: bool = False  # may be empty: a path becomes None, a text ""
     in_file: bool = True
+    choices: tuple[str, ...] = ()  # a text that must be one of these
+    secret: bool = False  # never shown back (an error names the setting, not the value)
 
 
 def _source(**source: Any) -> dict[str, Source]:
@@ -73,6 +75,35 @@ class HubSettings:
     workers: int = field(default=1, metadata=_source(
         env="KIOSK_HUB_WORKERS", flag="--workers", kind="int", want="a number of processes",
         bounds=WORKERS))
+    # GET /metrics: with a token, only requests that bring it (Authorization: Bearer);
+    # without one, only requests from this machine (loopback).
+    metrics_token: str = field(default="", metadata=_source(
+        env="KIOSK_METRICS_TOKEN", flag="--metrics-token", kind="text",
+        want="a token of at least 16 characters", optional=True, secret=True))
+    # The daily digest's mail server (`kiosk-hub digest`); no host: no digest is sent.
+    smtp_host: str = field(default="", metadata=_source(
+        env="KIOSK_SMTP_HOST", flag="--smtp-host", kind="text", want="a mail server's name",
+        optional=True))
+    smtp_port: int = field(default=587, metadata=_source(
+        env="KIOSK_SMTP_PORT", flag="--smtp-port", kind="int", want="a port number",
+        bounds=PORTS))
+    # "starttls" (port 587), "tls" (port 465) or "none" (a relay on this machine only).
+    smtp_security: str = field(default="starttls", metadata=_source(
+        env="KIOSK_SMTP_SECURITY", flag="--smtp-security", kind="text",
+        want="starttls, tls or none", choices=("starttls", "tls", "none")))
+    smtp_user: str = field(default="", metadata=_source(
+        env="KIOSK_SMTP_USER", flag="--smtp-user", kind="text", want="a user name",
+        optional=True))
+    smtp_password: str = field(default="", metadata=_source(
+        env="KIOSK_SMTP_PASSWORD", flag="--smtp-password", kind="text", want="a password",
+        optional=True, secret=True))
+    smtp_from: str = field(default="kiosk-hub@localhost", metadata=_source(
+        env="KIOSK_SMTP_FROM", flag="--smtp-from", kind="text",
+        want="an e-mail address to send from"))
+    # The server's logs: "text" for people, "json" for one JSON object a line.
+    log_format: str = field(default="text", metadata=_source(
+        env="KIOSK_LOG_FORMAT", flag="--log-format", kind="text", want="text or json",
+        choices=("text", "json")))
 
     def __post_init__(self) -> None:
         # Built by hand (tests, a worker) or by load(): the same conversion and checks.
@@ -114,6 +145,8 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         want = source.want
         if source.bounds:
             want += f" from {source.bounds[0]} to {source.bounds[1]}"
+        if source.secret:
+            return SettingsError(f"{origin}: {name} must be {want}")
         return SettingsError(f"{origin}: {name} must be {want}, not {value!r}")
 
     if source.kind == "int":
@@ -133,6 +166,12 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         return None if source.kind == "path" else ""
     # TOML numbers, lists and tables are refused: a path or a URL is always a string.
     if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise wrong()
+    if source.choices and value.strip().lower() not in source.choices:
+        raise wrong()
+    if source.choices:
+        return value.strip().lower()
+    if name == "metrics_token" and (len(value.strip()) < 16 or not value.isprintable()):
         raise wrong()
     return Path(value) if source.kind == "path" else value
 

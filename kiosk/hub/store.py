@@ -118,6 +118,9 @@ class Seen:
     app_version: str | None
     content_version: int | None
     queue_depth: int | None
+    # Kept under a replacement token not yet confirmed (fleet.py): its first use confirms
+    # it, and from then on the old one is refused.
+    pending: bool = False
 
 
 def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict | None:
@@ -218,15 +221,20 @@ class Store:
 
     def tokens(self) -> tuple[int, dict[str, Seen]]:
         """(terminals_version, every terminal that is not revoked by the SHA-256 of its
-        token): what a hub process keeps to check tokens without a query each (fresh.Kept).
+        token, and of a replacement token it has pending): what a hub process keeps to check
+        tokens without a query each (fresh.Kept).
         The version is read first, so the terminals are never older than it says."""
         t = terminals.c
         with self.engine.connect() as c:
             version = c.execute(sa.select(terminals_version.c.version)).scalar_one()
             rows = c.execute(sa.select(t.token_sha256, t.id, t.centre, t.last_seen,
-                                       t.app_version, t.content_version, t.queue_depth)
+                                       t.app_version, t.content_version, t.queue_depth,
+                                       t.pending_token_sha256)
                              .where(t.revoked.is_(False))).all()
-        return version, {r.token_sha256: Seen(*r[1:]) for r in rows}
+        kept = {r.token_sha256: Seen(*r[1:7]) for r in rows}
+        kept.update({r.pending_token_sha256: Seen(*r[1:7], pending=True)
+                     for r in rows if r.pending_token_sha256})
+        return version, kept
 
     def record_seen(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
         """Store what seen_changes() said is new about terminals ({terminal id: changes}),

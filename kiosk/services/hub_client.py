@@ -37,6 +37,8 @@ from kiosk.core.protocol import (
     MAX_CONFIG_REPORT_BYTES,
     MAX_EVENTS_BODY,
     MAX_EVENTS_PER_BATCH,
+    MAX_HEARTBEAT_BYTES,
+    MAX_HEARTBEAT_REPLY_BYTES,
     MAX_MANIFEST_BYTES,
     MAX_SIG_BYTES,
     QUEUE_HEADER,
@@ -245,6 +247,41 @@ class HubClient:
                                 f"of {MAX_CONFIG_REPORT_BYTES}")
         r = self._request("POST", protocol.CONFIG_REPORT, data=body,
                           headers={"Content-Type": "application/json"})
+        self._check(r, 204).close()
+
+    def set_token(self, token: str) -> None:
+        """Use `token` from now on (after a confirmed replacement)."""
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def post_heartbeat(self, heartbeat: dict) -> dict:
+        """Send a heartbeat (core/heartbeat.py); the hub's answer, {"actions": [...]}.
+        NotOffered from a hub older than heartbeats."""
+        body = json.dumps(heartbeat, separators=(",", ":"), ensure_ascii=False).encode()
+        if len(body) > MAX_HEARTBEAT_BYTES:
+            raise TooLargeError(f"heartbeat of {len(body)} bytes is over the limit of "
+                                f"{MAX_HEARTBEAT_BYTES}")
+        r = self._request("POST", protocol.HEARTBEAT, data=body,
+                          headers={"Content-Type": "application/json"}, stream=True)
+        self._check(r, 200)
+        try:
+            raw = r.raw.read(MAX_HEARTBEAT_REPLY_BYTES + 1, decode_content=True)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+            raise HubError(f"POST {r.url}: the answer was cut ({_reason(e)})") from None
+        finally:
+            r.close()
+        try:
+            reply = json.loads(raw) if len(raw) <= MAX_HEARTBEAT_REPLY_BYTES else None
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict):
+            raise HubError(f"POST {r.url}: the answer is not an acknowledgement")
+        return reply
+
+    def confirm_token(self, token: str) -> None:
+        """Confirm a replacement token by using it: from then on the hub takes only it.
+        AuthError when the hub does not know it."""
+        r = self._request("POST", protocol.TOKEN_CONFIRM,
+                          headers={"Authorization": f"Bearer {token}"})
         self._check(r, 204).close()
 
     def post_events(self, batch: list[dict], queued: int | None = None) -> dict:

@@ -32,12 +32,18 @@ class Syncer:
                  on_new_version: Callable[[int], None], interval: float = 900.0, *,
                  outbox=None, events_interval: float = 60.0,
                  first_delay: tuple[float, float] = (5.0, 30.0), hub_timeout: float = 30.0,
-                 terminal_id: str = "", on_new_config: Callable[[], None] | None = None):
+                 terminal_id: str = "", on_new_config: Callable[[], None] | None = None,
+                 app_status: Callable[[], dict] | None = None,
+                 on_action: Callable[[dict], str | None] | None = None):
         """`trusted_keys`: None or "" uploads events only (no content without a key to check
         it). `outbox`: the app's Outbox, flushed before each upload (its `path` is the
         database uploaded from; DATA_DIR/outbox.db without one). `first_delay`: the range
         the first round is drawn from. `on_new_config`: called (on this thread) when the hub
-        sent a new configuration; the app loads it and applies it at the attract screen."""
+        sent a new configuration; the app loads it and applies it at the attract screen.
+        `app_status`: what the app says for the heartbeat ({"maintenance": bool,
+        "last_session": time}; default: not in maintenance, the outbox's last session).
+        `on_action`: called (on this thread) with a remote action the hub queued (restart,
+        leave maintenance; services/heartbeat.py); a token replacement is done here."""
         self.data_dir = Path(data_dir)
         self.hub_url, self.token, self.trusted_keys = hub_url, token, trusted_keys
         self.on_new_version = on_new_version
@@ -50,6 +56,12 @@ class Syncer:
         self.db_path = Path(outbox.path) if outbox is not None else self.data_dir / "outbox.db"
         self.last_report: dict | None = None
         self.last_events_report: dict | None = None
+        self.app_status, self.on_action = app_status, on_action
+        self.last_heartbeat: dict | None = None
+        from kiosk.services import heartbeat
+
+        self.started = heartbeat.process_started()
+        self.tracker = heartbeat.Tracker(self.data_dir)
         self._event_failures = 0
         # One round at a time: staff's *Sync now* (from the panel's worker thread) waits for
         # a background round in progress rather than staging the same content beside it.
@@ -86,11 +98,20 @@ class Syncer:
         own = client is None
         client = client or self._client()
         try:
+            self._settle_token(client)
             report = event_sync.Uploader(self.db_path, client, max_failures=3,
                                          backoff_base=2.0, backoff_cap=60.0, max_wait=300.0,
                                          sleep=self._stop.wait, stop=self._stop).run()
+            self.tracker.round_ended("events", report["status"].removeprefix("error: ")
+                                     if report["status"].startswith("error") else None,
+                                     "UploadError")
             if not report.get("auth_refused"):
-                self.sync_config(client)
+                config = self.sync_config(client)
+                status = str(config.get("config_status", ""))
+                self.tracker.round_ended("config", status.removeprefix("error: ")
+                                         if status.startswith("error") else None,
+                                         "ConfigSyncError")
+                self.send_heartbeat(client)
         finally:
             if own:
                 client.close()
@@ -100,6 +121,44 @@ class Syncer:
         if report["status"].startswith("error"):
             log.warning("event upload: %s (%s still queued)", report["status"],
                         report["queued"])
+        return report
+
+    def _settle_token(self, client) -> None:
+        """A replacement token left pending by a kill: confirm it before anything else."""
+        from kiosk.services import hub_client, token_swap
+
+        try:
+            if token_swap.settle(client, self.data_dir) == "confirmed":
+                self.token = hub_client.load_enrolment(self.data_dir)["token"]
+        except (hub_client.HubError, OSError) as e:
+            log.warning("could not settle a replacement token: %s", e)
+
+    def _use_token(self, token: str) -> None:
+        self.token = token
+
+    def send_heartbeat(self, client=None) -> dict:
+        """Tell the hub how this terminal is, and act on what it queued (heartbeat.send).
+        A failure is logged and counted as a failed round; the next round tries again."""
+        from kiosk.core.heartbeat import HeartbeatError
+        from kiosk.services import heartbeat, hub_client
+
+        own = client is None
+        try:
+            client = client or self._client()
+            report = heartbeat.send(client, self.data_dir, started=self.started,
+                                    app_status=self.app_status, on_action=self.on_action,
+                                    outbox_path=self.db_path, on_token=self._use_token)
+            self.tracker.round_ended("heartbeat", None)
+        except hub_client.NotOffered:  # a hub older than heartbeats
+            report = {"heartbeat": "not offered by the hub"}
+        except (hub_client.HubError, HeartbeatError, OSError) as e:
+            log.warning("heartbeat: %s", e)
+            self.tracker.round_ended("heartbeat", e)
+            report = {"heartbeat": f"error: {e}"}
+        finally:
+            if own and client is not None:
+                client.close()
+        self.last_heartbeat = report
         return report
 
     def sync_config(self, client=None) -> dict:
@@ -142,7 +201,15 @@ class Syncer:
             else:
                 store = content_store.ContentStore(self.data_dir)
                 trusted = packs.load_trusted_keys(self.trusted_keys)
-                report.update(content_store.sync_content(client, store, trusted))
+                try:
+                    report.update(content_store.sync_content(client, store, trusted))
+                except Exception as e:
+                    self.tracker.round_ended("content", e)
+                    raise
+                status = str(report.get("status", ""))
+                self.tracker.round_ended("content", status.removeprefix("error: ")
+                                         if status.startswith("error") else None,
+                                         "ContentSyncError")
         self.last_report = report
         sync_log.record(self.data_dir, report)
         if report["status"] == "updated":

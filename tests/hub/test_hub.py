@@ -152,13 +152,14 @@ def test_revoked_terminal_refused_and_listed(hub, capsys):
     listed = {row["id"]: row for row in json.loads(out)}
     assert listed[t["terminal_id"]]["centre"] == "Camden Library"
     assert listed[t["terminal_id"]]["status"] == "active"
+    assert listed[t["terminal_id"]]["health"] == "ok"  # just enrolled: seen now
     assert listed[t["terminal_id"]]["last_seen"].endswith("Z")
     rc, out, _ = cli(capsys, "revoke", t["terminal_id"], "--data-dir", str(data))
     assert rc == 0 and "revoked" in out
     assert requests.get(url, headers=auth(t["token"]), timeout=5).status_code == 401
     rc, out, _ = cli(capsys, "terminals", "--data-dir", str(data))
     line = next(ln for ln in out.splitlines() if ln.startswith(t["terminal_id"]))
-    assert "Camden Library" in line and line.rstrip().endswith("revoked")
+    assert "Camden Library" in line and line.rstrip().endswith("revoked  Needs attention")
     rc, out, _ = cli(capsys, "revoke", t["terminal_id"], "--data-dir", str(data))
     assert rc == 0 and "already" in out
 

@@ -20,12 +20,18 @@ import requests
 import sqlalchemy as sa
 from fastapi.routing import iter_route_contexts
 
-from kiosk.core import events
-from kiosk.hub import auth, configuration, deps
+from kiosk.core import events, heartbeat
+from kiosk.hub import auth, configuration, deps, fleet
 from kiosk.hub.app import create_app
 from kiosk.hub.configuration import Scope
 from kiosk.hub.pages import forms
-from kiosk.hub.schema import config_audit, config_locks, config_values
+from kiosk.hub.schema import (
+    config_audit,
+    config_locks,
+    config_values,
+    terminal_actions,
+    terminal_health,
+)
 from kiosk.hub.settings import HubSettings
 from tests.hubtools import running
 
@@ -42,6 +48,9 @@ OWN = "own"              # any signed-in login, showing only what is the caller'
 
 RULES = {
     ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,  # says "ok", nothing else
+    ("GET", "/readyz"): PUBLIC,  # says "ready" or "not ready", nothing else
+    ("GET", "/metrics"): PUBLIC,  # no login: a token or loopback; no centre in any label
     ("POST", "/api/v1/enrol"): PUBLIC,  # a one-time enrolment code, not a login
     ("GET", "/api/v1/content/manifest.json"): TERMINAL,
     ("GET", "/api/v1/content/manifest.sig"): TERMINAL,
@@ -49,6 +58,8 @@ RULES = {
     ("POST", "/api/v1/events"): TERMINAL,
     ("GET", "/api/v1/config"): TERMINAL,
     ("POST", "/api/v1/config/report"): TERMINAL,
+    ("POST", "/api/v1/heartbeat"): TERMINAL,
+    ("POST", "/api/v1/token/confirm"): TERMINAL,
     ("MOUNT", "/admin/static"): PUBLIC,
     ("GET", "/admin/login"): PUBLIC,
     ("POST", "/admin/login"): PUBLIC,
@@ -65,6 +76,10 @@ RULES = {
     ("GET", "/admin/terminals/{terminal_id}"): ADMIN,
     ("POST", "/admin/terminals/{terminal_id}"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/fleet"): OWN,  # the caller's centres' terminals (?centre=B: 404)
+    ("GET", "/admin/fleet/{terminal_id}"): CENTRE,  # B's terminal: 404
+    ("POST", "/admin/fleet/{terminal_id}/actions"): CENTRE,
+    ("POST", "/admin/fleet/digest"): ADMIN,  # an admin's own daily e-mail
 }
 # What each rule's routes must ask for in their signature (and PUBLIC ones must not).
 NEEDS = {TERMINAL: deps.current_terminal, ADMIN: deps.current_admin,
@@ -110,6 +125,12 @@ def hub(tmp_path, hub_db_url):
     configuration.set_value(e, Scope("terminal", tb), "notice.text", B_SECRET, "admin ada")
     configuration.set_value(e, Scope("centre", A), "centre.greeting", "Welcome to Peckham",
                             "admin ada")
+    for terminal in (ta, tb):  # B's heartbeat carries B's secret in its last error
+        fleet.record_heartbeat(e, terminal, heartbeat.check({
+            "app_version": "1.0", "queued": 0, "set_aside": 0, "uptime_s": 5,
+            "maintenance": False, "error_streak": 4, "last_error": {
+                "class": "PackError", "message": B_SECRET if terminal == tb else "at A",
+                "at": "2026-12-01T10:00:00Z"}}))
     configuration.record_report(e, tb, {"etag": None, "problems": [], "values": {
         "notice.text": {"value": B_SECRET, "source": "staff",
                         "changed": "2026-12-01T10:00:00Z", "note": ""}}})
@@ -143,7 +164,8 @@ def b_state(engine) -> tuple:
     """Everything configuration holds, to see that nothing changed."""
     with engine.connect() as c:
         return tuple(tuple(map(tuple, c.execute(sa.select(t)).all()))
-                     for t in (config_values, config_locks, config_audit))
+                     for t in (config_values, config_locks, config_audit, terminal_actions,
+                               terminal_health))
 
 
 def test_every_route_has_a_rule_and_the_rule_is_what_its_signature_says(hub):
@@ -180,7 +202,8 @@ def test_staff_of_one_centre_get_nothing_of_another_from_any_route(hub):
     params = {"centre": B, "terminal_id": ids["tb"], "rest": "anything",
               "sha256": "0" * 64}
     form = {"csrf": csrf, "centre.greeting": "CHANGED BY A", "notice.text": "CHANGED BY A",
-            "locks-shown": "1", "lock.centre.greeting": "on", "session.idle_timeout": "200"}
+            "locks-shown": "1", "lock.centre.greeting": "on", "session.idle_timeout": "200",
+            "action": "restart"}
     seen = []
     for (method, path), rule in sorted(RULES.items()):
         url = path if method != "MOUNT" else path + "/hub.css"
@@ -213,12 +236,15 @@ def test_staff_of_one_centre_get_nothing_of_another_from_any_route(hub):
             elif rule == ADMIN:
                 assert r.status_code == 403, (method, target)
             elif rule == CENTRE or (rule == OWN and "centre=" in target and
-                                    path in ("/admin/", "/admin/export.csv")):
+                                    path in ("/admin/", "/admin/export.csv",
+                                             "/admin/fleet")):
                 assert r.status_code == 404, (method, target)  # B's, or B's figures
     assert b_state(engine) == before, "a staff login of A changed something"
     # The same login does reach its own centre, so the refusals above are not an accident.
     own = staff.get(f"{base}/admin/centres/{requests.utils.quote(A)}", timeout=10)
     assert own.status_code == 200 and "Welcome to Peckham" in own.text
+    mine = staff.get(f"{base}/admin/fleet/{ids['ta']}", timeout=10)
+    assert mine.status_code == 200 and "at A" in mine.text
     figures = staff.get(f"{base}/admin/", timeout=10)
     assert figures.status_code == 200 and A in figures.text and B not in figures.text
     assert len(seen) >= len(RULES)
@@ -229,10 +255,13 @@ def test_an_admin_sees_both_centres(hub):
     _, base, ids = hub
     admin, _ = sign_in(base, "ada")
     for path in (f"/admin/centres/{requests.utils.quote(B)}", f"/admin/terminals/{ids['tb']}",
-                 "/admin/settings", "/admin/audit"):
+                 "/admin/settings", "/admin/audit", f"/admin/fleet/{ids['tb']}"):
         r = admin.get(base + path, timeout=10)
         assert r.status_code == 200, path
     assert B_SECRET in admin.get(f"{base}/admin/centres/{requests.utils.quote(B)}",
                                  timeout=10).text
+    assert B_SECRET in admin.get(f"{base}/admin/fleet/{ids['tb']}", timeout=10).text
     centres = admin.get(base + "/admin/centres", timeout=10).text
     assert A in centres and B in centres
+    terminals = admin.get(base + "/admin/fleet", timeout=10).text
+    assert ids["ta"] in terminals and ids["tb"] in terminals

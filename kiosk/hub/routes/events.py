@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from kiosk.core import events as event_schema
 from kiosk.core import protocol
 from kiosk.core.protocol import MAX_EVENTS_BODY, MAX_EVENTS_PER_BATCH
+from kiosk.hub import observe
 from kiosk.hub.deps import UNAUTHORISED, CurrentTerminal, StoreDep
 from kiosk.hub.errors import BUSY, Detail
 
@@ -98,10 +99,15 @@ async def post_events(request: Request, who: CurrentTerminal, store: StoreDep) -
         body = await read_capped(request, MAX_EVENTS_BODY)
         batch = await run_in_threadpool(parse_batch, body)
     except TooBig:
+        observe.metrics().refused.labels("too_large").inc()
         raise HTTPException(413, f"send at most {MAX_EVENTS_PER_BATCH} events and "
                                  f"{MAX_EVENTS_BODY} bytes in one request") from None
     except BadBatch as e:
+        observe.metrics().refused.labels("invalid").inc()
         raise HTTPException(422, str(e)) from None
     # A busy database raises OperationalError: errors.database_busy answers 503.
     accepted, duplicates = await run_in_threadpool(store.ingest, who.id, who.centre, batch)
+    counted = observe.metrics().ingested
+    counted.labels("stored").inc(accepted)
+    counted.labels("duplicate").inc(duplicates)
     return EventAck(accepted=accepted, duplicates=duplicates)
