@@ -239,7 +239,8 @@ def _start_syncer(s: settings_mod.Settings, app, outbox=None):
 
     syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
                     s.trusted_keys, installed, outbox=outbox, hub_timeout=s.hub_timeout,
-                    terminal_id=enrolment["terminal_id"], on_new_config=app.config_changed)
+                    terminal_id=enrolment["terminal_id"], on_new_config=app.config_changed,
+                    app_status=app.heartbeat_status, on_action=app.remote_action)
     syncer.start()
     return syncer
 

@@ -172,6 +172,7 @@ class KioskApp(App):
         super().__init__(**kwargs)
         self.history: list[Place] = []
         self.leaving = False  # True once the supervisor asked it to stop (SIGTERM, cli.py)
+        self.restart_pending = False  # the hub asked for a restart: done when no one uses it
         self.exit_status = 0  # what `kiosk` exits with: MAINTENANCE_EXIT when closed in maintenance
         self.session_started = 0.0
         self.last_activity = 0.0
@@ -342,6 +343,46 @@ class KioskApp(App):
             return False
         return not self.leaving
 
+    # ----- the hub's heartbeat and remote actions (services/heartbeat.py) ---------------
+    def heartbeat_status(self) -> dict:
+        """What the app says in the heartbeat; called on the syncer's thread, it only reads
+        one attribute (the last session's hour comes from the outbox)."""
+        return {"maintenance": self.in_maintenance}
+
+    def remote_action(self, action: dict) -> str:
+        """An action an admin queued on the hub, from the syncer's thread: handed to the UI
+        thread, never done in the middle of a citizen's session. A restart stops the app
+        with RESTART_EXIT_CODE (the supervisor starts it again) once no one is using it;
+        leaving maintenance mode ends it and closes the staff panel through end_session."""
+        from kiosk.core.protocol import LEAVE_MAINTENANCE, RESTART
+
+        kind = action.get("kind")
+        if kind == RESTART:
+            Clock.schedule_once(lambda dt: self._restart_when_free())
+            return "restarting when no one is using the terminal"
+        if kind == LEAVE_MAINTENANCE:
+            if not self.in_maintenance:
+                return "was not in maintenance mode"
+            Clock.schedule_once(lambda dt: self._leave_maintenance())
+            return "back to kiosk mode"
+        raise ValueError(f"unknown action {kind!r}")
+
+    def _restart_when_free(self) -> None:
+        from kiosk.services.heartbeat import RESTART_EXIT_CODE
+
+        self.restart_pending = True
+        if not self.busy:
+            self.exit_status = RESTART_EXIT_CODE
+            self.stop()
+
+    def _leave_maintenance(self) -> None:
+        if self.staff is None:
+            return
+        if self.staff_open:
+            self.end_session("staff")  # closes the panel, and maintenance with it
+        else:
+            self.staff.end_maintenance()
+
     # ----- the staff panel (kiosk.app.staff) -------------------------------------------
     @property
     def busy(self) -> bool:
@@ -505,6 +546,8 @@ class KioskApp(App):
             self.offer, self.pending_offer = self.pending_offer, None
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"), lang=used)
+        if self.restart_pending:  # the hub's restart waited for this session to end
+            Clock.schedule_once(lambda dt: self._restart_when_free())
 
     def ask_end_session(self, outcome: str) -> None:
         """*Finish and clear* and *I have finished*: ask first, so one tap cannot wipe a visit.
