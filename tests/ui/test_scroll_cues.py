@@ -111,3 +111,85 @@ def test_the_scroll_bar_is_beside_up_and_down(kiosk, tmp_path, lang, side):
     x = scroll[0] + dp(5) if side == "left" else scroll[2] - dp(5)
     top = scroll[3] - dp(10)
     assert hex_of(shot.at(x, top)) != theme.STANDARD.background, "the bar is drawn there"
+
+
+# ----- the Help dialog scrolls as the page does ---------------------------------------------
+def open_help(h, lang, scale, contrast):
+    h.app.start_session()
+    h.app.choose_language(lang)
+    h.app.text_scale = scale
+    if contrast:
+        h.app.toggle_contrast()
+    h.app.go("guide", id="register-to-vote")
+    h.frames(3)
+    h.tap(h.app.toolbar.buttons["help"])
+    h.frames(2)
+    dialog = h.app._modals[-1]
+    assert type(dialog).__name__ == "HelpDialog"
+    return dialog
+
+
+def lower_edge(dialog, shot):
+    """The lowest rows of the dialog's text, across its width but for the scroll bar."""
+    x0, y0, x1, _ = rect(dialog.scroll)
+    bar = dp(20)
+    x0, x1 = (x0 + bar, x1) if dialog.scroll.bar_pos_y == "left" else (x0, x1 - bar)
+    return shot.region((x0, y0, x1, y0 + 3))
+
+
+def greyed(shot, button, t) -> bool:
+    ratio, ink, back = text_contrast(shot.region(rect(button.label)))
+    assert ratio >= 4.5, f"{button.label.text!r}: {ink} on {back}, greyed or not, is readable"
+    return back != t.button
+
+
+@pytest.mark.parametrize("lang, contrast", [("en", False), ("ar", True), ("ur", False)],
+                         ids=["en", "ar-contrast", "ur"])
+def test_the_help_dialog_shows_where_its_text_goes_on_as_the_page_does(kiosk, tmp_path, lang,
+                                                                       contrast):
+    """Help at 200 % is longer than the window: Up is greyed at the top of its text and Down
+    at the end (a greyed button does nothing), and a line running under the lower edge fades
+    out into the dialog's background instead of being cut in half, while there is more."""
+    from kiosk.app.widgets.text import KLabel
+    from tests.ui.conftest import find
+
+    h = kiosk
+    dialog = open_help(h, lang, 2.0, contrast)
+    t = THEMES[h.app.theme.name]
+    scroll, body, up, down = dialog.scroll, dialog.body, dialog.up, dialog.down
+    assert dialog.rail.opacity == 1 and body.height > scroll.height, "the text scrolls"
+
+    assert scroll.scroll_y == 1
+    shot = Shot(h.screenshot(tmp_path / f"help-{lang}-top.png"))
+    assert up.disabled and greyed(shot, up, t), "at the top of the text: Up greyed"
+    assert not down.disabled and not greyed(shot, down, t), "Down ready"
+
+    # A line of text half under the lower edge: it fades out, it is not cut in half.
+    extra = body.height - scroll.height
+    line = next(w for w in find(body, KLabel) if w.text and w.height > dp(30) and
+                scroll.height + dp(10) < body.top - w.center_y < body.height - dp(10))
+    scroll.scroll_y = 1 - (body.top - line.center_y - scroll.height) / extra
+    h.frames(2)
+    bottom = rect(scroll)[1]
+    assert rect(line)[1] < bottom < rect(line)[3], "the line straddles the lower edge"
+    shot = Shot(h.screenshot(tmp_path / f"help-{lang}-middle.png"))
+    edge = {hex_of(p) for p in lower_edge(dialog, shot)}
+    assert edge == {t.background}, f"text cut at the dialog's lower edge: {sorted(edge)[:4]}..."
+    assert getattr(dialog, "fade_height", 0) > 0
+    assert not up.disabled and not down.disabled, "in the middle: both"
+
+    for _ in range(40):
+        if down.disabled:
+            break
+        h.tap(down)
+    assert scroll.scroll_y == 0 and down.disabled and not up.disabled, "at the end"
+    shot = Shot(h.screenshot(tmp_path / f"help-{lang}-end.png"))
+    assert greyed(shot, down, t) and not greyed(shot, up, t)
+    assert dialog.fade_height == 0, "nothing below: nothing fades"
+    last = [w for w in find(body, KLabel) if w.text][-1]
+    ratio, ink, back = text_contrast(shot.region(rect(last)))
+    assert ratio >= 4.5, f"the last line is faded at the end: {ink} on {back}"
+    h.tap(down)  # greyed: does nothing
+    assert scroll.scroll_y == 0
+    h.tap(up)
+    assert 0 < scroll.scroll_y < 1 and not down.disabled

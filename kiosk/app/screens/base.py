@@ -6,7 +6,6 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import DictProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -15,13 +14,9 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Backdrop, Divider, Spacer, ToolButton
+from kiosk.app.widgets.layout import Backdrop, Divider, ScrollCues, Spacer, ToolButton
 from kiosk.app.widgets.text import KButton, KLabel, measure
 from kiosk.app.widgets.toolbar import Toolbar
-
-# The fade at the page's lower edge: bands from opaque (bottom) to clear (top), drawn after
-# the page (and the scroll bar) with plain rectangles.
-_FADE_BANDS = 12
 
 
 class KioskScreen(Screen):
@@ -58,7 +53,9 @@ class KioskScreen(Screen):
         middle.add_widget(self.scroll)
         middle.add_widget(self.rail)
         outer.add_widget(middle)
-        self._fade()
+        # Up greyed at the top, Down at the bottom, and the lower edge fading out while the
+        # page goes on (shared with the Help dialog).
+        self.cues = ScrollCues(self.scroll, self.page, self.page_up, self.page_down)
         # Where the page ends and the footer begins: a line, shown with the footer.
         self.divider = Divider(size_hint_y=None, height=0)
         outer.add_widget(self.divider)
@@ -85,8 +82,8 @@ class KioskScreen(Screen):
         t = self.app.theme
         self.scroll.bar_color = t.secondary_text
         self.scroll.bar_inactive_color = (*t.secondary_text[:3], 0.7)
-        if hasattr(self, "fade_colour"):
-            self._update_fade()
+        if hasattr(self, "cues"):
+            self.cues.restyle()
         if hasattr(self, "_size_rail_trigger"):
             self._size_rail_trigger()  # once Up and Down have their new size
         if hasattr(self, "footer_actions"):
@@ -95,31 +92,14 @@ class KioskScreen(Screen):
                     b.restyle()
             self._arrange_trigger()  # once the buttons on the row have their new size too
 
-    def _fade(self):
-        """The page's lower edge fades into the background while there is more below, so a
-        line of text running under the edge fades out instead of being cut in half. Drawn
-        under the scroll bar, in the theme's background colour."""
-        self._fade_bands = []
-        with self.scroll.canvas.after:
-            for _ in range(_FADE_BANDS):
-                self._fade_bands.append((Color(0, 0, 0, 0), Rectangle()))
-        self.fade_colour = self._fade_bands[0][0]  # the lowest, opaque band
-        for prop in ("pos", "size", "scroll_y"):
-            self.scroll.fbind(prop, self._update_fade)
-        self.page.fbind("height", self._update_fade)
-        self._update_fade()
+    @property
+    def fade_height(self) -> float:
+        """How much of the page's lower edge fades out now (0 when nothing is below)."""
+        return self.cues.height
 
-    def _update_fade(self, *_):
-        scroll = self.scroll
-        more_below = self.page.height > scroll.height + 1 and scroll.scroll_y > 0.001
-        rgb = self.app.theme.background[:3]
-        height = min(max(dp(28), self.app.base_font * self.app.text_scale), scroll.height / 4)
-        band = height / _FADE_BANDS
-        self.fade_height = height if more_below else 0.0  # text under it is not for reading
-        for i, (colour, rect) in enumerate(self._fade_bands):  # i = 0 at the bottom
-            colour.rgba = (*rgb, min(1, 1.3 * (1 - i / _FADE_BANDS)) if more_below else 0)
-            rect.pos = (scroll.x, scroll.y + i * band)
-            rect.size = (scroll.width, band + 0.5)
+    @property
+    def fade_colour(self):
+        return self.cues.colour
 
     def english_notice(self, item, what: str, to=None) -> None:
         """When most of `item` is not in the citizen's language, a box at the top of the page
@@ -146,14 +126,11 @@ class KioskScreen(Screen):
                                   size_hint_y=None, height=dp(96))
         self.page_down = ToolButton("down", self.tr("Down"), "page_down", role="rail",
                                     size_hint_y=None, height=dp(96))
-        self.page_up.bind(on_release=lambda *_: self.page_by(+1))
-        self.page_down.bind(on_release=lambda *_: self.page_by(-1))
         rail.add_widget(self.page_up)
         rail.add_widget(Widget())
         rail.add_widget(self.page_down)
         self.page.bind(height=self._update_rail)
         self.scroll.bind(height=self._update_rail)
-        self.scroll.bind(scroll_y=self._update_ends)
         self._rail_room = 0.0
         self._size_rail_trigger = Clock.create_trigger(self._size_rail, -1)
         return rail
@@ -191,21 +168,12 @@ class KioskScreen(Screen):
         self.rail.width = self._rail_room if overflow else 0
         self.rail.opacity = 1 if overflow else 0
         self.rail.disabled = not overflow
-        self._update_ends()
-
-    def _update_ends(self, *_):
-        """Up is greyed at the top of the page and Down at the bottom."""
-        y = self.scroll.scroll_y
-        self.page_up.disabled = y >= 0.999
-        self.page_down.disabled = y <= 0.001
+        if hasattr(self, "cues"):
+            self.cues.update()  # Up and Down greyed at the ends again
 
     def page_by(self, direction: int) -> None:
         """Move the page by most of a screen: +1 up, -1 down."""
-        extra = self.page.height - self.scroll.height
-        if extra <= 0:
-            return
-        step = self.scroll.height * 0.8 / extra
-        self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
+        self.cues.page_by(direction)
 
     @property
     def toolbar(self) -> Toolbar | None:

@@ -13,7 +13,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.icon import Icon
-from kiosk.app.widgets.layout import Panel, ToolButton
+from kiosk.app.widgets.layout import Panel, ScrollCues, ToolButton
 from kiosk.app.widgets.qr import QRCode
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.core import languages
@@ -176,7 +176,9 @@ class HelpDialog(Dialog):
     centre's hours, from its own information), that staff can help in the citizen's language
     when what is shown is in English, and which toolbar buttons change the language, text
     size, colours and speech, named as the toolbar shows them. Large type; a long text
-    scrolls with Up and Down (never a drag); one big button closes it. It records nothing."""
+    scrolls with Up and Down (never a drag), with the page's cues: Up greyed at the top,
+    Down at the end, and the lower edge fading out while there is more. One big button
+    closes it. It records nothing."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("size_hint", (0.9, None))
@@ -203,13 +205,12 @@ class HelpDialog(Dialog):
                              height=dp(96))
         self.down = ToolButton("down", tr("Down"), "page_down", role="rail",
                                size_hint_y=None, height=dp(96))
-        self.up.bind(on_release=lambda *_: self.page_by(+1))
-        self.down.bind(on_release=lambda *_: self.page_by(-1))
         for w in (self.up, Widget(), self.down):
             self.rail.add_widget(w)
         self.middle = self.add(BoxLayout(size_hint_y=None, spacing=dp(16)))
         for w in ((self.rail, self.scroll) if app.rtl else (self.scroll, self.rail)):
             self.middle.add_widget(w)
+        self.cues = ScrollCues(self.scroll, self.body, self.up, self.down)
         self.close = self.add(KButton(text=tr("Close"), kind="primary", role="lead",
                                       min_height=dp(96)))
         self.close.bind(on_release=lambda *_: self.dismiss(animation=False))
@@ -308,13 +309,19 @@ class HelpDialog(Dialog):
         self.rail.width = widest if overflow else 0
         self.rail.opacity = 1 if overflow else 0
         self.rail.disabled = not overflow
+        self.cues.update()  # Up and Down greyed at the ends again
+
+    @property
+    def fade_height(self) -> float:
+        """How much of the text's lower edge fades out now (0 when nothing is below)."""
+        return self.cues.height
+
+    def restyle(self, *_):
+        self.cues.restyle()  # the fade in the new theme's background
 
     def page_by(self, direction: int) -> None:
         """Move the text by most of what shows: +1 up, -1 down."""
-        extra = self.body.height - self.scroll.height
-        if extra > 0:
-            step = self.scroll.height * 0.8 / extra
-            self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
+        self.cues.page_by(direction)
 
     def read_aloud_text(self) -> str:
         return "\n".join(w.text for w in [self.title, *self.body.walk(restrict=True)]

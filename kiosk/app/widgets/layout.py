@@ -158,6 +158,64 @@ class Spacer(Widget):
     pass
 
 
+# The fade at a scrolling text's lower edge: bands from opaque (bottom) to clear (top), drawn
+# over the text with plain rectangles.
+_FADE_BANDS = 12
+
+
+class ScrollCues:
+    """What tells a reader that the text in a ScrollView goes on, the same beside a page and
+    in the Help dialog: Up greyed at the top and Down at the end (greyed, they do nothing),
+    and the lower edge fading into the background while there is more below, so a line
+    running under it fades out instead of being cut in half. Follows the scrolling, by the
+    buttons or by a finger; `restyle()` after the theme or text size changes.
+
+    `height` is how much of the lower edge fades now (0 when nothing is below): text there
+    is a cue that the text goes on, not text to read."""
+
+    def __init__(self, scroll, content, up: ToolButton, down: ToolButton):
+        self.app = App.get_running_app()
+        self.scroll, self.content, self.up, self.down = scroll, content, up, down
+        self.height = 0.0
+        self.bands = []
+        with scroll.canvas.after:
+            for _ in range(_FADE_BANDS):
+                self.bands.append((Color(0, 0, 0, 0), Rectangle()))
+        self.colour = self.bands[0][0]  # the lowest, opaque band
+        for prop in ("pos", "size", "scroll_y"):
+            scroll.fbind(prop, self.update)
+        content.fbind("height", self.update)
+        up.bind(on_release=lambda *_: self.page_by(+1))
+        down.bind(on_release=lambda *_: self.page_by(-1))
+        self.update()
+
+    def restyle(self, *_):
+        self.update()
+
+    def update(self, *_):
+        scroll = self.scroll
+        y = scroll.scroll_y
+        self.up.disabled = y >= 0.999
+        self.down.disabled = y <= 0.001
+        more_below = self.content.height > scroll.height + 1 and y > 0.001
+        rgb = self.app.theme.background[:3]
+        height = min(max(dp(28), self.app.base_font * self.app.text_scale), scroll.height / 4)
+        band = height / _FADE_BANDS
+        self.height = height if more_below else 0.0
+        for i, (colour, rect) in enumerate(self.bands):  # i = 0 at the bottom
+            colour.rgba = (*rgb, min(1, 1.3 * (1 - i / _FADE_BANDS)) if more_below else 0)
+            rect.pos = (scroll.x, scroll.y + i * band)
+            rect.size = (scroll.width, band + 0.5)
+
+    def page_by(self, direction: int) -> None:
+        """Move the text by most of what shows: +1 up, -1 down."""
+        extra = self.content.height - self.scroll.height
+        if extra <= 0:
+            return
+        step = self.scroll.height * 0.8 / extra
+        self.scroll.scroll_y = min(1.0, max(0.0, self.scroll.scroll_y + direction * step))
+
+
 def two_lines(text: str) -> str:
     """A toolbar word with its state ("Text size: 200 %") on two lines, so it takes the
     width of the word, not of the whole phrase."""
