@@ -3,6 +3,7 @@ with the keyboard or the window manager."""
 
 from __future__ import annotations
 
+import pytest
 from kivy.core.window import Window
 
 from kiosk.app.widgets.dialogs import IdleDialog
@@ -190,3 +191,84 @@ def test_every_voice_in_the_registry_exists_in_espeak():
     for lang in languages.LANGUAGES.values():
         if lang.voice:
             assert lang.voice in names, f"{lang.code}: no espeak-ng voice {lang.voice!r}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_dialog_read_aloud_says_what_can_be_pressed(kiosk, lang):
+    """A person who cannot read must hear what they can press: a dialog read aloud says its
+    text, then its buttons' words in the order they are shown, in the citizen's language
+    (the question before a visit is cleared, the idle warning)."""
+    h = kiosk
+    h.app.idle_timeout = 10
+    start(h, lang)
+    tr = h.app.tr
+    h.tap(h.app.toolbar.buttons["read_aloud"])
+    h.tap(h.app.toolbar.buttons["start_again"])
+    text, said_in = h.speech.said[-1]
+    assert said_in == lang
+    assert text.split("\n") == [
+        tr("This will clear everything you did here. Clear and start again?"),
+        tr("Go back"), tr("Clear and start again")], "the question, then Go back, then Clear"
+    h.tap(h.app._modals[-1].go_back)
+
+    h.app.toggle_read_aloud()
+    h.advance(11)
+    dialog = idle_dialog(h)
+    lines = h.speech.said[-1][0].split("\n")
+    assert lines == [tr("Do you need more time?"), dialog.countdown.text,
+                     tr("If you do not answer, everything on this screen will be cleared so "
+                        "that the next person cannot see it."),
+                     tr("Yes, I need more time")], "the warning, then its one button"
+
+
+def shown_in_order(dialog):
+    """(texts, words of the buttons that can be pressed) a dialog shows, top to bottom; Up
+    and Down beside a text that scrolls are not the dialog's answers (a page's are not read
+    either), and a greyed button cannot be pressed."""
+    from kiosk.app.widgets.layout import ToolButton
+    from kiosk.app.widgets.text import KButton, KLabel
+
+    texts, buttons = [], []
+
+    def walk(w, seen):
+        seen = seen and w.opacity > 0
+        if isinstance(w, ToolButton) or not seen:
+            return
+        if isinstance(w, KButton):
+            if w.text and not w.disabled:
+                buttons.append(w.text)
+        elif isinstance(w, KLabel) and w.text:
+            texts.append(w.text)
+        for child in reversed(w.children):
+            walk(child, seen)
+
+    walk(dialog, True)
+    return texts, buttons
+
+
+@pytest.mark.parametrize("which", ["message", "qr", "help", "confirm", "more"])
+def test_every_dialog_reads_its_buttons_after_its_text(kiosk, which):
+    from kiosk.app.widgets.more import MoreDialog
+    from kiosk.app.widgets.text import KButton
+
+    h = kiosk
+    start(h, "bn")
+    app = h.app
+    if which == "message":
+        app.show_message("Sorry", "The official website could not be opened.")
+    elif which == "qr":
+        app.show_qr("register-to-vote", "https://www.gov.uk/register-to-vote")
+    elif which == "help":
+        app.show_help()
+    elif which == "confirm":
+        app.ask_end_session("finished")
+    else:
+        app.open_modal(MoreDialog([KButton(text=app.tr("Skip this practice")),
+                                   KButton(text=app.tr("Continue"), disabled=True)]))
+    h.frames(2)
+    dialog = app._modals[-1]
+    texts, buttons = shown_in_order(dialog)
+    assert buttons, "the dialog has something to press"
+    assert dialog.read_aloud_text().split("\n") == texts + buttons
+    if which == "more":
+        assert app.tr("Continue") not in buttons, "greyed: not said as something to press"

@@ -38,8 +38,27 @@ class Dialog(ModalView):
         return widget
 
     def read_aloud_text(self) -> str:
-        return "\n".join(w.text for w in reversed(self.box.children) if isinstance(w, KLabel)
-                         and not isinstance(w, KButton))
+        """What the dialog shows, read in place of the screen behind it: its text, then the
+        words of the buttons that can be pressed, in the order they are shown (a person who
+        cannot read must hear what they can press: "Go back", "Clear and start again").
+        Up and Down beside a text that scrolls are not read (beside a page they are not
+        either), nor anything hidden, greyed or private."""
+        texts: list[str] = []
+        buttons: list[str] = []
+
+        def walk(w):
+            if w.opacity <= 0 or getattr(w, "private", False) or isinstance(w, ToolButton):
+                return
+            if isinstance(w, KButton):
+                if w.text and not w.disabled:
+                    buttons.append(w.text)
+            elif isinstance(w, KLabel) and w.text:
+                texts.append(w.text)
+            for child in reversed(w.children):
+                walk(child)
+
+        walk(self.box)
+        return "\n".join(texts + buttons)
 
 
 class MessageDialog(Dialog):
@@ -322,7 +341,3 @@ class HelpDialog(Dialog):
     def page_by(self, direction: int) -> None:
         """Move the text by most of what shows: +1 up, -1 down."""
         self.cues.page_by(direction)
-
-    def read_aloud_text(self) -> str:
-        return "\n".join(w.text for w in [self.title, *self.body.walk(restrict=True)]
-                         if isinstance(w, KLabel) and w.text)
