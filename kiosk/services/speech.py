@@ -17,6 +17,9 @@ from kiosk.core import languages
 
 log = logging.getLogger(__name__)
 
+# espeak-ng's -l: lines shorter than this end a clause (every line the app hands over).
+_LINE_IS_A_CLAUSE = 100_000
+
 
 class Speech(ABC):
     """What the app needs from speech."""
@@ -60,10 +63,13 @@ class EspeakSpeech(Speech):
             if gen != self._generation:  # stopped or replaced before we began
                 return
             try:
-                # Text goes on stdin, never on the command line (ps shows arguments).
+                # Text goes on stdin, never on the command line (ps shows arguments). Each
+                # line (a label, a button's words) ends a clause, so there is a pause between
+                # them: "-l" counts lines shorter than it as clause ends; without it a line
+                # break is read as a space and two buttons run into one phrase.
                 self._proc = subprocess.Popen(
                     [self.executable, "-v", languages.get(lang).voice, "-s", str(self.rate),
-                     "--stdin"],
+                     "-l", str(_LINE_IS_A_CLAUSE), "--stdin"],
                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL)
             except OSError:

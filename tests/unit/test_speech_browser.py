@@ -215,3 +215,28 @@ def test_real_espeak_says_and_stops():
     s.stop()
     assert wait_for(lambda: not s.speaking, 2), "still speaking 2 s after stop()"
     assert wait_for(lambda: proc.poll() is not None, 2), "espeak-ng still running after stop()"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_each_line_is_heard_apart(slow_speaker, tmp_path):
+    """The app hands over one line per label or button ("Go back", "Clear and start
+    again"): espeak-ng, as the kiosk starts it, pauses between lines, so two buttons are not
+    heard as one phrase. (By default it reads a line break as a space.)"""
+    import subprocess
+    import wave
+
+    s = EspeakSpeech(executable=str(slow_speaker))
+    s.say("x", "en")
+    assert wait_for(lambda: (slow_speaker.parent / "args").exists(), 10), "never started"
+    s.stop()
+    args = (slow_speaker.parent / "args").read_text().split()
+
+    def seconds(text: str) -> float:
+        out = tmp_path / "said.wav"
+        subprocess.run(["espeak-ng", *args, "-w", str(out)], input=text.encode(), check=True)
+        with wave.open(str(out)) as w:
+            return w.getnframes() / w.getframerate()
+
+    apart, together = seconds("Go back\nClear and start again"), seconds(
+        "Go back Clear and start again")
+    assert apart - together > 0.15, f"no pause between lines ({apart:.2f} s, {together:.2f} s)"
