@@ -211,16 +211,19 @@ class KioskScreen(Screen):
     def footer_buttons(self, *buttons: KButton) -> None:
         """The main actions, the main one first: always visible, on one row in reading order,
         each in words on one line. When they do not all fit (large text, long words) the
-        main action stays and the others go behind More, which lists them in large type.
-        The footer grows with its tallest button, so large text never spills out."""
+        main action stays and the others go behind More, which lists them in large type;
+        while the main action is greyed out (Continue, until the practice is done), the
+        first action that can be pressed stays instead (Skip this practice): a greyed action
+        goes behind More before one that can be pressed. The footer grows with its tallest
+        button, so large text never spills out."""
         self.divider.height = dp(3)
         self.footer.padding = [dp(48), dp(12), dp(48), dp(16)]
         self.footer_actions = list(buttons)
         self.more: KButton | None = None  # made when first needed
+        self._arrange_trigger = Clock.create_trigger(self._arrange_footer, -1)
         for b in buttons:
             b.size_hint_y = None
-            b.bind(texture_size=self._fit_footer)
-        self._arrange_trigger = Clock.create_trigger(self._arrange_footer, -1)
+            b.bind(texture_size=self._fit_footer, disabled=self._arrange_trigger)
         self.footer.bind(width=self._arrange_trigger)
         self._arrange_footer()
 
@@ -239,8 +242,10 @@ class KioskScreen(Screen):
                 self.more = KButton(text=self.tr("More"), kind="secondary", size_hint_y=None)
                 self.more.bind(on_release=lambda *_: self.show_more(),
                                texture_size=self._fit_footer)
-            row = [actions[0], self.more]
-            widths = [natural[0], measure(self.more)[0] + 2 * self.more.pad[0] + 2]
+            # The only thing a stuck citizen can do is never the one hidden.
+            keep = next((i for i, b in enumerate(actions) if not b.disabled), 0)
+            row = [actions[keep], self.more]
+            widths = [natural[keep], measure(self.more)[0] + 2 * self.more.pad[0] + 2]
         free = room - gap * (len(row) - 1)
         if max(widths) <= free / len(row):
             widths = [free / len(row)] * len(row)  # equal, when the widest fits an equal share
