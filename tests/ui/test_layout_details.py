@@ -135,3 +135,78 @@ def test_up_and_down_never_narrow_the_page(kiosk, lang):
     h.frames(3)
     assert h.screen.rail.width > 0
     assert text_width(h.screen) == home
+
+
+def window_rect(w):
+    x0, y0 = w.to_window(w.x, w.y)
+    x1, y1 = w.to_window(w.right, w.top)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def hidden_headings(screen) -> list[str]:
+    """Home cards whose heading is not wholly on the screen, above the fade, on first view."""
+    _, bottom, _, top = window_rect(screen.scroll)
+    out = []
+    for key, card in screen.cards.items():
+        _, y0, _, y1 = window_rect(card.heading)
+        if y0 < bottom + screen.fade_height - 0.5 or y1 > top + 0.5:
+            out.append(f"{key} ({card.heading.text!r}: {y0:.0f}-{y1:.0f} px, the page shows "
+                       f"{bottom + screen.fade_height:.0f}-{top:.0f})")
+    return out
+
+
+def test_every_home_choice_is_seen_on_first_view_in_every_language(kiosk):
+    """An older first-time user must see every choice the home screen offers without
+    knowing that pages scroll: at 100 %, in every language, each card's heading is wholly on
+    the screen on first view, above the fade."""
+    h = kiosk
+    problems = []
+    for lang in languages.LANGUAGES:
+        h.app.end_session("closed")
+        h.frames(1)
+        start(h, lang)
+        assert h.screen.__class__.__name__ == "HomeScreen"
+        problems += [f"{lang}: {p}" for p in hidden_headings(h.screen)]
+    assert not problems, "headings not seen on first view:\n  " + "\n  ".join(problems)
+
+
+def test_the_urdu_home_says_at_once_that_it_goes_on(kiosk, tmp_path):
+    """Nastaliq's tall lines: the Urdu home at 100 % is a little longer than the screen.
+    Every choice can be read and tapped on first view, and the screen shows at once that it
+    goes on: Up and Down beside it (Up greyed, Down ready) and the lower edge fading out."""
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.core import theme
+    from tests.ui.pixels import Shot, hex_of, text_contrast
+
+    h = kiosk
+    start(h, "ur")
+    screen = h.screen
+    shot = Shot(h.screenshot(tmp_path / "ur-home.png"))  # the first frame drawn
+    assert not hidden_headings(screen)
+    t = theme.STANDARD
+    if screen.page.height > screen.scroll.height:
+        assert screen.rail.opacity == 1 and screen.rail.width > 0, "Up and Down show"
+        up, down = screen.page_up, screen.page_down
+        assert up.disabled and not down.disabled
+        assert text_contrast(shot.region(window_rect(down.label)))[2] == t.button, "Down ready"
+        assert text_contrast(shot.region(window_rect(up.label)))[2] != t.button, "Up greyed"
+        x0, y0, x1, _ = window_rect(screen.scroll)
+        edge = {hex_of(p) for p in shot.region((x0 + dp(20), y0, x1, y0 + 3))}
+        assert screen.fade_height > 0 and edge == {t.background}, "the lower edge fades"
+    for card in screen.cards.values():
+        ratio, ink, back = text_contrast(shot.region(window_rect(card.heading)))
+        assert ratio >= 3, f"{card.heading.text!r} readable: {ink} on {back}"
+    last = screen.cards["help"].heading  # tapped where it shows, without scrolling first
+    touch = UnitTestTouch(*last.to_window(*last.center))
+    touch.touch_down()
+    h.frames(1)
+    touch.touch_up()
+    h.frames(2)
+    assert h.screen.__class__.__name__ == "HelpHereScreen"
+
+
+def dp(v):
+    from kivy.metrics import dp as kdp
+
+    return kdp(v)
