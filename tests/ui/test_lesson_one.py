@@ -21,13 +21,13 @@ def h(tmp_path_factory):
     harness.close()
 
 
-def show_lesson(h, lang: str, scale: float, index: int = 0):
+def show_lesson(h, lang: str, scale: float, index: int = 0, tutorial: str = TUTORIAL):
     app = h.app
     app.end_session("start_again")
     app.start_session()
     app.choose_language(lang)
     app.text_scale = scale
-    app.go("lesson", id=TUTORIAL, index=index)
+    app.go("lesson", id=tutorial, index=index)
     h.frames(4)
     return h.screen
 
@@ -94,3 +94,31 @@ def test_progress_fills_from_the_right_in_right_to_left(h, lang):
     bar = find(screen, LessonProgress)[0]
     fill = [i for i in bar.canvas.children if type(i).__name__ == "Rectangle"][-1]
     assert fill.pos[0] + fill.size[0] == pytest.approx(bar.x + bar.width)
+
+
+# Every tap-the-target practice: lesson one, and the call screen's buttons in Video calls.
+TAP_PRACTICES = [(TUTORIAL, 0), ("video-calls", 1)]
+
+
+@pytest.mark.parametrize("lang, scale", [("en", 2.0), ("ta", 2.0), ("ur", 2.0), ("pl", 2.0),
+                                         ("so", 2.0), ("ta", 1.5), ("ta", 1.0)])
+def test_well_done_stays_in_the_practice_area_and_breaks_no_word(h, lang, scale):
+    """The "Well done" that takes the last target's place is the reward for finishing: it
+    stays inside the practice area (the area grows to hold it) rather than spilling over the
+    prompt, and no word of it is broken between letters (Tamil's are long at 200 %)."""
+    from tests.ui.test_visual import label_problems
+
+    problems = []
+    for tutorial, index in TAP_PRACTICES:
+        screen = show_lesson(h, lang, scale, index, tutorial)
+        practice = screen.practice
+        for _ in practice.item.targets:
+            practice.hit()
+            h.frames(1)
+        h.frames(3)
+        panel, area = practice._feedback, practice.area
+        if not inside(rect(panel), rect(area)):
+            problems.append(f"{tutorial}: the feedback {rect(panel)} spills out of the "
+                            f"practice area {rect(area)}")
+        problems += [f"{tutorial}: {p}" for _, p in label_problems(panel)]
+    assert not problems, f"{lang} at {int(scale * 100)} %:\n  " + "\n  ".join(problems)

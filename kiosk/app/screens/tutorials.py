@@ -170,6 +170,7 @@ class LessonScreen(KioskScreen):
             self.page.bind(height=fit)
             for w in (self.practice.children + [self.practice.progress]):
                 w.bind(height=fit)
+            self.practice.bind(least_area=fit)  # a taller target, or the "Well done"
             fit()
             if side:
                 widen = Clock.create_trigger(self._fit_columns, -1)
@@ -196,12 +197,12 @@ class LessonScreen(KioskScreen):
 
     def _fit_area(self, *_):
         """The practice area reaches down to the bottom of the screen's page, and no
-        further (when there is room for it at all)."""
+        further (when there is room for it at all), but always holds what it shows."""
         area = self.practice.area
         # From the heights above it, not from positions: those follow a frame later, and
         # chasing them made the layout swing for several passes.
         room = self.scroll.height - _depth(area, self.page) - self.page.padding[3]
-        area.min_height = min(MAX_AREA, max(self.practice.least_area_height(), room))
+        area.min_height = max(self.practice.least_area_height(), min(MAX_AREA, room))
 
     def _answered(self, _practice, correct: bool):
         self.app.record("practice_answered", content_id=self.tutorial.id,

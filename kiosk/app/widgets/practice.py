@@ -6,7 +6,10 @@ Each practice widget says when it is `done` and reports each answer through `on_
 
 from __future__ import annotations
 
+import math
+
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -15,10 +18,36 @@ from kivy.uix.floatlayout import FloatLayout
 from kiosk.app.widgets.icon import Icon
 from kiosk.app.widgets.keyboard import TypedField, keyboard_for
 from kiosk.app.widgets.layout import Panel
-from kiosk.app.widgets.text import KButton, KLabel, fit_word
+from kiosk.app.widgets.text import KButton, KLabel, fit_word, measure
 from kiosk.core import content as model
 
 _FIELD_MARGIN = dp(8)
+# How far a text in a narrow box may shrink to keep its longest word whole.
+_LEAST_FIT = 0.6
+
+
+def keep_words_whole(label: KLabel) -> None:
+    """A wrapping label in a narrow box (the practice column at 200 %) shrinks its text just
+    enough for its longest word to fit: Kivy would break that word between letters, and a
+    Tamil word between the parts of one letter.
+
+    Decided once the box has its width (not for every width it passes through while the
+    layout settles), in steps of 5 %, with a little to spare (glyphs do not scale exactly
+    with the size): each size is one more font for Kivy to keep open."""
+    words = [KLabel(text=w, text_lang=label.text_lang, role=label.role, bold=label.bold)
+             for w in set(label.text.split())]
+    widest = max((measure(w)[0] for w in words), default=0)
+
+    def fit(*_):
+        room = label.width - 2 * label.pad[0] - 2
+        if room < dp(48) or widest <= 0:  # no width from layout yet
+            return
+        steps = math.floor(0.95 * room / widest / 0.05) if widest > room else 20
+        label.fit = max(_LEAST_FIT, min(1.0, steps * 0.05))
+
+    trigger = Clock.create_trigger(fit, -1)
+    label.bind(width=trigger)
+    trigger()
 
 
 class Practice(BoxLayout):
@@ -80,9 +109,12 @@ class TapTargetPractice(Practice):
     "Well done" feedback, so finishing does not make the page longer. A target is always
     placed wholly inside the area, whatever its size (200 % text) and the area's: x and y
     say where in the free room it sits. The lesson sets the area's height (`area.min_height`)
-    so that the area fits the screen."""
+    so that the area fits the screen, and never below `least_area`."""
 
     index = NumericProperty(0)
+    least_area = NumericProperty(0)
+    """The smallest area that holds what it shows now: the count and a target, or the
+    "Well done" that takes their place (all grow with the text)."""
 
     def build(self):
         self.prompt = self.label(self.item.prompt, role="lead")
@@ -95,14 +127,16 @@ class TapTargetPractice(Practice):
         self.area.add_widget(self.field)
         self.add_widget(self.area)
         self.field.bind(pos=self._place, size=self._place)
+        self.progress.bind(height=self._least)
         self._show_target()
 
     def least_area_height(self) -> float:
-        """The smallest area that holds the count and a target (both grow with the text)."""
-        b = getattr(self, "target_button", None)
-        target = b.height if b is not None and b.parent is self.field else dp(96)
-        return (self.progress.height + self.area.spacing + target + 2 * self.area.padding[1]
-                + 2 * _FIELD_MARGIN)
+        return self.least_area
+
+    def _least(self, *_):
+        shown = max([dp(96)] + [w.height for w in self.field.children])
+        self.least_area = (self.progress.height + self.area.spacing + shown
+                           + 2 * self.area.padding[1] + 2 * _FIELD_MARGIN)
 
     def _show_target(self):
         self.field.clear_widgets()
@@ -111,10 +145,15 @@ class TapTargetPractice(Practice):
             self.progress.text = ""
             self.done = True
             panel = self.feedback(True, (self.tr("Well done! You tapped every target."), ""))
-            self.remove_widget(panel)  # into the area, not below it
-            panel.size_hint_x = 0.9
+            self.remove_widget(panel)  # into the area, which grows to hold it if need be
+            panel.size_hint_x = 1
             panel.pos_hint = {"center_x": 0.5, "center_y": 0.5}
+            for label in panel.children:
+                if isinstance(label, KLabel):
+                    keep_words_whole(label)
+            panel.bind(height=self._least)
             self.field.add_widget(panel)
+            self._least()
             return
         self.progress.text = self.app.fmt("Target {n} of {total}",
             n=self.index + 1, total=len(targets))
@@ -123,10 +162,11 @@ class TapTargetPractice(Practice):
         b = KButton(text=text, text_lang=lang, kind="primary", size_hint=(None, None),
                     width=dp(220), min_height=dp(96))
         fit_word(b, dp(220))
-        b.bind(on_release=lambda *_: self.hit(), size=self._place)
+        b.bind(on_release=lambda *_: self.hit(), size=self._place, height=self._least)
         self.target_button = b
         self.target = t
         self.field.add_widget(b)
+        self._least()
         self._place()
 
     def _place(self, *_):
