@@ -246,7 +246,7 @@ def shown_in_order(dialog):
     return texts, buttons
 
 
-@pytest.mark.parametrize("which", ["message", "qr", "help", "confirm", "more"])
+@pytest.mark.parametrize("which", ["message", "qr", "help", "confirm", "more", "offline"])
 def test_every_dialog_reads_its_buttons_after_its_text(kiosk, which):
     from kiosk.app.widgets.more import MoreDialog
     from kiosk.app.widgets.text import KButton
@@ -262,6 +262,8 @@ def test_every_dialog_reads_its_buttons_after_its_text(kiosk, which):
         app.show_help()
     elif which == "confirm":
         app.ask_end_session("finished")
+    elif which == "offline":
+        app.show_offline("register-to-vote", "https://www.gov.uk/register-to-vote")
     else:
         app.open_modal(MoreDialog([KButton(text=app.tr("Skip this practice")),
                                    KButton(text=app.tr("Continue"), disabled=True)]))
