@@ -19,19 +19,20 @@ def catalogue():
     return content.load(DEFAULT_CONTENT_DIR)
 
 
-def offer_with(catalogue, today=date(2026, 12, 3), **values):
+def offer_with(catalogue, **values):
     layer = Layer("centre", {k.replace("__", "."): Setting(config.check(k.replace("__", "."), v), T)
                              for k, v in values.items()})
-    return offer.build(catalogue, config.resolve([layer]), today)
+    return offer.build(catalogue, config.resolve([layer]))
 
 
 def test_defaults_offer_everything_in_the_usual_order(catalogue):
-    o = offer.build(catalogue, config.resolve([]), date(2026, 12, 3))
+    o = offer.build(catalogue, config.resolve([]))
     assert o.services == tuple(catalogue.services) and o.featured_services == ()
     assert o.tutorials == tuple(catalogue.tutorials)
     assert o.languages[0] == "en" and len(o.languages) == 16 and o.default_language == "en"
     assert o.centre.name == catalogue.centre.name  # the demo centre from the content
-    assert o.notice is None and o.idle_timeout is None and o.read_aloud is False
+    assert o.notice_on(date(2026, 12, 3)) is None
+    assert o.idle_timeout is None and o.read_aloud is False
 
 
 def test_a_centre_next_to_a_job_centre(catalogue):
@@ -59,6 +60,28 @@ def test_the_centres_own_information_in_its_languages(catalogue):
 @pytest.mark.parametrize("today, shown", [(date(2026, 11, 30), False), (date(2026, 12, 1), True),
                                           (date(2026, 12, 8), True), (date(2026, 12, 9), False)])
 def test_the_notice_shows_between_its_dates(catalogue, today, shown):
-    o = offer_with(catalogue, today=today, notice__text="Digital help drop-in every Tuesday",
+    o = offer_with(catalogue, notice__text="Digital help drop-in every Tuesday",
                    notice__start="2026-12-01", notice__end="2026-12-08")
-    assert (o.notice is not None) == shown
+    assert (o.notice_on(today) is not None) == shown
+    values = config.values(config.resolve([Layer("centre", {
+        "notice.text": Setting("Drop-in", T), "notice.start": Setting("2026-12-01", T),
+        "notice.end": Setting("2026-12-08", T)})]))
+    assert (offer.notice_for(values, today) is not None) == shown
+
+
+def test_languages_the_centre_offers_that_citizens_can_use(catalogue):
+    o = offer_with(catalogue, languages__offered=["ar", "bn", "en"], languages__default="bn")
+    assert o.languages == ("ar", "bn", "en") and o.default_language == "bn"
+    small = content.Catalogue(("en", "ar"), catalogue.centre, catalogue.services,
+                              catalogue.tutorials)
+    o = offer.build(small, config.resolve([Layer("centre", {
+        "languages.offered": Setting(("bn", "ar"), T), "languages.default": Setting("bn", T)})]))
+    assert o.languages == ("ar",) and o.default_language == "ar", \
+        "a language the content pack lacks is not offered; the default falls back"
+
+
+def test_a_hidden_guide_is_not_shown(catalogue):
+    ids = list(catalogue.services)
+    o = offer_with(catalogue, services__shown=ids[1:])
+    assert not o.shows(ids[0]) and o.shows(ids[1])
+    assert o.shows(next(iter(catalogue.tutorials)))

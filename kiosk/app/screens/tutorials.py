@@ -12,7 +12,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
-from kiosk.app.screens.services import card_grid
+from kiosk.app.screens.services import card_grid, offered_cards
 from kiosk.app.widgets import practice
 from kiosk.app.widgets.text import KButton
 from kiosk.core import content as model
@@ -52,7 +52,6 @@ class TutorialsScreen(KioskScreen):
         self.label(self.tr("Learn a skill"), role="title", bold=True)
         self.label(self.tr("Short lessons with practice on this screen. Take your time."),
                    role="lead")
-        grid = card_grid()
         self.cards = {}
 
         def card(t):
@@ -65,8 +64,9 @@ class TutorialsScreen(KioskScreen):
             self.cards[t.id] = c
             return c
 
-        self.fill(grid, [lambda t=t: card(t) for t in self.app.catalogue.tutorials.values()])
-        self.add(grid)
+        offer, tutorials = self.app.offer, self.app.catalogue.tutorials
+        offered_cards(self, [tutorials[i] for i in offer.tutorials if i in tutorials],
+                      offer.featured_tutorials, card, self.tr("More lessons"))
 
 
 class LessonProgress(Widget):
@@ -208,10 +208,13 @@ class TutorialDoneScreen(KioskScreen):
         for item in t.learnt:
             text, lang = app.text(item)
             self.label(f"•  {text}", text_lang=lang)
-        if t.next:
+        # Only what this centre shows: a hidden guide or lesson is not reached from here.
+        following = [i for i in t.next if app.offer.shows(i) and
+                     (i in app.catalogue.services or i in app.catalogue.tutorials)]
+        if following:
             self.label(self.tr("What to try next"), role="heading", bold=True)
             grid = card_grid()
-            for item_id in t.next:
+            for item_id in following:
                 item = app.catalogue.item(item_id)
                 (title, tl), (summary, sl) = app.text(item.title), app.text(item.summary)
                 card = Card(title, summary, heading_lang=tl, detail_lang=sl)
