@@ -82,9 +82,39 @@ def _load_content(s: settings_mod.Settings):
 
     folder, _ = content_dir_for(s)
     try:
-        return content.load(folder)
+        catalogue = content.load(folder)
     except content.ContentError as e:
         raise UserError(f"content in {folder} is not valid: {e}") from None
+    for note in catalogue.notes:
+        logging.getLogger(__name__).warning("content in %s: %s", folder, note)
+    return catalogue
+
+
+def _enrolment(s: settings_mod.Settings) -> dict | None:
+    """This terminal's enrolment with a hub, or None (not enrolled, or unreadable: as far
+    as the kiosk can tell, not enrolled)."""
+    from kiosk.services.hub_client import HubError, load_enrolment
+
+    try:
+        return load_enrolment(Path(s.data_dir))
+    except HubError:
+        return None
+
+
+def centre_id_for(s: settings_mod.Settings, enrolment: dict | None) -> str:
+    """The centre named in usage events: the configured one, else the one the terminal is
+    enrolled at, else the demo centre's (the hub stores the centre of the token anyway)."""
+    return s.centre_id or (enrolment or {}).get("centre") or settings_mod.DEMO_CENTRE_ID
+
+
+def config_store_for(s: settings_mod.Settings, enrolment: dict | None):
+    """The terminal's configuration; the default one (the demo centre) only stands in for
+    a terminal no hub configures."""
+    from kiosk.services.config_store import ConfigStore
+
+    terminal = (enrolment or {}).get("terminal_id") or s.kiosk_id
+    return ConfigStore(s.data_dir, terminal,
+                       defaults=None if enrolment else (s.default_config or None))
 
 
 def setup_logging(data_dir: Path | None = None) -> None:
@@ -135,13 +165,13 @@ def run_kiosk(args) -> int:
     catalogue = catalogue_future.result()
     pool.shutdown()
     first_frame = threading.Event()
-    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, s.centre_id or catalogue.centre.id,
+    enrolment = _enrolment(s)
+    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, centre_id_for(s, enrolment),
                     open_after=first_frame)
-    from kiosk.services.config_store import ConfigStore
     from kiosk.services.staff_access import StaffAccess
 
     services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser(),
-                        config_store=ConfigStore(data_dir, s.kiosk_id),
+                        config_store=config_store_for(s, enrolment),
                         staff_access=StaffAccess(data_dir, s.kiosk_id))
     app = KioskApp(s, catalogue, services)
     app.first_frame_callbacks.append(first_frame.set)
@@ -302,7 +332,7 @@ def run_status(args) -> int:
             out_of_date = manifest.expires <= datetime.now(UTC)
     report = {
         "kiosk_id": s.kiosk_id,
-        "centre": s.centre_id or catalogue.centre.id,
+        "centre": centre_id_for(s, enrolment),
         "content_dir": folder,
         "content_version": version,  # None: the bundled demo content
         "content_made": content_made,

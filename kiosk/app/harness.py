@@ -35,7 +35,7 @@ class Harness:
         self.now = 1000.0
         self.today = date.today()  # the app's date (a notice's days): tests move it
         self.outbox = Outbox(self.data_dir / "outbox.db", self.settings.kiosk_id,
-                             self.settings.centre_id or self.catalogue.centre.id)
+                             self.settings.centre_id or settings_mod.DEMO_CENTRE_ID)
         self.speech = speech or FakeSpeech()
         self.browser = browser or FakeBrowser()
         from kiosk.services.config_store import ConfigStore
@@ -43,7 +43,10 @@ class Harness:
 
         services = Services(self.outbox, self.speech, self.browser,
                             clock or (lambda: self.now), today=lambda: self.today,
-                            config_store=ConfigStore(self.data_dir, self.settings.kiosk_id),
+                            # Not enrolled: the default configuration (the demo centre)
+                            # until a test saves a hub's document.
+                            config_store=ConfigStore(self.data_dir, self.settings.kiosk_id,
+                                                     self.settings.default_config or None),
                             staff_access=StaffAccess(self.data_dir, self.settings.kiosk_id,
                                                      clock=clock or (lambda: self.now)))
         self.app = KioskApp(self.settings, self.catalogue, services)

@@ -145,7 +145,7 @@ class KioskApp(App):
         # Text size, contrast and screen size changes restyle the window once, before the
         # next frame is drawn, however many of them come at once (see restyle_all).
         self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
-        self.centre_id = settings.centre_id or catalogue.centre.id
+        self.centre_id = services.outbox.centre  # the centre usage events name
         # A new configuration, built off the UI thread, waiting for the session to end.
         self.pending_offer = None
         # config_changed() calls, counted: a slow read never replaces a newer one.
@@ -473,6 +473,8 @@ class KioskApp(App):
             except content.ContentError as e:  # signed but unusable: keep what we have
                 log.error("new content in %s not used: %s", folder, e)
                 return
+            for note in catalogue.notes:
+                log.warning("new content in %s: %s", folder, note)
             try:
                 built = self._build_offer(catalogue)
             except Exception:  # built again once switched (config_changed)

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from kiosk.core import config, languages
-from kiosk.core.content import Catalogue, Centre, Text
+from kiosk.core.content import Catalogue, Text
 
 
 @dataclass(frozen=True)
@@ -90,24 +90,12 @@ def _text(values: Mapping[str, Any], key: str) -> Text | None:
     return Text(by_lang)
 
 
-def _joined(lines: Sequence[Text]) -> Text | None:
-    """Content's list of lines as one text; a language only where every line has it."""
-    if not lines:
-        return None
-    codes = set.intersection(*(set(t.by_lang) for t in lines))
-    return Text({c: "\n".join(t.by_lang[c] for t in lines) for c in codes | {"en"}
-                 if all(t.has(c) for t in lines)})
-
-
-def centre_info(values: Mapping[str, Any], bundled: Centre) -> CentreInfo:
-    """The configured information; where the centre has set none (the demo, a new centre),
-    what the content pack carries."""
-    if not values.get("centre.name"):
-        return CentreInfo(bundled.name, bundled.greeting, _joined(bundled.opening_hours), None,
-                          _joined(bundled.help), _joined(bundled.contact))
+def centre_info(values: Mapping[str, Any]) -> CentreInfo:
+    """The centre's information as configured (name and greeting empty where none is set:
+    a new centre, before its staff have written it)."""
     links = tuple(Link(Text({"en": link["title"]}), link["url"])
                   for link in values.get("centre.links") or ())
-    return CentreInfo(_text(values, "centre.name"),
+    return CentreInfo(_text(values, "centre.name") or Text({"en": ""}),
                       _text(values, "centre.greeting") or Text({"en": ""}),
                       _text(values, "centre.hours"), _text(values, "centre.address"),
                       _text(values, "centre.help"), _text(values, "centre.phones"),
@@ -158,6 +146,6 @@ def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective]) -> Off
         return values[key] if resolved[key].source != "default" else None
 
     return Offer(offered, default, services, top_s, tutorials, top_t,
-                 centre_info(values, catalogue.centre), notice(values),
+                 centre_info(values), notice(values),
                  configured("session.idle_timeout"), configured("session.idle_warning"),
                  values["session.read_aloud"])
