@@ -316,6 +316,9 @@ def run_status(args) -> int:
         enrolment = load_enrolment(Path(s.data_dir))
     except HubError:  # an unreadable hub.json: not enrolled, as far as status can tell
         enrolment = None
+    from kiosk.services import enrolment as enrolment_state
+
+    state = enrolment_state.status(s.data_dir)
     content_made = content_expires = None
     out_of_date = False
     if version is not None:  # what staff need: how old the content is, and whether expired
@@ -345,6 +348,9 @@ def run_status(args) -> int:
         "last_sync": sync_log.last(s.data_dir),
         "last_event_upload": event_sync.last(s.data_dir),
         "enrolled": bool(enrolment),
+        # The hub refuses this terminal's token (revoked): it serves citizens as it is.
+        "revoked": state.revoked,
+        "hub_refused_at": state.refused_at,
         "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
     }
     if args.json:
@@ -378,8 +384,12 @@ def status_text(r: dict) -> str:
         f"terminal:     {r['kiosk_id']} at {r['centre']}",
         f"content:      {content}; {r['services']} services, {r['tutorials']} tutorials",
         f"usage events: {queued}",
-        "hub:          " + (f"enrolled with {r['hub_url']}" if r["enrolled"] else
-                             "not enrolled (kiosk enrol CODE --hub URL)"),
+        "hub:          " + (
+            f"enrolled with {r['hub_url']}, but the hub no longer accepts this terminal "
+            f"(since {r['hub_refused_at'] or '?'}): it keeps its content and settings; to "
+            "enrol again, get a new code from an admin and run kiosk enrol CODE --hub URL"
+            if r.get("revoked") else f"enrolled with {r['hub_url']}" if r["enrolled"] else
+            "not enrolled (kiosk enrol CODE --hub URL)"),
         f"last sync:    {_outcome(r['last_sync'])}",
         f"last upload:  {_outcome(r['last_event_upload'])}"
         + (f" ({upload['events_uploaded']} sent)" if upload.get("events_uploaded") else ""),
@@ -431,11 +441,17 @@ def _sync_config(client, s: settings_mod.Settings, enrolment: dict, report: dict
     the terminal keeps its last configuration."""
     from kiosk.core.config import DocumentError
     from kiosk.services import config_store, hub_client
+    from kiosk.services import enrolment as enrolment_state
 
     try:
         report.update(config_store.sync(client, config_store.ConfigStore(
             s.data_dir, enrolment.get("terminal_id", ""))))
+        enrolment_state.record_accepted(s.data_dir)  # the hub took the token
         return ""
+    except hub_client.AuthError as e:  # revoked: the last configuration stays
+        enrolment_state.record_refused(s.data_dir, str(e))
+        report["config_status"] = f"error: {e}"
+        return f"configuration: {e}"
     except (hub_client.HubError, DocumentError) as e:
         report["config_status"] = f"error: {e}"
         return f"configuration: {e}"
@@ -445,6 +461,7 @@ def run_sync(args) -> int:
     s = load_settings(args)
     from kiosk.core import packs
     from kiosk.services import content_store, hub_client, sync_log
+    from kiosk.services import enrolment as enrolment_state
 
     report = {"status": "", "events_uploaded": 0, "content_version": None,
               "bytes_downloaded": 0, "files_downloaded": 0}
@@ -466,6 +483,7 @@ def run_sync(args) -> int:
             if events["status"].startswith("error"):
                 events_error = events["status"].removeprefix("error: ")
             if events["auth_refused"]:  # content would be refused too
+                enrolment_state.record_refused(s.data_dir, events_error)
                 raise hub_client.AuthError(events_error)
             config_error = _sync_config(client, s, enrolment, report)
             if not s.trusted_keys:
