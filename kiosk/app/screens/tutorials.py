@@ -211,6 +211,7 @@ class TutorialDoneScreen(KioskScreen):
         # Only what this centre shows: a hidden guide or lesson is not reached from here.
         following = [i for i in t.next if app.offer.shows(i) and
                      (i in app.catalogue.services or i in app.catalogue.tutorials)]
+        self.next_cards: dict[str, Card] = {}
         if following:
             self.label(self.tr("What to try next"), role="heading", bold=True)
             grid = card_grid()
@@ -222,6 +223,7 @@ class TutorialDoneScreen(KioskScreen):
                     card.bind(on_release=lambda _c, i=item_id: app.go("lesson", id=i, index=0))
                 else:
                     card.bind(on_release=lambda _c, i=item_id: app.go("service", id=i))
+                self.next_cards[item_id] = card
                 grid.add_widget(card)
             self.add(grid)
         self.finish = self.finish_button()
