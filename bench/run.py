@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from common import ERROR, PASS, Result, Settings
+from config_apply import bench_config_apply
 from config_fetch import bench_config_fetch
 from event_record import bench_event_record
 from lang_switch import bench_lang_switch
@@ -44,6 +45,7 @@ BENCHMARKS = {
     "stats_ingest": bench_stats_ingest,
     "stats_sync": bench_stats_sync,
     "config_fetch": bench_config_fetch,
+    "config_apply": bench_config_apply,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")
