@@ -21,8 +21,16 @@ from kiosk.core import i18n, languages
 
 GREETING_SECONDS = 3.0
 THANKS_SECONDS = 30.0
-TOUCH = "Touch to start"
-THANKS = "Thank you. Everything from your visit has been cleared."
+
+
+def tr(msgid: str) -> str:
+    """Marks a string for `make i18n-extract` (it finds literal tr("...") calls): these are
+    translated later, into each language in turn (`interface`), not the session's."""
+    return msgid
+
+
+TOUCH = tr("Touch to start")
+THANKS = tr("Thank you. Everything from your visit has been cleared.")
 
 
 def interface(msgid: str, code: str) -> tuple[str, str]:

@@ -33,7 +33,7 @@ class HelpHereScreen(KioskScreen):
             if text is None:
                 continue
             self.label(heading, role="heading", bold=True)
-            self.sections[key] = self.content(text)
+            self.sections[key] = self._lines(text)  # a box of labels, one a line
         self.links: list[tuple[object, QRCode]] = []
         if centre.links:
             self.label(tr("Useful websites"), role="heading", bold=True)
@@ -41,6 +41,17 @@ class HelpHereScreen(KioskScreen):
                           "phone."))
             for link in centre.links:
                 self.add(self._link(link))
+
+    def _lines(self, text) -> BoxLayout:
+        """A field's lines (a day's hours, a sentence about who helps) each a paragraph of
+        its own, a little apart; in the citizen's language or, said at the top, English."""
+        shown, lang = self.app.text(text)
+        box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(8))
+        box.bind(minimum_height=box.setter("height"))
+        for line in shown.split("\n"):
+            if line.strip():
+                self.label(line, to=box, text_lang=lang)
+        return self.add(box)
 
     def _link(self, link) -> Panel:
         """A link's title and address beside its QR code (the code on the reading
