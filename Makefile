@@ -29,6 +29,7 @@ bench-check: setup
 
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
+	scripts/with-display.sh $(PY) scripts/centre_shots.py docs/screenshots
 	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py
 
 # docs/cli-reference.md from the programs' own --help (tests/unit/test_docs.py checks it).
