@@ -16,8 +16,11 @@ run: setup
 	KIOSK_TRUSTED_KEYS=$${KIOSK_TRUSTED_KEYS:-$$keys} \
 	KIOSK_DATA_DIR=$${KIOSK_DATA_DIR:-$(DEMO_DIR)} $(VENV)/bin/kiosk --demo
 
+# Two workers (pytest-xdist), one test file each at a time: the suite keeps to its 15-minute
+# budget on a 2-core machine. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: setup
-	scripts/with-display.sh $(PY) -m pytest -q $(PYTEST_ARGS)
+	scripts/with-display.sh $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # make bench reports every figure against its target and exits 0 unless a benchmark broke;
 # make bench-check (bench/run.py --strict) also fails when a target is missed.
@@ -30,7 +33,9 @@ bench-check: setup
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
 	scripts/with-display.sh $(PY) scripts/centre_shots.py docs/screenshots
-	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py
+	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py \
+	    tests/ui/test_browser_shots.py
+	KIOSK_UPDATE_SCREENSHOTS=1 scripts/with-display.sh $(PY) -m pytest -q tests/ui/test_staff_shots.py
 
 # docs/cli-reference.md from the programs' own --help (tests/unit/test_docs.py checks it).
 cli-reference: $(STAMP)
@@ -51,12 +56,20 @@ $(STAMP): setup.cfg pyproject.toml
 i18n: $(STAMP)
 	@$(PY) -m kiosk.core.i18n compile
 
-# Re-extracts interface strings into the template and merges them into every catalogue.
+# Re-extracts interface strings into the templates and merges them into every catalogue:
+# kiosk.pot from tr/fmt/ntr (what citizens read), staff.pot from st/sfmt/stn (the staff panel).
 i18n-extract: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 --no-default-keywords \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k tr -k fmt -k ntr:1,2 -k N_ --no-default-keywords \
 	    --project=kiosk --msgid-bugs-address=translations@example.org \
 	    --omit-header -o kiosk/locale/kiosk.pot .
 	$(VENV)/bin/pybabel update -D kiosk -i kiosk/locale/kiosk.pot -d kiosk/locale --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k st -k sfmt -k stn:1,2 --no-default-keywords \
+	    --project=kiosk --msgid-bugs-address=translations@example.org \
+	    --omit-header -o kiosk/locale/staff.pot .
+	@for dir in kiosk/locale/*/LC_MESSAGES; do lang=$$(basename $$(dirname $$dir)); \
+	    [ -f $$dir/staff.po ] || $(VENV)/bin/pybabel init -D staff -l $$lang \
+	        -i kiosk/locale/staff.pot -d kiosk/locale; done
+	$(VENV)/bin/pybabel update -D staff -i kiosk/locale/staff.pot -d kiosk/locale --no-fuzzy-matching
 
 i18n-report: $(STAMP)
 	@$(PY) -m kiosk.core.i18n report

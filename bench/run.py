@@ -31,6 +31,7 @@ from event_record import bench_event_record
 from lang_switch import bench_lang_switch
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
+from staff_panel import bench_staff_panel
 from startup import bench_memory, bench_startup
 from stats_ingest import bench_stats_ingest
 from stats_sync import bench_stats_sync
@@ -46,6 +47,7 @@ BENCHMARKS = {
     "stats_sync": bench_stats_sync,
     "config_fetch": bench_config_fetch,
     "config_apply": bench_config_apply,
+    "staff_panel": bench_staff_panel,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

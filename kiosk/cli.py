@@ -62,19 +62,10 @@ def load_settings(args) -> settings_mod.Settings:
 
 
 def content_dir_for(s: settings_mod.Settings) -> tuple[str, int | None]:
-    """Where the kiosk's content comes from: an explicitly configured folder, else the pack
-    installed by `kiosk sync`, else the bundled demo content. (folder, pack version)"""
-    if Path(s.content_dir).resolve() != settings_mod.DEFAULT_CONTENT_DIR.resolve():
-        return s.content_dir, None
-    if not (Path(s.data_dir) / "content" / "current").exists():
-        return s.content_dir, None  # nothing installed: no need to load the pack code
-    from kiosk.services.content_store import ContentStore
+    """Where the kiosk's content comes from (services.terminal_status.content_dir_for)."""
+    from kiosk.services.terminal_status import content_dir_for as where
 
-    store = ContentStore(Path(s.data_dir))
-    installed = store.current_content_dir()
-    if installed is not None and installed.is_dir():
-        return str(installed), store.installed_version()
-    return s.content_dir, None
+    return where(s)
 
 
 def _load_content(s: settings_mod.Settings):
@@ -102,9 +93,10 @@ def _enrolment(s: settings_mod.Settings) -> dict | None:
 
 
 def centre_id_for(s: settings_mod.Settings, enrolment: dict | None) -> str:
-    """The centre named in usage events: the configured one, else the one the terminal is
-    enrolled at, else the demo centre's (the hub stores the centre of the token anyway)."""
-    return s.centre_id or (enrolment or {}).get("centre") or settings_mod.DEMO_CENTRE_ID
+    """The centre named in usage events (services.terminal_status.centre_id_for)."""
+    from kiosk.services.terminal_status import centre_id_for as centre
+
+    return centre(s, enrolment)
 
 
 def config_store_for(s: settings_mod.Settings, enrolment: dict | None):
@@ -158,7 +150,6 @@ def run_kiosk(args) -> int:
         raise UserError(f"cannot create data directory {data_dir}: {e}") from None
     prepare(windowed=s.windowed, kivy_home=data_dir / "kivy")
     from kiosk.app.main import KioskApp, Services
-    from kiosk.services.browser import DemoBrowser
     from kiosk.services.outbox import Outbox
     from kiosk.services.speech import EspeakSpeech
 
@@ -170,7 +161,8 @@ def run_kiosk(args) -> int:
                     open_after=first_frame)
     from kiosk.services.staff_access import StaffAccess
 
-    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=DemoBrowser(),
+    browser = make_browser(s)
+    services = Services(outbox=outbox, speech=EspeakSpeech(), browser=browser,
                         config_store=config_store_for(s, enrolment),
                         staff_access=StaffAccess(data_dir, s.kiosk_id))
     app = KioskApp(s, catalogue, services)
@@ -196,10 +188,25 @@ def run_kiosk(args) -> int:
         app.run()
     finally:
         services.speech.stop()
+        services.browser.close()
+        services.browser.wait_closed(10)
         if syncer is not None:
             syncer.stop()
         outbox.close()
     return 0
+
+
+def make_browser(s: settings_mod.Settings):
+    """The official-service browser: in demo mode one that only explains; on a terminal the
+    locked-down Chromium (or the configured Chrome or Edge). Folders a crash left behind
+    are deleted in the background."""
+    from kiosk.services.browser import ChromiumBrowser, DemoBrowser
+
+    if s.demo:
+        return DemoBrowser()
+    browser = ChromiumBrowser(s.browser)
+    threading.Thread(target=browser.sweep, daemon=True, name="browser-sweep").start()
+    return browser
 
 
 def _start_syncer(s: settings_mod.Settings, app, outbox=None):
@@ -247,9 +254,10 @@ def run_shots(args) -> int:
     from kiosk.app.shots import render_all
 
     out = Path(args.out)
-    made = render_all(s, out, args.lang or ["en"], progress=sys.stderr.isatty(),
-                      screens=args.screens, text_size=args.text_size, contrast=args.contrast,
-                      all_pages=args.all_pages)
+    with Progress("rendering", unit="screenshots") as progress:
+        made = render_all(s, out, args.lang or ["en"], progress=progress.update,
+                          screens=args.screens, text_size=args.text_size,
+                          contrast=args.contrast, all_pages=args.all_pages)
     print(f"{len(made)} screenshots in {out}")
     return 0
 
@@ -306,53 +314,9 @@ def run_rollback(args) -> int:
 def run_status(args) -> int:
     s = load_settings(args)
     catalogue = _load_content(s)
-    from kiosk.services import event_sync, outbox, sync_log
+    from kiosk.services import terminal_status
 
-    counts = outbox.counts(Path(s.data_dir) / "outbox.db") or {}  # {}: unreadable
-    folder, version = content_dir_for(s)
-    from kiosk.services.hub_client import HubError, load_enrolment
-
-    try:
-        enrolment = load_enrolment(Path(s.data_dir))
-    except HubError:  # an unreadable hub.json: not enrolled, as far as status can tell
-        enrolment = None
-    from kiosk.services import enrolment as enrolment_state
-
-    state = enrolment_state.status(s.data_dir)
-    content_made = content_expires = None
-    out_of_date = False
-    if version is not None:  # what staff need: how old the content is, and whether expired
-        from datetime import UTC, datetime
-
-        from kiosk.core import packs
-        from kiosk.services.content_store import ContentStore
-
-        raw = ContentStore(Path(s.data_dir)).manifest_raw(version)
-        if raw:
-            manifest = packs.parse_manifest(raw)
-            content_made = manifest.created.isoformat()
-            content_expires = manifest.expires.isoformat()
-            out_of_date = manifest.expires <= datetime.now(UTC)
-    report = {
-        "kiosk_id": s.kiosk_id,
-        "centre": centre_id_for(s, enrolment),
-        "content_dir": folder,
-        "content_version": version,  # None: the bundled demo content
-        "content_made": content_made,
-        "content_expires": content_expires,
-        "content_out_of_date": out_of_date,
-        "services": len(catalogue.services),
-        "tutorials": len(catalogue.tutorials),
-        "queued_events": counts.get("queued"),  # None: the outbox cannot be read
-        "rejected_events": counts.get("rejected"),
-        "last_sync": sync_log.last(s.data_dir),
-        "last_event_upload": event_sync.last(s.data_dir),
-        "enrolled": bool(enrolment),
-        # The hub refuses this terminal's token (revoked): it serves citizens as it is.
-        "revoked": state.revoked,
-        "hub_refused_at": state.refused_at,
-        "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
-    }
+    report = terminal_status.gather(s, catalogue)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -386,9 +350,10 @@ def status_text(r: dict) -> str:
         f"usage events: {queued}",
         "hub:          " + (
             f"enrolled with {r['hub_url']}, but the hub no longer accepts this terminal "
-            f"(since {r['hub_refused_at'] or '?'}): it keeps its content and settings; to "
-            "enrol again, get a new code from an admin and run kiosk enrol CODE --hub URL"
-            if r.get("revoked") else f"enrolled with {r['hub_url']}" if r["enrolled"] else
+            f"(REVOKED, since {r.get('hub_refused_at') or '?'}): it keeps its content and "
+            "settings; to enrol again, get a new code from an admin and run kiosk enrol CODE "
+            "--hub URL" if r.get("revoked") else
+            f"enrolled with {r['hub_url']}" if r["enrolled"] else
             "not enrolled (kiosk enrol CODE --hub URL)"),
         f"last sync:    {_outcome(r['last_sync'])}",
         f"last upload:  {_outcome(r['last_event_upload'])}"

@@ -22,7 +22,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.app import textfix
-from kiosk.core import i18n, languages, theme
+from kiosk.app.collector import IdleCollector
+from kiosk.core import i18n, languages, sites, theme
 from kiosk.core.content import Catalogue
 from kiosk.core.events import new_session_id
 from kiosk.core.settings import Settings
@@ -81,6 +82,16 @@ class Place:
     params: dict = field(default_factory=dict)
 
 
+@dataclass(eq=False)
+class OfficialVisit:
+    """An official service opened in a browser that covers the kiosk (below its bar)."""
+
+    service_id: str
+    url: str
+    cover: object = None  # the BrowserCover on the window, when the browser covers the kiosk
+    started: float | None = None  # the app's clock when the browser opened (None: not yet)
+
+
 class KioskApp(App):
     title = "Connecting London"
 
@@ -120,6 +131,10 @@ class KioskApp(App):
     """What this centre offers (core.offer.Offer): the content seen through the terminal's
     configuration. Replaced only at the attract screen (see config_changed)."""
 
+    staff_open = BooleanProperty(False)
+    """True while the staff panel is open: like a session, new configuration and content
+    wait for it to close (kiosk.app.staff.access)."""
+
     def __init__(self, settings: Settings, catalogue: Catalogue, services: Services, **kwargs):
         textfix.install()
         self.settings = settings
@@ -139,18 +154,27 @@ class KioskApp(App):
         # New content, loaded off the UI thread, waiting for the session to end (None when
         # nothing waits): set by _content_ready, taken at the attract screen (_take_pending).
         self.pending_catalogue: Catalogue | None = None
+        self._content_asked = 0  # content_installed calls so far: the last one wins
         # The app's one on-screen keyboard, reused (widgets.keyboard.keyboard_for): None until
         # a screen first needs it, and again when new content is switched to.
         self.shared_keyboard: OnScreenKeyboard | None = None
         # Text size, contrast and screen size changes restyle the window once, before the
         # next frame is drawn, however many of them come at once (see restyle_all).
         self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
+        # Full garbage collections wait for a quiet moment, not a tap's frame (collector.py).
+        self.collector = IdleCollector()
         self.centre_id = services.outbox.centre  # the centre usage events name
+        # The official service open in the browser (None when none is): see open_official.
+        self.official: OfficialVisit | None = None
+        self._browser_inputs: int | None = None
         # A new configuration, built off the UI thread, waiting for the session to end.
         self.pending_offer = None
         # config_changed() calls, counted: a slow read never replaces a newer one.
         self._offer_lock = threading.Lock()
         self._offer_asked = self._offer_built = 0
+        # The staff panel's way in (made on the first gesture) and the gesture itself.
+        self.staff = None
+        self.gesture = None
         self._apply_offer(self._build_offer(catalogue))
 
     # ----- configuration ---------------------------------------------------------------
@@ -207,8 +231,7 @@ class KioskApp(App):
     def at_attract(self) -> bool:
         """No one is using the kiosk and the attract screen shows: where new content and a
         new configuration are switched to."""
-        return not self.session_id and bool(self.history) and \
-            self.history[-1].screen == "attract"
+        return not self.busy and bool(self.history) and self.history[-1].screen == "attract"
 
     def _take_pending(self) -> None:
         """Switch to new content and configuration that waited for the attract screen."""
@@ -267,9 +290,17 @@ class KioskApp(App):
             self.fbind(prop, self._restyle_trigger)
         self.go("attract", remember=False)
         Clock.schedule_interval(self.tick_idle, 0.5)
+        self.collector.start()
+        Clock.schedule_interval(self.collector.tick, 0.5)
         return self.root_box
 
     def on_start(self):
+        from kiosk.app.staff.gesture import CornerGesture
+
+        # The staff gesture is watched on the window, on every screen. Bound before the
+        # activity watch, which therefore sees every touch first (bound last, called first).
+        self.gesture = CornerGesture(Window, self.services.clock, self.staff_gesture)
+        self.gesture.bind()
         # Bound here, not in build(): only then does it run before Kivy's own F1/Esc handling.
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.bind(on_touch_down=self._on_activity, on_key_up=self._on_activity)
@@ -283,8 +314,16 @@ class KioskApp(App):
         return False
 
     def on_stop(self):
+        # The window outlives the app (tests, shots, benchmarks run several in turn): an
+        # app that stopped must not go on swallowing keys or watching touches.
+        if self.gesture is not None:
+            self.gesture.unbind()
+        Window.unbind(on_key_down=self._on_key_down, on_request_close=self._on_request_close,
+                      on_touch_down=self._on_activity, on_key_up=self._on_activity)
         self.services.speech.stop()
         self._restyle_trigger.cancel()  # not onto the window of an app that comes after
+        Clock.unschedule(self.collector.tick)
+        self.collector.stop()
 
     def _size_text(self, *_):
         # Body text about 2.8 % of the screen's height (GOV.UK-like large type), never tiny.
@@ -292,13 +331,35 @@ class KioskApp(App):
 
     def _on_key_down(self, window, key, scancode, codepoint, modifiers):
         self._on_activity()
+        if self.in_maintenance:
+            return False  # staff left kiosk mode: every key works
         if key in BLOCKED_KEYS:
             return True
         # Ctrl+Q and Ctrl+W (quit, close) are swallowed too.
         return bool(codepoint and codepoint.lower() in ("q", "w") and "ctrl" in modifiers)
 
     def _on_request_close(self, *args, **kwargs):
-        return True  # the kiosk cannot be closed by Alt+F4, the window manager or Esc
+        # The kiosk cannot be closed by Alt+F4, the window manager or Esc, except in
+        # maintenance mode (staff left kiosk mode from the staff panel).
+        return not self.in_maintenance
+
+    # ----- the staff panel (kiosk.app.staff) -------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Someone is using the terminal: a citizen's session, or staff in the panel."""
+        return bool(self.session_id) or self.staff_open
+
+    @property
+    def in_maintenance(self) -> bool:
+        return self.staff is not None and self.staff.in_maintenance
+
+    def staff_gesture(self) -> None:
+        """The corner gesture was made (kiosk.app.staff.gesture): ask for the staff PIN."""
+        if self.staff is None:
+            from kiosk.app.staff.access import StaffMode
+
+            self.staff = StaffMode(self)
+        self.staff.gesture()
 
     # ----- navigation ----------------------------------------------------------------
     @property
@@ -314,7 +375,7 @@ class KioskApp(App):
         self._show(place)
 
     def _show(self, place: Place) -> None:
-        if place.screen == "attract" and not self.session_id:
+        if place.screen == "attract" and not self.busy:
             self._take_pending()
         cls = self.screen_classes[place.screen]
         screen = cls(name=f"{place.screen}-{len(self.history)}-{time.monotonic_ns()}",
@@ -325,6 +386,7 @@ class KioskApp(App):
         self.manager.current = screen.name
         if old is not None:
             self.manager.remove_widget(old)
+        self.collector.busy()
         self.services.speech.stop()
         self.speaking = False
         if self.session_id:
@@ -425,8 +487,13 @@ class KioskApp(App):
         self.rebuild()
 
     def end_session(self, outcome: str) -> None:
-        """The one reset path: finish, start again and timeout all come here."""
+        """The one reset path: finish, start again, timeout and the staff panel (before it
+        opens and when it closes) all come here."""
         used = self.lang  # the thank-you on the attract screen is in the citizen's language
+        if self.official is not None:
+            self.close_official("session_end")
+        if self.staff is not None:
+            self.staff.reset()  # the panel closed, back to kiosk mode
         if self.session_id:
             duration = int((self.services.clock() - self.session_started) * 1000)
             self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
@@ -462,9 +529,12 @@ class KioskApp(App):
 
     # ----- new content, between sessions ---------------------------------------------
     def content_installed(self, folder: str) -> None:
-        """A new content version is installed (called from the syncer's thread): it is
-        loaded off the UI thread, with the centre's offer over it, and switched to when no
-        one is using the kiosk."""
+        """A new content version is installed (called from the syncer's thread, or the staff
+        panel's after a rollback): it is loaded off the UI thread, with the centre's offer
+        over it, and switched to when no one is using the kiosk. Of two installed in quick
+        succession, the later one wins, whichever finishes loading first."""
+        self._content_asked = asked = self._content_asked + 1
+
         def load():
             from kiosk.core import content
 
@@ -480,11 +550,14 @@ class KioskApp(App):
             except Exception:  # built again once switched (config_changed)
                 log.exception("configuration over the new content")
                 built = None
-            Clock.schedule_once(lambda dt: self._content_ready(catalogue, built))
+            Clock.schedule_once(lambda dt: self._content_ready(catalogue, built, asked))
 
         threading.Thread(target=load, daemon=True, name="content-load").start()
 
-    def _content_ready(self, catalogue: Catalogue, built=None) -> None:
+    def _content_ready(self, catalogue: Catalogue, built=None,
+                       asked: int | None = None) -> None:
+        if asked is not None and asked != self._content_asked:
+            return  # a later version was installed meanwhile
         self.pending_catalogue = catalogue
         if built is not None:  # the offer over this content, to switch to with it
             self.pending_offer = built
@@ -528,39 +601,157 @@ class KioskApp(App):
                 language=languages.get(self.lang).native_name))
             self.record("a11y_toggle", content_id="read_aloud", outcome="unavailable")
             return
-        text = self.current.read_aloud_text()
-        speech.say(text, self.lang)
+        # What the citizen is looking at: the open dialog, not the screen behind it.
+        shown = self._modals[-1] if self._modals else self.current
+        speech.say(shown.read_aloud_text(), self.lang)
         self.speaking = True
         self.record("a11y_toggle", content_id="read_aloud", outcome="on")
 
     # ----- official service and phone hand-off -----------------------------------------
+    def official_sites(self, service_id: str, url: str) -> tuple[str, ...]:
+        """The sites the browser may load for this service: its own (from its content), the
+        terminal's common list, and the address asked for."""
+        common = sites.parse_list(self.settings.browser_allow)
+        service = self.catalogue.services.get(service_id)
+        allowed = sites.for_service(service, common) if service is not None else common
+        return sites.for_urls([url], allowed)
+
+    def official_reachable(self, url: str, on_change: Callable[[bool], None]) -> bool | None:
+        """Whether the official site can be reached, as far as is known now (None: not
+        known); a background check may follow, and `on_change(ok)` then runs on the UI
+        thread. Never waits."""
+        def arrived(ok: bool) -> None:
+            Clock.schedule_once(lambda dt: on_change(ok))
+
+        try:
+            return self.services.browser.reachable(url, arrived)
+        except Exception:  # no check: the button stays as it is
+            log.exception("reachability check failed for %s", url)
+            return None
+
     def open_official(self, service_id: str, url: str) -> None:
-        """Hand the official address to the browser, off the UI thread."""
+        """Hand the official address to the browser, off the UI thread. A browser that
+        covers the kiosk goes below the kiosk's bar (*Back to the kiosk*); it may load
+        only the service's sites. When the site is known to be unreachable, the citizen is
+        told so, with the other ways to apply and the phone hand-off."""
+        if self.official is not None:
+            return  # one at a time (a second tap while it opens)
+        browser = self.services.browser
+        if self.official_reachable(url, lambda ok: None) is False:
+            self.record("official_link_opened", content_id=service_id, outcome="offline")
+            self.show_offline(service_id, url)
+            return
+        visit = OfficialVisit(service_id, url)
+        area = None
+        if browser.shows_window:
+            from kiosk.app.widgets.browserbar import BrowserCover
+
+            self.services.speech.stop()
+            self.speaking = False
+            service = self.catalogue.services.get(service_id)
+            title, title_lang = self.text(service.title) if service else (url, "en")
+            visit.cover = BrowserCover(title, title_lang)
+            visit.cover.back.bind(on_release=lambda *_: self.close_official("back"))
+            Window.add_widget(visit.cover)
+            self.official = visit
+            bar = round(visit.cover.bar_height)
+            left, top = (int(v) for v in self._window_pos())
+            width, height = (int(v) for v in Window.size)
+            area = (left, top + bar, width, max(1, height - bar))
+        allowed, lang = self.official_sites(service_id, url), self.lang
+
         def work():
             try:
-                outcome = self.services.browser.open(url)
+                outcome = browser.open(url, sites=allowed, area=area, lang=lang,
+                                       on_exit=lambda reason: Clock.schedule_once(
+                                           lambda dt: self._official_ended(visit, reason)))
             except Exception:
                 log.exception("browser failed for %s", url)
                 outcome = "failed"
-            Clock.schedule_once(lambda dt: self._official_opened(service_id, url, outcome))
+            Clock.schedule_once(lambda dt: self._official_opened(visit, outcome))
 
         threading.Thread(target=work, daemon=True, name="browser-open").start()
 
-    def _official_opened(self, service_id: str, url: str, outcome: str) -> None:
+    @staticmethod
+    def _window_pos() -> tuple[int, int]:
+        try:
+            return Window.left, Window.top
+        except Exception:  # noqa: BLE001 (a window provider without a position)
+            return 0, 0
+
+    def _official_opened(self, visit: OfficialVisit, outcome: str) -> None:
+        if visit.cover is not None and self.official is not visit:
+            # The citizen left (or the session ended) while it opened. When they opened
+            # another since, that one's opening closes this (openings come one at a time).
+            if outcome == "ok" and self.official is None:
+                self.services.browser.close()
+            return
         if not self.session_id:
             return  # the session ended meanwhile
-        self.record("official_link_opened", content_id=service_id, outcome=outcome)
+        self.record("official_link_opened", content_id=visit.service_id, outcome=outcome)
+        if outcome == "ok" and visit.cover is not None:
+            visit.started = self.services.clock()
+            visit.cover.opened()
+            self._browser_inputs = self.services.browser.activity()
+            return
+        self._remove_cover(visit)
         if outcome == "demo":
             self.show_message(
                 self.tr("Demo mode"),
                 self.tr("On a library terminal, the official website would open now in a "
                         "safe browser. This is a demonstration, so nothing opens.")
-                + "\n\n" + url)
+                + "\n\n" + visit.url)
         elif outcome == "failed":
             self.show_message(self.tr("Sorry"),
                               self.tr("The official website could not be opened. Please ask "
                                       "a member of staff, or use the code to continue on "
                                       "your phone."))
+
+    def close_official(self, outcome: str = "back") -> None:
+        """*Back to the kiosk* (or the session's end): the browser closes (hidden at once,
+        stopped and deleted behind, never waited for) and the kiosk is there again, as the
+        citizen left it. Records how long it was open, never what was visited in it."""
+        visit = self.official
+        if visit is None:
+            return
+        self.services.browser.close()
+        self._leave_official(visit, outcome)
+
+    def _official_ended(self, visit: OfficialVisit, reason: str) -> None:
+        """The browser ended by itself (closed, crashed): the kiosk comes back."""
+        if self.official is visit:
+            self._leave_official(visit, reason)
+
+    def _leave_official(self, visit: OfficialVisit, outcome: str) -> None:
+        self.official = None
+        self._browser_inputs = None
+        if visit.started is not None:
+            duration = int((self.services.clock() - visit.started) * 1000)
+            self.record("official_service_closed", content_id=visit.service_id,
+                        outcome=outcome, duration_ms=min(max(0, duration), 86_399_999))
+        self._remove_cover(visit)
+        self.last_activity = self.services.clock()  # back in the kiosk: a fresh quiet time
+
+    def _remove_cover(self, visit: OfficialVisit) -> None:
+        if visit.cover is not None and visit.cover.parent is not None:
+            Window.remove_widget(visit.cover)
+            try:
+                Window.raise_window()  # over anything of the browser still on the screen
+            except Exception:  # noqa: BLE001 (a window provider that cannot)
+                log.debug("the kiosk's window could not be raised")
+        if self.official is visit:
+            self.official = None
+
+    def show_offline(self, service_id: str, url: str) -> None:
+        """The official site cannot be reached: say so, with the other ways to apply (from
+        the service's content) and the phone hand-off."""
+        from kiosk.app.widgets.dialogs import OfflineDialog
+
+        service = self.catalogue.services.get(service_id)
+        ways = [self.text(t) for t in service.start.other_ways] if service else []
+        dialog = OfflineDialog(ways=ways)
+        dialog.bind(on_phone=lambda *_: self.show_qr(service_id, url))
+        self.open_modal(dialog)
 
     def show_qr(self, service_id: str, url: str) -> None:
         from kiosk.app.widgets.dialogs import QRDialog
@@ -580,23 +771,48 @@ class KioskApp(App):
         self.open_modal(MessageDialog(title=title, message=message))
 
     def open_modal(self, modal) -> None:
+        """Open a dialog. While Read aloud is on, the dialog is read in place of the screen
+        behind it (the toolbar is under the dialog, out of reach), and speech stops when it
+        closes."""
         self._modals.append(modal)
-        modal.bind(on_dismiss=lambda m: self._modals.remove(m) if m in self._modals else None)
+        modal.bind(on_dismiss=self._modal_closed)
         modal.open(animation=False)
+        if self.speaking:
+            self.services.speech.stop()
+            self.services.speech.say(modal.read_aloud_text(), self.lang)
+
+    def _modal_closed(self, modal) -> None:
+        if modal in self._modals:
+            self._modals.remove(modal)
+        if self.speaking:  # it was reading the dialog: nothing to read on
+            self.services.speech.stop()
+            self.speaking = False
 
     # ----- idle timeout --------------------------------------------------------------
     def _on_activity(self, *args):
         self.last_activity = self.services.clock()
+        self.collector.busy()
 
     def tick_idle(self, *_):
-        """Twice a second: warn after the quiet time, count the warning down."""
+        """Twice a second: warn after the quiet time, count the warning down; the staff
+        panel's countdowns and quiet minute too."""
         self._check_idle()
         if self._idle_dialog is not None:
             self._idle_dialog.tick()
+        if self.staff is not None:
+            self.staff.tick()
 
     def _check_idle(self, *_):
         if not self.session_id or self._idle_dialog is not None:
             return
+        visit = self.official
+        if visit is not None and visit.started is not None:
+            # The browser covers the kiosk: input anywhere on the screen counts (X11 idle
+            # time, counted by the browser's watcher; None: it cannot be known there).
+            seen = self.services.browser.activity()
+            if seen is not None and seen != self._browser_inputs:
+                self._browser_inputs = seen
+                self._on_activity()
         if self.services.clock() - self.last_activity >= self.idle_timeout:
             from kiosk.app.widgets.dialogs import IdleDialog
 
@@ -604,12 +820,16 @@ class KioskApp(App):
             self._idle_dialog = IdleDialog(seconds=self.idle_warning)
             self._idle_dialog.bind(on_continue=self._idle_continue, on_expired=self._idle_expired)
             self.idle_warning_open = True
+            if self.official is not None:
+                self.services.browser.hide()  # the warning must be seen, over the browser
             self.open_modal(self._idle_dialog)
 
     def _idle_continue(self, *_):
         self.record("idle_continue")
         self._close_idle()
         self.last_activity = self.services.clock()
+        if self.official is not None:
+            self.services.browser.show()
 
     def _idle_expired(self, *_):
         self.record("idle_timeout")

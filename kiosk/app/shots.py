@@ -4,6 +4,7 @@ lesson (`all_pages`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 # (file name, how to get there from a fresh session in the chosen language)
@@ -39,9 +40,12 @@ def pages(catalogue, all_pages: bool) -> list[tuple[str, str, tuple | None]]:
     return out
 
 
-def render_all(settings, out: Path, langs: list[str], progress: bool = False,
+def render_all(settings, out: Path, langs: list[str],
+               progress: Callable[[int, int], None] | None = None,
                harness=None, screens: list[str] | None = None, text_size: int = 100,
                contrast: bool = False, all_pages: bool = False) -> list[Path]:
+    """Render the shots; progress(done, total) is called after each one (the shape of
+    clikit.Progress.update)."""
     from kiosk.app.harness import Harness
 
     if text_size not in TEXT_SIZES:
@@ -50,42 +54,42 @@ def render_all(settings, out: Path, langs: list[str], progress: bool = False,
     if langs == ["all"]:
         langs = list(h.catalogue.languages)
     made = []
+    shots = [(lang, name, file_name, place) for lang in langs
+             for name, file_name, place in pages(h.app.catalogue, all_pages)
+             if not screens or name in screens]
     try:
-        for lang in langs:
-            for name, file_name, place in pages(h.app.catalogue, all_pages):
-                if screens and name not in screens:
-                    continue
-                app = h.app
-                app.end_session("start_again")
-                app.start_session()
-                if name == "attract":
-                    # After a visit in `lang`: its thank-you, and its turn of the greeting
-                    # (text size and contrast belong to a session: not on this screen).
+        for lang, name, file_name, place in shots:
+            app = h.app
+            app.end_session("start_again")
+            app.start_session()
+            if name == "attract":
+                # After a visit in `lang`: its thank-you, and its turn of the greeting
+                # (text size and contrast belong to a session: not on this screen).
+                app.choose_language(lang)
+                app.end_session("finished")
+                attract = h.screen
+                for _ in attract.codes:
+                    if (attract.start.text_lang or "en") == lang:
+                        break
+                    attract._rotate()
+            else:
+                if place:
                     app.choose_language(lang)
-                    app.end_session("finished")
-                    attract = h.screen
-                    for _ in attract.codes:
-                        if (attract.start.text_lang or "en") == lang:
-                            break
-                        attract._rotate()
-                else:
-                    if place:
-                        app.choose_language(lang)
-                    # As a citizen would have set them before coming to the screen: each
-                    # screen is built in that state.
-                    app.text_scale = text_size / 100
-                    if contrast and not app.high_contrast:
-                        app.toggle_contrast()
-                    if place:
-                        app.go(place[0], **place[1])
-                    elif text_size != 100 or contrast:
-                        app.rebuild()
-                h.frames(2)  # lists and guides add their lower part on the next frame
-                if name == "guide":
-                    h.screen.steps[0].set_expanded(True, record=False)
-                made.append(h.screenshot(out / f"{lang}-{file_name}.png"))
-                if progress:
-                    print(f"  {made[-1]}", flush=True)
+                # As a citizen would have set them before coming to the screen: each
+                # screen is built in that state.
+                app.text_scale = text_size / 100
+                if contrast and not app.high_contrast:
+                    app.toggle_contrast()
+                if place:
+                    app.go(place[0], **place[1])
+                elif text_size != 100 or contrast:
+                    app.rebuild()
+            h.frames(2)  # lists and guides add their lower part on the next frame
+            if name == "guide":
+                h.screen.steps[0].set_expanded(True, record=False)
+            made.append(h.screenshot(out / f"{lang}-{file_name}.png"))
+            if progress:
+                progress(len(made), len(shots))
     finally:
         if harness is None:
             h.close()

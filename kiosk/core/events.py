@@ -23,7 +23,10 @@ TYPES = frozenset({
     "language_chosen",      # language: the chosen code
     "guide_opened",         # content_id: service id
     "step_expanded",        # content_id: service id; outcome: step-<n>
-    "official_link_opened", # content_id: service id; outcome: ok | demo | failed
+    "official_link_opened", # content_id: service id; outcome: ok | demo | failed | offline
+    "official_service_closed",  # content_id: service id; duration_ms: how long the browser
+                            # was open; outcome: back | closed | crashed | session_end
+                            # (never an address visited inside it)
     "qr_shown",             # content_id: service id
     "tutorial_started",     # content_id: tutorial id
     "practice_answered",    # content_id: tutorial id; outcome: correct | incorrect

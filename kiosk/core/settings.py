@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from kiosk.core import sites
+
 # The repository (a checkout or an editable install): assets/ and config/ sit beside kiosk/.
 # Issue 14 moves these files into the package; until then, this is where they are found.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +46,10 @@ class Settings:
     trusted_keys: str = ""
     hub_timeout: float = 30.0  # seconds to wait for the hub's answer before trying again
     speech: bool = True
+    # The official-service browser: Debian's Chromium, or Chrome or Edge by name or path.
+    browser: str = "chromium"
+    # Sites every service may load besides its own (each with everything under it).
+    browser_allow: str = "gov.uk nhs.uk"
 
     def check(self, origin: str = "settings") -> Settings:
         if self.idle_timeout < 5:
@@ -53,6 +59,13 @@ class Settings:
         if self.idle_warning < 20:
             raise SettingsError(f"{origin}: idle_warning must be at least 20 seconds "
                                 "(WCAG 2.2.1 asks for at least 20 s to answer)")
+        if not self.browser.strip():
+            raise SettingsError(f"{origin}: browser must name a program (chromium, "
+                                "google-chrome, microsoft-edge or a path)")
+        try:
+            sites.parse_list(self.browser_allow)
+        except sites.SiteError as e:
+            raise SettingsError(f"{origin}: browser_allow: {e}") from None
         return self
 
 

@@ -330,6 +330,33 @@ def _mark(conn: sqlite3.Connection, event_ids: list[str], value: int) -> None:
         raise
 
 
+def requeue_rejected(db_path: str | Path) -> int:
+    """Staff's *Send set-aside events again*: the events the hub refused (sent = -1) are
+    queued again, for a hub that has since been upgraded to accept them; the next upload
+    sends them (one the hub still refuses is set aside again). Returns how many."""
+    path = Path(db_path)
+    if not path.exists():
+        return 0
+    conn = connect(path)
+    try:
+        if not conn.execute("select 1 from sqlite_master where type = 'table' and "
+                            "name = 'events'").fetchone():
+            return 0
+        conn.execute("begin immediate")
+        try:
+            n = conn.execute(f"update events set sent = {QUEUED} where sent = {REJECTED}"
+                             ).rowcount
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+    finally:
+        conn.close()
+    if n:
+        log.warning("%d set-aside events queued again by staff", n)
+    return n
+
+
 def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 

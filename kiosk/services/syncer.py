@@ -59,6 +59,9 @@ class Syncer:
         """True since the hub last refused this terminal's token (401/403), until it
         accepts it again. See services/enrolment.py for the state as staff see it."""
         self._event_failures = 0
+        # One round at a time: staff's *Sync now* (from the panel's worker thread) waits for
+        # a background round in progress rather than staging the same content beside it.
+        self._busy = threading.RLock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hub-sync", daemon=True)
 
@@ -79,6 +82,10 @@ class Syncer:
 
     def upload_events(self, client=None) -> dict:
         """One upload cycle: flush the app's outbox, then send what is queued."""
+        with self._busy:
+            return self._upload_events(client)
+
+    def _upload_events(self, client=None) -> dict:
         if self.outbox is not None:
             try:
                 self.outbox.flush()
@@ -135,6 +142,10 @@ class Syncer:
 
     def sync_once(self) -> dict:
         """A full cycle: events, then content. The content report (with events_uploaded)."""
+        with self._busy:
+            return self._sync_once()
+
+    def _sync_once(self) -> dict:
         from kiosk.core import packs
         from kiosk.services import content_store, hub_client
 

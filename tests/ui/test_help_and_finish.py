@@ -172,7 +172,6 @@ def test_finish_and_clear_is_not_styled_as_navigation(kiosk):
     assert x(bar["start_again"]) == min(x(b) for b in bar.values()), "far end, mirrored"
 
 
-@pytest.mark.xfail(reason='Three branches of issue 10 merged together (ui-style, ui-content, ui-help); toolbar words now shrink to fit (fit_tool_labels) before Finish and clear breaks its line: issue 10 stays open', strict=False)
 def test_finish_and_clear_takes_two_lines_only_when_the_bar_needs_it(kiosk):
     h = kiosk
     on_guide(h, "so")
@@ -315,15 +314,8 @@ def test_home_is_not_called_start():
 
 
 # ----- the dialogs, looked at -----------------------------------------------------------------------
-# Known since the three issue-10 branches were merged: the Help dialog's Up and Down words
-# overflow their buttons in Urdu at 200 % (the page buttons' sizing changed on ui-style).
-_KNOWN = {("help", "ur", 2.0)}
 DIALOG_CASES = [pytest.param(which, lang, scale, contrast,
-                             id=f"{which}-{lang}-{int(scale * 100)}{'-hc' if contrast else ''}",
-                             marks=[pytest.mark.xfail(reason="Up/Down overflow in the Urdu Help "
-                                                      "dialog at 200 %: issue 10 stays open",
-                                                      strict=False)]
-                             if (which, lang, scale) in _KNOWN else [])
+                             id=f"{which}-{lang}-{int(scale * 100)}{'-hc' if contrast else ''}")
                 for which in ("help", "confirm", "no-voice")
                 for lang in ("en", "ar", "ur", "bn", "ta", "pl", "so")
                 for scale in (1.0, 2.0) for contrast in (False, True)

@@ -107,6 +107,41 @@ def test_read_aloud_reads_the_screen_and_stops_at_reset(kiosk):
     assert not h.app.speaking and h.speech.stopped > stops + 1
 
 
+def test_read_aloud_reads_an_open_dialog_not_the_screen_behind_it(kiosk):
+    """The toolbar is under an open dialog, out of reach: while Read aloud is on, a dialog
+    that opens (Help, the idle warning, More) is read in place of the screen, and the
+    reading stops when it closes."""
+    h = kiosk
+    h.app.idle_timeout = 10
+    start(h, "ar")
+    behind = h.app.tr("Get help with a service")
+    h.tap(h.app.toolbar.buttons["read_aloud"])
+    assert behind in h.speech.said[-1][0]
+
+    h.tap(h.app.toolbar.buttons["help"])
+    text, lang = h.speech.said[-1]
+    assert lang == "ar" and h.app.tr("Ask a member of staff") in text and behind not in text
+    assert h.app.speaking
+    stops = h.speech.stopped
+    said = len(h.speech.said)
+    h.tap(h.app._modals[-1].close)
+    assert not h.app.speaking and h.speech.stopped > stops, "nothing left to read"
+    assert len(h.speech.said) == said
+    assert h.app.toolbar.buttons["read_aloud"].label.text == h.app.tr("Read aloud")
+
+    h.app.toggle_read_aloud()  # on again, and a dialog opened by nobody's tap
+    h.advance(11)
+    assert idle_dialog(h) is not None
+    assert h.app.tr("Do you need more time?") in h.speech.said[-1][0]
+    h.tap(idle_dialog(h).more)
+    assert not h.app.speaking
+
+    h.tap(h.app.toolbar.buttons["help"])  # Read aloud off: opening a dialog says nothing
+    assert len(h.speech.said) == said + 2
+    h.app.toggle_read_aloud()  # as the button would, were it in reach: the dialog is read
+    assert h.app.tr("Ask a member of staff") in h.speech.said[-1][0]
+
+
 def test_read_aloud_in_a_language_without_a_voice_says_so(kiosk):
     from kiosk.services.speech import FakeSpeech
 

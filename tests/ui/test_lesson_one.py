@@ -44,10 +44,7 @@ def inside(inner, outer) -> bool:
 
 
 @pytest.mark.parametrize("scale", [1.0, 2.0], ids=["100", "200"])
-@pytest.mark.parametrize("lang", [pytest.param(c, marks=pytest.mark.xfail(
-    reason="Urdu at 200 %: since the toolbar's words grow (ui-style), the first target sits "
-           "40 px below the page: issue 10 stays open", strict=False)) if c == "ur" else c
-    for c in LANGS])
+@pytest.mark.parametrize("lang", LANGS)
 def test_every_practice_target_is_in_view_without_scrolling(h, lang, scale):
     screen = show_lesson(h, lang, scale)
     practice = screen.practice

@@ -41,8 +41,12 @@ def test_the_flags_parse():
 def test_all_pages_renders_every_guide_and_lesson_page(h, tmp_path):
     from kiosk.app.shots import render_all
 
+    reported = []
     made = render_all(h.settings, tmp_path, ["ar"], harness=h, all_pages=True,
-                      screens=["service-start", "guide", "lesson"])
+                      screens=["service-start", "guide", "lesson"],
+                      progress=lambda done, total: reported.append((done, total)))
+    # progress(done, total) after each shot, the shape of clikit.Progress.update
+    assert reported == [(n, 6) for n in range(1, 7)]
     names = sorted(p.name for p in made)
     assert names == sorted(["ar-service-start-register-to-vote.png",
                             "ar-guide-register-to-vote.png",

@@ -65,15 +65,20 @@ def test_toolbar_words_grow_with_the_text_and_stay_in_the_bar(kiosk, lang):
         assert b.label.texture_size[0] <= b.width + 1 and b.natural_height <= bar.height, b.label.text
 
 
-@pytest.mark.xfail(reason='Three branches of issue 10 merged together (ui-style, ui-content, ui-help); the guide footer lost I have finished to the page end, so it fits without More: the test needs a footer that overflows; issue 10 stays open', strict=False)
-def test_the_footer_keeps_to_one_row_with_more_for_the_rest(kiosk):
+# The guide's two actions do not fit side by side at 200 % in Somali ("Fur adeegga rasmiga
+# ah", "Ku sii wad taleefankaaga") or Tamil; in English they do (I have finished is at the
+# end of the page, not in the footer).
+@pytest.mark.parametrize("lang", ["so", "ta"])
+def test_the_footer_keeps_to_one_row_with_more_for_the_rest(kiosk, lang):
     h = kiosk
-    start(h, "en", 2.0)
+    start(h, lang, 2.0)
     h.app.go("guide", id="register-to-vote")
     h.frames(3)
     screen = h.screen
     shown_now = [b for b in reversed(screen.footer.children)]
     assert shown_now == [screen.official, screen.more], "the main action, then More"
+    room = screen.footer.width - screen.footer.padding[0] - screen.footer.padding[2]
+    assert screen.official.width + screen.more.width <= room + 1, "both on the row"
     assert all(lines(b) == 1 for b in shown_now), "each on one line"
     assert screen.footer.height < h.window.height * 0.17
 
@@ -85,16 +90,16 @@ def test_the_footer_keeps_to_one_row_with_more_for_the_rest(kiosk):
     h.tap(screen.more)
     dialog = h.app._modals[-1]
     texts = [b.text for b in dialog.actions]
-    assert texts == [screen.phone.text, screen.finish.text]
+    assert texts == [screen.phone.text]
     assert all(b.font_size >= screen.official.font_size for b in dialog.actions), \
         "large type"
     h.tap(dialog.close)
     assert not h.app._modals
 
-    h.app.text_scale = 1.0  # everything fits again: all three, no More
+    h.app.text_scale = 1.0  # everything fits again: both, no More
     h.frames(3)
-    assert list(reversed(screen.footer.children)) == [screen.official, screen.phone,
-                                                      screen.finish]
+    assert list(reversed(screen.footer.children)) == [screen.official, screen.phone]
+    assert all(lines(b) == 1 for b in screen.footer.children)
 
 
 def test_a_lesson_footer_keeps_its_main_action_first_in_arabic(kiosk):

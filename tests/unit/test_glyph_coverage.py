@@ -32,7 +32,16 @@ def missing(text: str, lang: languages.Language) -> set[str]:
 
 
 def catalogue_strings(code: str) -> list[str]:
-    po = i18n.LOCALE_DIR / code / "LC_MESSAGES" / "kiosk.po"
+    """Every interface string of a language: the citizens' (kiosk.po) and the staff
+    panel's (staff.po)."""
+    out = []
+    for domain in i18n.DOMAINS:
+        out += _strings(code, domain)
+    return out
+
+
+def _strings(code: str, domain: str) -> list[str]:
+    po = i18n.LOCALE_DIR / code / "LC_MESSAGES" / f"{domain}.po"
     if not po.exists():
         return []
     with po.open("rb") as f:

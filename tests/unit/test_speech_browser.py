@@ -58,8 +58,70 @@ def test_fake_browser_remembers_addresses():
 
 def test_demo_browser_opens_nothing():
     b = DemoBrowser()
-    assert b.open("https://www.gov.uk/register-to-vote") == "demo"
-    b.close()  # harmless
+    assert b.open("https://www.gov.uk/register-to-vote", sites=["gov.uk"]) == "demo"
+    assert not b.shows_window and not b.is_open
+    assert b.activity() is None and b.reachable("https://www.gov.uk/") is None
+    b.hide(), b.show(), b.close()  # harmless
+    assert b.wait_closed(0)
+
+
+def test_fake_browser_can_cover_the_kiosk_and_end_by_itself():
+    b = FakeBrowser(window=True)
+    ended = []
+    assert b.shows_window
+    b.open("https://www.gov.uk/x", sites=["gov.uk"], area=(0, 80, 1280, 720), lang="ar",
+           on_exit=ended.append)
+    assert b.is_open and b.calls[-1]["area"] == (0, 80, 1280, 720)
+    assert b.activity() == 0
+    b.inputs += 1
+    assert b.activity() == 1
+    b.exit("crashed")
+    assert ended == ["crashed"] and not b.is_open
+    b.offline.add("www.gov.uk")
+    assert b.reachable("https://www.gov.uk/x") is False
+    assert b.reachable("https://www.nhs.uk/") is True
+
+
+# Reachability: a cached check on a thread, never waited for
+
+def test_reachability_checks_once_in_the_background_and_caches():
+    import threading
+
+    from kiosk.services.reachability import Reachability
+
+    now = [0.0]
+    asked, gate = [], threading.Event()
+
+    class Conn:
+        def close(self):
+            pass
+
+    def connect(target, timeout):
+        asked.append(target)
+        gate.wait(5)
+        if target[0] == "down.example":
+            raise OSError("unreachable")
+        return Conn()
+
+    r = Reachability(connect=connect, clock=lambda: now[0], fresh_for=100,
+                     failed_fresh_for=10)
+    results = []
+    assert r.status("https://www.gov.uk/x", results.append) is None  # not known yet
+    assert r.status("https://www.gov.uk/y", results.append) is None  # joins the same check
+    gate.set()
+    assert wait_for(lambda: results == [True, True], 5)
+    assert asked == [("www.gov.uk", 443)]
+    assert r.status("https://www.gov.uk/z") is True  # cached, nothing asked
+    assert asked == [("www.gov.uk", 443)]
+    done = []
+    assert r.status("http://down.example:8080/", done.append) is None
+    assert wait_for(lambda: done == [False], 5)
+    assert asked[-1] == ("down.example", 8080)
+    now[0] = 50  # a failure is asked again sooner than a success
+    assert r.status("http://down.example:8080/", done.append) is False
+    assert wait_for(lambda: len(done) == 2, 5)
+    assert r.status("https://www.gov.uk/") is True
+    assert r.status("mailto:someone@example.org") is None
 
 
 def test_browser_is_abstract():

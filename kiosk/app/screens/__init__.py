@@ -16,13 +16,15 @@ _WHERE = {
     "lesson": ("tutorials", "LessonScreen"),
     "tutorial_done": ("tutorials", "TutorialDoneScreen"),
     "help_here": ("help_here", "HelpHereScreen"),
+    "staff": ("kiosk.app.staff.panel", "StaffPanel"),  # behind the gesture and PIN
 }
 
 
 class _Screens(dict):
     def __missing__(self, name: str):
         module, cls = _WHERE[name]
-        found = self[name] = getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+        path = module if "." in module else f"{__name__}.{module}"
+        found = self[name] = getattr(importlib.import_module(path), cls)
         return found
 
     def __contains__(self, name) -> bool:

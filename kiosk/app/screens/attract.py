@@ -21,16 +21,8 @@ from kiosk.core import i18n, languages
 
 GREETING_SECONDS = 3.0
 THANKS_SECONDS = 30.0
-
-
-def tr(msgid: str) -> str:
-    """Marks a string for `make i18n-extract` (it finds literal tr("...") calls): these are
-    translated later, into each language in turn (`interface`), not the session's."""
-    return msgid
-
-
-TOUCH = tr("Touch to start")
-THANKS = tr("Thank you. Everything from your visit has been cleared.")
+TOUCH = i18n.N_("Touch to start")
+THANKS = i18n.N_("Thank you. Everything from your visit has been cleared.")
 
 
 def interface(msgid: str, code: str) -> tuple[str, str]:

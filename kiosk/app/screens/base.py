@@ -115,6 +115,7 @@ class KioskScreen(Screen):
         rgb = self.app.theme.background[:3]
         height = min(max(dp(28), self.app.base_font * self.app.text_scale), scroll.height / 4)
         band = height / _FADE_BANDS
+        self.fade_height = height if more_below else 0.0  # text under it is not for reading
         for i, (colour, rect) in enumerate(self._fade_bands):  # i = 0 at the bottom
             colour.rgba = (*rgb, min(1, 1.3 * (1 - i / _FADE_BANDS)) if more_below else 0)
             rect.pos = (scroll.x, scroll.y + i * band)

@@ -280,9 +280,11 @@ class StepView(BoxLayout):
         if key != self._title_key:  # measured once per room, size and font
             self._title_key = key
             # Laid out in all the room there is, the way it is drawn (shaped): then as wide
-            # as its widest line, so Show / Hide is right beside the words.
+            # as its widest line, so Show / Hide is right beside the words. Laid out only
+            # (its own core label, its own options): drawn once, at the width chosen.
             title.width = room
-            title.texture_update()
+            title._label.resolve_font_name()
+            title._label.render()
             lines = title._label._cached_lines
             title.width = max(dp(24), min(room, max((ln.w for ln in lines), default=room) + 2))
         first_line = max(dp(64), self.marker.height, self.toggle.height)
@@ -355,7 +357,7 @@ class GuideScreen(KioskScreen):
         self.service: model.Service = self.app.catalogue.services[self.params["id"]]
         g = self.service.guide
         self.app.record("guide_opened", content_id=self.service.id)
-        self.content(g.title, role="title", bold=True)
+        self.title_label = self.content(g.title, role="title", bold=True)
         self.content(g.introduction, role="lead")
         # As wide as its words on one line ("Show all steps" is long in Tamil), at least 320.
         self.show_all = fit_word(KButton(text=self.tr("Show all steps"), kind="secondary",
@@ -386,11 +388,41 @@ class GuideScreen(KioskScreen):
         self.official = KButton(text=tr("Open the official service"), kind="primary")
         self.official.bind(on_release=lambda *_: self.app.open_official(
             self.service.id, self.service.official_url))
+        self.offline_notice = None
         self.phone = KButton(text=tr("Continue on your phone"), kind="secondary")
         self.phone.bind(on_release=lambda *_: self.app.show_qr(
             self.service.id, self.service.official_url))
         self.finish = self.finish_button()
         self.footer_buttons(self.official, self.phone)
+        # Said before the citizen taps: known now from the cache, or when a check ends.
+        self.show_reachable(self.app.official_reachable(self.service.official_url,
+                                                        self.show_reachable))
+
+    def show_reachable(self, ok: bool | None) -> None:
+        """Offline: *Open the official service* says the website cannot be reached, and a
+        box at the top of the guide offers the other ways to apply and the phone."""
+        tr = self.tr
+        offline = ok is False
+        self.official.text = tr("Official website: no connection now") if offline else \
+            tr("Open the official service")
+        self.official.kind = "secondary" if offline else "primary"
+        if offline and self.offline_notice is None:
+            from kiosk.app.widgets.notice import Notice
+
+            ways = [self.app.text(t) for t in self.service.start.other_ways]
+            self.offline_notice = Notice(
+                tr("The official website cannot be reached at the moment"),
+                tr("You can still read every step here."),
+                *[f"•  {text}" for text, _ in ways],
+                tr("Or tap Continue on your phone to open it on your phone."),
+                edge_name="error")
+            page = self.page
+            at = page.children.index(self.title_label) if self.title_label in \
+                page.children else len(page.children)
+            page.add_widget(self.offline_notice, index=at)  # just below the title
+        elif not offline and self.offline_notice is not None:
+            self.page.remove_widget(self.offline_notice)
+            self.offline_notice = None
 
     def _fit_gutter(self, *_):
         """One gutter width for every step (the widest marker), so the line is straight."""

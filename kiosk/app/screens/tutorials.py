@@ -14,12 +14,15 @@ from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
 from kiosk.app.screens.services import card_grid, offered_cards
 from kiosk.app.widgets import practice
-from kiosk.app.widgets.text import KButton
+from kiosk.app.widgets.text import KButton, measure
 from kiosk.core import content as model
 
 # A practice area beside the lesson's text on screens at least this wide (landscape kiosks).
 SIDE_BY_SIDE_WIDTH = dp(900)
 MAX_AREA = dp(520)
+# The practice's share of the row beside the text, and how far it may grow to keep its
+# prompt on one line (LessonScreen._fit_columns).
+PRACTICE_SHARE, MAX_PRACTICE_SHARE = 0.45, 0.5
 
 
 def _column(**kwargs) -> BoxLayout:
@@ -121,9 +124,9 @@ class LessonScreen(KioskScreen):
             Window.width >= SIDE_BY_SIDE_WIDTH
         text_col = practice_col = None
         if side:
-            row = BoxLayout(size_hint_y=None, spacing=dp(40))
-            text_col = _column(size_hint_x=0.55, spacing=dp(14))
-            practice_col = _column(size_hint_x=0.45)
+            self.row = row = BoxLayout(size_hint_y=None, spacing=dp(40))
+            text_col = _column(size_hint_x=1 - PRACTICE_SHARE, spacing=dp(14))
+            self.practice_col = practice_col = _column(size_hint_x=PRACTICE_SHARE)
             self.notes_box = text_col
             for col in (text_col, practice_col):
                 col.bind(height=lambda *_: setattr(row, "height", max(text_col.height,
@@ -168,6 +171,28 @@ class LessonScreen(KioskScreen):
             for w in (self.practice.children + [self.practice.progress]):
                 w.bind(height=fit)
             fit()
+            if side:
+                widen = Clock.create_trigger(self._fit_columns, -1)
+                self.row.bind(width=widen)
+                self.practice.prompt.bind(font_size=widen, font_name=widen)
+                widen()
+
+    def _fit_columns(self, *_):
+        """The practice's column as wide as its prompt on one line, when the row can spare
+        that much (the text keeps at least half): each line the prompt wraps onto pushes the
+        targets down, and at 200 % in a tall script (Nastaliq) a second line would push them
+        off the screen."""
+        row, prompt = self.row, self.practice.prompt
+        room = row.width - row.spacing
+        if room <= 0:
+            return
+        need = (measure(prompt)[0] + 2) / room
+        # Wider only when that keeps the prompt on one line: otherwise the text's column
+        # would be narrower (and the page longer) for nothing.
+        share = max(PRACTICE_SHARE, need) if need <= MAX_PRACTICE_SHARE else PRACTICE_SHARE
+        text_col = next(c for c in row.children if c is not self.practice_col)
+        if abs(self.practice_col.size_hint_x - share) > 0.001:
+            self.practice_col.size_hint_x, text_col.size_hint_x = share, 1 - share
 
     def _fit_area(self, *_):
         """The practice area reaches down to the bottom of the screen's page, and no

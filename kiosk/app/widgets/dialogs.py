@@ -72,6 +72,35 @@ class QRDialog(Dialog):
         close.bind(on_release=lambda *_: self.dismiss(animation=False))
 
 
+class OfflineDialog(Dialog):
+    """The official website cannot be reached from here now: the other ways to apply (from
+    the service's content: `ways`, each (text, language)) and the phone hand-off."""
+
+    __events__ = ("on_phone",)
+
+    def __init__(self, ways=(), **kwargs):
+        kwargs.setdefault("size_hint", (0.75, None))
+        super().__init__(**kwargs)
+        tr = self.app.tr
+        self.add(KLabel(text=tr("The official website cannot be reached at the moment"),
+                        role="heading",
+                        bold=True, size_hint_y=None))
+        self.add(KLabel(text=tr("This computer cannot reach the official website at the "
+                                "moment. You can try again later, or:"), size_hint_y=None))
+        for text, lang in ways:
+            self.add(KLabel(text=f"•  {text}", text_lang=lang, size_hint_y=None))
+        self.add(KLabel(text=tr("Or tap Continue on your phone to open it on your phone."),
+                        size_hint_y=None))
+        self.phone = self.add(KButton(text=tr("Continue on your phone"), kind="primary"))
+        self.phone.bind(on_release=lambda *_: (self.dismiss(animation=False),
+                                               self.dispatch("on_phone")))
+        close = self.add(KButton(text=tr("Close"), kind="secondary"))
+        close.bind(on_release=lambda *_: self.dismiss(animation=False))
+
+    def on_phone(self):
+        pass
+
+
 class IdleDialog(Dialog):
     """Asks before the session ends; one big button gives more time."""
 
@@ -168,9 +197,12 @@ class HelpDialog(Dialog):
         self.scroll.add_widget(self.body)
         self.rail = BoxLayout(orientation="vertical", size_hint_x=None, width=0, opacity=0,
                               spacing=dp(24))
-        self.up = ToolButton("up", tr("Up"), "page_up", size_hint_y=None, height=dp(96))
-        self.down = ToolButton("down", tr("Down"), "page_down", size_hint_y=None,
-                               height=dp(96))
+        # As beside a page: words that grow less than the text (role "rail"), buttons as
+        # tall as their words need (Nastaliq at 200 %): _fit.
+        self.up = ToolButton("up", tr("Up"), "page_up", role="rail", size_hint_y=None,
+                             height=dp(96))
+        self.down = ToolButton("down", tr("Down"), "page_down", role="rail",
+                               size_hint_y=None, height=dp(96))
         self.up.bind(on_release=lambda *_: self.page_by(+1))
         self.down.bind(on_release=lambda *_: self.page_by(-1))
         for w in (self.up, Widget(), self.down):
@@ -267,10 +299,14 @@ class HelpDialog(Dialog):
         """The body scrolls when the whole dialog would be taller than most of the window."""
         pad = self.box.padding[1] + self.box.padding[3] + 2 * self.box.spacing
         room = self.window.height * 0.95 - pad - self.title.height - self.close.height
-        self.middle.height = self.scroll.height = max(dp(120), min(self.body.height, room))
-        overflow = self.body.height > self.middle.height + 1
         widest = max(dp(64), self.up.natural_width, self.down.natural_width)
-        self.up.min_width = self.down.min_width = widest
+        tallest = max(dp(96), self.up.natural_height, self.down.natural_height)
+        for b in (self.up, self.down):
+            b.min_width, b.height = widest, tallest
+        # Never shorter than Up and Down one above the other.
+        least = max(dp(120), 2 * tallest + self.rail.spacing)
+        self.middle.height = self.scroll.height = max(least, min(self.body.height, room))
+        overflow = self.body.height > self.middle.height + 1
         self.rail.width = widest if overflow else 0
         self.rail.opacity = 1 if overflow else 0
         self.rail.disabled = not overflow

@@ -218,13 +218,16 @@ class OnScreenKeyboard(BoxLayout):
     layout_name = StringProperty("latin")
     style: tuple = ("",)
 
-    def __init__(self, target: TypedField, native: str = "latin", **kwargs):
+    def __init__(self, target: TypedField, native: str = "latin", lang: str = "", **kwargs):
+        """`lang`: the language typed in, when it is not the interface's (staff writing a
+        centre's Arabic text in an English panel); '' for the interface language."""
         kwargs.setdefault("orientation", "vertical")
         kwargs.setdefault("spacing", dp(8))
         kwargs.setdefault("size_hint_y", None)
         super().__init__(**kwargs)
         self.app = App.get_running_app()
         self.target = target
+        self.lang = lang
         self.native = native  # the UI language's own layout
         self.rows: list[BoxLayout] = []
         self.keys: dict[str, KeyHandle | KButton] = {}
@@ -239,7 +242,7 @@ class OnScreenKeyboard(BoxLayout):
     @property
     def typing_lang(self) -> str:
         """The language whose font shows these keys (and what they type)."""
-        return self.app.lang if self.layout.script != "Latn" else "en"
+        return (self.lang or self.app.lang) if self.layout.script != "Latn" else "en"
 
     def _build(self, *_):
         self.clear_widgets()
@@ -264,7 +267,7 @@ class OnScreenKeyboard(BoxLayout):
         if self.native != "latin":
             other = keyboards.load("latin" if layout.name != "latin" else self.native)
             # The switch shows the letters it brings, so it is recognised without reading.
-            switch_lang = "en" if other.script == "Latn" else self.app.lang
+            switch_lang = "en" if other.script == "Latn" else (self.lang or self.app.lang)
             self.switch_key = self._named("switch", other.switch_label, self.switch,
                                           size_hint_x=2, text_lang=switch_lang)
             bottom.add_widget(self.switch_key)
@@ -298,7 +301,7 @@ class OnScreenKeyboard(BoxLayout):
 
     def press(self, ch: str) -> None:
         if self.shift:
-            ch = keyboards.upper(ch, self.app.lang)
+            ch = keyboards.upper(ch, self.lang or self.app.lang)
             self.shift = False
         self.target.type(ch)
 

@@ -25,6 +25,10 @@ class MoreDialog(Dialog):
                                       role="lead", min_height=dp(96)))
         self.close.bind(on_release=lambda *_: self.dismiss(animation=False))
 
+    def read_aloud_text(self) -> str:
+        """The choices in the list (it holds only buttons)."""
+        return "\n".join(b.text for b in self.actions)
+
     def copy_of(self, original: KButton) -> KButton:
         """The button in this list that stands for `original` (a footer button)."""
         return self.originals[id(original)]

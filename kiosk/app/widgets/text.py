@@ -58,6 +58,7 @@ class KLabel(Label):
     def __init__(self, **kwargs):
         self._app = App.get_running_app()
         self._sized = "width" in kwargs or kwargs.get("size_hint_x", 1) is None
+        self._owed = False  # a render put off until layout gives a width (texture_update)
         kwargs.update(self._style(kwargs))
         super().__init__(**kwargs)
         for prop in ("text_lang", "role", "bold", "colour_name", "align", "fit"):
@@ -116,7 +117,9 @@ class KLabel(Label):
             # No width from layout yet (or a passing one while nested layouts settle):
             # rendering now would be thrown away, and wrapping a paragraph into a few
             # pixels costs more than the real render.
+            self._owed = True
             return
+        self._owed = False
         super().texture_update(*largs)
 
     def _rewrap(self, *_):
@@ -126,7 +129,10 @@ class KLabel(Label):
             self.text_size = (max(self.width - 2 * self.pad[0], 1), None)
         else:
             self.text_size = (None, None)
-        if self._sized:
+        # A new text_size renders again by itself; a width that leaves it as it was (any
+        # width of a one-line label) changes nothing drawn. Only a render texture_update put
+        # off for want of a width is still owed.
+        if self._owed and self._sized:
             self._trigger_texture()
 
     def _fit(self, *_):

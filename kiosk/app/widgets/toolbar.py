@@ -5,7 +5,6 @@ Finish and clear. Mirrored for right-to-left."""
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
@@ -79,33 +78,36 @@ class Toolbar(Panel):
                     box.add_widget(k)
         for p in parts:
             self.add_widget(p)
-        self._groups = (left, right, last)
-        fit = Clock.create_trigger(self._fit_finish, -1)
-        self.bind(width=fit, padding=fit, spacing=fit)
-        for box in (left, right):
-            box.bind(width=fit)
-        self.buttons["start_again"].label.bind(font_size=fit, font_name=fit)
-        fit()
-
-    def _fit_finish(self, *_):
-        """*Finish and clear* on one line when the bar has room for it, on two when not."""
-        left, right, last = self._groups
-        finish = self.buttons["start_again"]
-        room = self.width - self.padding[0] - self.padding[2] - 3 * self.spacing - \
-            left.width - right.width - last.padding[0] - last.padding[2]
-        finish.label.text = finish.one_line if finish.one_line_width() <= room + 0.5 \
-            else finish.two_lines
 
     def _fit_height(self, *_):
         shown = [b for b in self.buttons.values() if b.parent is not None]
-        gaps = len(shown) * self.spacing + 2 * self.padding[0]  # between buttons, at the ends
+        finish = self.buttons["start_again"]
+        # Between buttons, at the ends, and the margin that sets Finish and clear apart.
+        gaps = len(shown) * self.spacing + 2 * self.padding[0] + \
+            finish.parent.padding[0] + finish.parent.padding[2]
         limit = Window.height * MAX_HEIGHT_SHARE
-        if self._fitted != (key := (Window.size, tuple(b.label.text for b in shown),
+        # Finish and clear's words as written: where they break is decided here.
+        words = tuple(finish.one_line if b is finish else b.label.text for b in shown)
+        if self._fitted != (key := (Window.size, words,
                                     shown[0].label.font_size / shown[0].label.fit)):
             self._fitted = key
-            fit_tool_labels(shown, Window.width - gaps, limit - 2 * self.padding[1])
+            self._fit_words(shown, Window.width - gaps, limit - 2 * self.padding[1])
         needed = max(b.natural_height for b in shown) + 2 * self.padding[1]
         self.min_height = min(limit, max(dp(104), needed))
+
+    def _fit_words(self, shown, width: float, height: float) -> None:
+        """The words as large as the text size asks. When the bar has no room for them,
+        *Finish and clear* goes on two lines first (as tall as the two-line toggles beside
+        it, so the bar does not grow); only if that is not enough do all the words shrink."""
+        finish = self.buttons["start_again"]
+        finish.label.text = finish.one_line
+        on_one = fit_tool_labels(shown, width, height)
+        if on_one >= 1.0 or finish.two_lines == finish.one_line:
+            return
+        finish.label.text = finish.two_lines
+        if fit_tool_labels(shown, width, height) <= on_one:  # no larger for the break
+            finish.label.text = finish.one_line
+            fit_tool_labels(shown, width, height)
 
     def restyle(self, *_):
         super().restyle()
@@ -147,19 +149,13 @@ class FinishButton(ToolButton):
     page's background, a heavy border and text in the text colour, as GOV.UK's secondary
     buttons are plain), so it is not taken for Back or Home; it asks before clearing. Its
     words go on two lines when one line would not leave the bar room (Somali, Tamil or
-    Romanian at 200 %): `Toolbar._fit_finish`."""
+    Romanian at 200 %), before the bar's words shrink: `Toolbar._fit_words`."""
 
     edge_width = dp(3)
 
     def __init__(self, icon: str, text: str, name: str, **kwargs):
         super().__init__(icon, text, name, **kwargs)
         self.one_line, self.two_lines = text, balanced_lines(text)
-
-    def one_line_width(self) -> float:
-        """The width this button needs with its words on one line, in its current style."""
-        measured = self.label._label.get_extents(self.one_line)[0]  # options are current
-        return max(dp(64), self.min_width, max(self.icon.height, measured) +
-                   2 * self.padding[0])
 
     def restyle(self, *_):
         if self.state == "down":
