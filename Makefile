@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= var/demo
 
-.PHONY: run test bench bench-check cli-reference setup system-deps i18n i18n-extract i18n-report shots lint clean
+.PHONY: run test soak bench bench-check cli-reference setup system-deps i18n i18n-extract i18n-report shots lint clean
 
 # Demo mode: the bundled content, signed with a demo key and installed as a pack would be.
 run: setup
@@ -79,3 +79,8 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The monkey test at length: 20,000 random taps, drags, long presses and keys on the real
+# app (make test runs 2,000). KIOSK_MONKEY_SEED picks another stream of actions.
+soak: setup
+	KIOSK_MONKEY_ACTIONS=$${KIOSK_MONKEY_ACTIONS:-20000} scripts/with-display.sh $(PY) -m pytest -q -s -p no:randomly tests/ui/test_monkey.py

@@ -169,6 +169,9 @@ def run_kiosk(args) -> int:
     app.first_frame_callbacks.append(first_frame.set)
     syncer = None if args.smoke else _start_syncer(s, app, outbox)
     services.syncer = syncer
+    ready_file = os.environ.get("KIOSK_READY_FILE")
+    if ready_file:  # for a supervisor or a test: the window is up and the app is listening
+        app.first_frame_callbacks.append(lambda: _write_ready(Path(ready_file)))
     if args.lang:
         app.first_frame_callbacks.append(lambda: _start_in(app, args.lang))
     if args.smoke:
@@ -184,6 +187,7 @@ def run_kiosk(args) -> int:
             Clock.schedule_once(ready, 0)
 
         app.first_frame_callbacks.append(lambda: Window.bind(on_flip=first_flip))
+    _stop_on_sigterm(app)
     try:
         app.run()
     finally:
@@ -193,7 +197,34 @@ def run_kiosk(args) -> int:
         if syncer is not None:
             syncer.stop()
         outbox.close()
-    return 0
+    return app.exit_status
+
+
+def _write_ready(path: Path) -> None:
+    try:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(f"{os.getpid()}\n")
+        os.replace(tmp, path)
+    except OSError as e:
+        logging.getLogger(__name__).warning("ready file %s not written: %s", path, e)
+
+
+def _stop_on_sigterm(app) -> None:
+    """SIGTERM (the supervisor's stop, a shutdown) stops the kiosk cleanly: the browser
+    closed, the outbox written. SDL's own handler would turn it into a close request, which
+    the kiosk refuses (prepare() sets SDL_NO_SIGNAL_HANDLERS, so this one is used)."""
+    import signal
+
+    from kivy.clock import Clock
+
+    def stop(*_):
+        app.leaving = True
+        Clock.schedule_once(lambda dt: app.stop(), 0)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (tests driving run_kiosk from a thread)
+        pass
 
 
 def make_browser(s: settings_mod.Settings):

@@ -41,8 +41,31 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TEXT_SCALES = (1.0, 1.5, 2.0)
 
-# Keys that must not leave or change the kiosk: Esc, F1 (Kivy's settings), F4, F11.
-BLOCKED_KEYS = {27, 282, 285, 292}
+# Keys that must not leave or change the kiosk, with or without modifiers: Esc, F1 (Kivy's
+# settings), F4 (Alt+F4), F11 (fullscreen), the Super (Windows) keys as Kivy and SDL name
+# them, and the Menu key.
+SUPER_KEYS = {309, 1073742051, 1073742055}
+BLOCKED_KEYS = {27, 282, 285, 292, 319, 1073741925} | SUPER_KEYS
+# With Alt: Tab (switch windows), F4 (close), Esc and Space (window menus).
+ALT_KEYS = {9, 285, 27, 32}
+# With Ctrl: Q (quit) and W (close), whatever the keyboard layout gives as the character.
+CTRL_KEYS = {ord("q"), ord("w")}
+# Exit status of a kiosk that staff left for maintenance: the supervisor (config/
+# kiosk-supervise, RestartPreventExitStatus in config/kiosk.service) does not restart it.
+MAINTENANCE_EXIT = 3
+
+
+def is_blocked_key(key: int, codepoint: str | None, modifiers) -> bool:
+    """True for a key press that must do nothing (it is swallowed before Kivy sees it).
+    What the app cannot see (Alt+Tab under a window manager, Ctrl+Alt+F1 to change virtual
+    terminal, Ctrl+Alt+Backspace) is the session's to stop: see config/."""
+    mods = set(modifiers or ())
+    if key in BLOCKED_KEYS or "meta" in mods or "super" in mods:
+        return True
+    if "alt" in mods and key in ALT_KEYS:
+        return True
+    return "ctrl" in mods and (key in CTRL_KEYS or
+                               bool(codepoint and codepoint.lower() in ("q", "w")))
 
 
 class KivyTheme:
@@ -53,6 +76,19 @@ class KivyTheme:
         for name, value in vars(source).items():
             if name != "name":
                 setattr(self, name, theme.rgba(value))
+
+
+def clear_clipboard() -> None:
+    """Nothing a citizen copied is there for the next one. Kivy's Clipboard.copy("") does
+    nothing (it ignores empty text), so the provider is given empty text itself. SDL's
+    clipboard only takes the selection (microseconds, no waiting); what the browser copied
+    went with its process."""
+    try:
+        from kivy.core.clipboard import Clipboard
+
+        Clipboard.put(b"", "text/plain")
+    except Exception:
+        log.debug("clipboard not cleared", exc_info=True)
 
 
 @dataclass
@@ -143,6 +179,8 @@ class KioskApp(App):
         self.theme = KivyTheme(theme.STANDARD)
         super().__init__(**kwargs)
         self.history: list[Place] = []
+        self.leaving = False  # True once the supervisor asked it to stop (SIGTERM, cli.py)
+        self.exit_status = 0  # what `kiosk` exits with: MAINTENANCE_EXIT when closed in maintenance
         self.session_started = 0.0
         self.last_activity = 0.0
         self.idle_timeout = settings.idle_timeout
@@ -333,15 +371,17 @@ class KioskApp(App):
         self._on_activity()
         if self.in_maintenance:
             return False  # staff left kiosk mode: every key works
-        if key in BLOCKED_KEYS:
-            return True
-        # Ctrl+Q and Ctrl+W (quit, close) are swallowed too.
-        return bool(codepoint and codepoint.lower() in ("q", "w") and "ctrl" in modifiers)
+        return is_blocked_key(key, codepoint, modifiers)
 
     def _on_request_close(self, *args, **kwargs):
         # The kiosk cannot be closed by Alt+F4, the window manager or Esc, except in
-        # maintenance mode (staff left kiosk mode from the staff panel).
-        return not self.in_maintenance
+        # maintenance mode (staff left kiosk mode from the staff panel): it then exits with
+        # MAINTENANCE_EXIT, so the supervisor opens a maintenance terminal rather than
+        # starting it again at once. (`leaving`: a SIGTERM from the supervisor, cli.py.)
+        if self.in_maintenance:
+            self.exit_status = MAINTENANCE_EXIT
+            return False
+        return not self.leaving
 
     # ----- the staff panel (kiosk.app.staff) -------------------------------------------
     @property
@@ -499,6 +539,7 @@ class KioskApp(App):
             self.record("session_end", outcome=outcome, duration_ms=max(0, duration))
         self.services.speech.stop()
         self.services.browser.close()
+        clear_clipboard()
         for modal in list(self._modals):
             modal.dismiss(animation=False)
         self._modals.clear()

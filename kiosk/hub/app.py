@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import packs
-from kiosk.hub import auth, configuration, errors
+from kiosk.hub import auth, configuration, errors, fresh
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import AdminHeaders
 from kiosk.hub.pages.render import STATIC_DIR
@@ -71,6 +71,9 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
         yield
         if task is not None:
             task.cancel()
+        for kept in (app.state.versions, app.state.tokens, app.state.seen_writes,
+                     app.state.config_documents):
+            kept.close()
         store.close()
 
     app = FastAPI(title="kiosk-hub", version=__version__, docs_url=None, redoc_url=None,
@@ -80,7 +83,12 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.packs = PublishedPacks(settings.data_dir)
-    # In memory, per process: the configuration documents, rebuilt when it changes.
+    # In memory, per process, each kept under a version read from the database after each
+    # request arrived (fresh.py): the terminals' tokens, and the configuration documents.
+    app.state.versions = fresh.SharedRead(lambda: store.versions(), "versions")
+    app.state.tokens = fresh.Kept(lambda: store.tokens(), "tokens")
+    # What terminals report about themselves, stored a batch at a time.
+    app.state.seen_writes = fresh.SharedWrite(lambda seen: store.record_seen(seen), "seen")
     app.state.config_documents = configuration.Documents(store.engine)
     app.state.trusted_keys = trusted
     # In memory, per process: failed sign-ins per (name, address).

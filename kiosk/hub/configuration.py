@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from kiosk.core import config
 from kiosk.core.config import ConfigError, Effective, Layer, Setting
+from kiosk.hub.fresh import Kept
 from kiosk.hub.schema import (
     config_audit,
     config_locks,
@@ -165,53 +165,86 @@ def known_centres(engine: sa.Engine) -> list[str]:
         return sorted(r[0] for r in conn.execute(q))
 
 
+def _json(data: Any) -> bytes:
+    """Canonical JSON: the same data, the same bytes (and so the same ETag)."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
 def _document(chain: list[Layer]) -> tuple[bytes, str]:
-    body = json.dumps({"layers": [config.layer_to_json(layer) for layer in chain]},
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    body = _json({"layers": [config.layer_to_json(layer) for layer in chain]})
     return body, etag(body)
 
 
 def document(engine: sa.Engine, terminal_id: str) -> tuple[bytes, str]:
     """What a terminal fetches: its three layers as canonical JSON, and the ETag of it
-    (a terminal that has it gets 304). Documents.get gives the same, from memory."""
+    (a terminal that has it gets 304). Documents.get gives the same bytes, from memory."""
     return _document(layers(engine, Scope("terminal", terminal_id)))
 
 
 class Documents:
-    """The documents terminals fetch, built from one read of every layer and kept in this
-    process's memory until the configuration changes. A fetch then costs one small query
-    (config_version, which every change adds one to in its own transaction) instead of
-    seven, and the JSON is made once per terminal and version: 200 terminals asking at
-    once do not queue behind each other's queries.
+    """The documents terminals fetch, kept in this process's memory under the
+    configuration's version (config_version, which every change adds one to in its own
+    transaction; fresh.py). A new version costs one read of every layer, shared by
+    whoever asks at that moment (200 terminals after a change wait for one read, not 200).
 
-    The version is read before the layers, so what is kept is never older than the
-    version it is kept under: at worst a change that lands in between is read once more."""
+    A document is its three layers' canonical JSON side by side, so each layer is made
+    into JSON once per version, and each document once: one per centre for the terminals
+    with no values of their own, one for each terminal that has some. The bytes are those
+    document() makes, and the ETag is their hash: a terminal is told 304 only when the
+    bytes it has are the bytes it would get, whichever worker or version made them."""
 
     MAX_KEPT = 50_000  # documents per version (a city's fleet is a few thousand)
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
-        self._reload = threading.Lock()
-        self._state: tuple[int, dict[tuple[str, str], Layer], dict[str, tuple]] | None = None
+        self._kept = Kept(self._load, "config-documents")
 
-    def get(self, terminal_id: str, centre: str) -> tuple[bytes, str]:
+    def _load(self) -> tuple[int, _Built]:
         with self.engine.connect() as conn:
             current = version(conn)
-            state = self._state
-            if state is None or state[0] != current:  # != : a restored database goes back
-                # One thread reads the layers; the others asking at the same moment (200
-                # terminals after a change) wait for it rather than all reading them too.
-                with self._reload:
-                    state = self._state
-                    if state is None or state[0] != current:
-                        state = self._state = (current, _every_layer(conn), {})
-        _, every, docs = state
-        doc = docs.get(terminal_id)
+            return current, _Built(_every_layer(conn))
+
+    async def get(self, terminal_id: str, centre: str, at: int) -> tuple[bytes, str]:
+        """(body, ETag) of the terminal's document at configuration version `at` (read
+        after the request arrived) or later."""
+        return (await self._kept.at(at)).document(terminal_id, centre, self.MAX_KEPT)
+
+    def close(self) -> None:
+        self._kept.close()
+
+
+_EMPTY_TERMINAL = Layer("terminal")
+
+
+class _Built:
+    """Every layer at one version, and the documents made from them so far (used on the
+    event loop's thread only)."""
+
+    def __init__(self, every: dict[tuple[str, str], Layer]):
+        self.every = every
+        self.parts: dict[tuple[str, str] | None, bytes] = {}
+        self.docs: dict[tuple[str, str], tuple[bytes, str]] = {}
+
+    def _part(self, key: tuple[str, str] | None) -> bytes:
+        part = self.parts.get(key)
+        if part is None:
+            layer = _EMPTY_TERMINAL if key is None else self.every.get(key) or Layer(key[0])
+            part = self.parts[key] = _json(config.layer_to_json(layer))
+        return part
+
+    def document(self, terminal_id: str, centre: str, max_kept: int) -> tuple[bytes, str]:
+        own = ("terminal", terminal_id)
+        if own not in self.every:
+            own = None  # no values or locks of its own: the centre's document
+        key = (centre, terminal_id if own else "")
+        doc = self.docs.get(key)
         if doc is None:
-            doc = _document([every.get(k) or Layer(k[0]) for k in
-                             (("all", ""), ("centre", centre), ("terminal", terminal_id))])
-            if len(docs) < self.MAX_KEPT:
-                docs[terminal_id] = doc
+            body = b'{"layers":[' + b",".join(
+                (self._part(("all", "")), self._part(("centre", centre)), self._part(own))) \
+                + b"]}"
+            doc = (body, etag(body))
+            if len(self.docs) < max_kept:
+                self.docs[key] = doc
         return doc
 
 

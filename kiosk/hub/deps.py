@@ -1,7 +1,8 @@
 """What a route may ask for in its signature, as Annotated aliases: the shared objects on
-app.state (StoreDep, PacksDep, SettingsDep, ConfigDocumentsDep) and who is asking (CurrentTerminal for the
-terminals' API; CurrentStaff, anyone signed in to the pages, and CurrentAdmin, admins only). A route that needs someone signed in says
-so here, in its parameters, and cannot forget it.
+app.state (StoreDep, PacksDep, SettingsDep, ConfigDocumentsDep) and who is asking
+(CurrentTerminal for the terminals' API, with the database's versions it was checked at;
+CurrentStaff, anyone signed in to the pages, and CurrentAdmin, admins only). A route that
+needs someone signed in says so here, in its parameters, and cannot forget it.
 """
 
 # No "from __future__ import annotations": FastAPI reads these annotations at import.
@@ -10,15 +11,15 @@ from collections.abc import Mapping
 from typing import Annotated, NamedTuple
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from kiosk.core.protocol import APP_VERSION_RE, CONTENT_VERSION_HEADER, QUEUE_HEADER
 from kiosk.hub import auth
 from kiosk.hub.configuration import Documents
 from kiosk.hub.errors import AdminOnly, Detail, LoginRequired
+from kiosk.hub.fresh import Versions
 from kiosk.hub.settings import HubSettings
-from kiosk.hub.store import PublishedPacks, Store
+from kiosk.hub.store import PublishedPacks, Store, now_utc, seen_changes, sha256_hex
 
 # --- shared objects, put on app.state by create_app ---------------------------------------
 # async: a plain def would be run in the thread pool, a hop per request for an attribute.
@@ -45,16 +46,19 @@ PacksDep = Annotated[PublishedPacks, Depends(get_packs)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]
 ConfigDocumentsDep = Annotated[Documents, Depends(get_config_documents)]
 
+
 # --- terminals: a bearer token from enrolment ----------------------------------------------
 
 
 class TerminalIdentity(NamedTuple):
-    """The enrolled, not revoked terminal a request comes from."""
+    """The enrolled, not revoked terminal a request comes from, and the database's versions
+    it was checked at (read after the request arrived): a route answering from memory uses
+    them too (configuration.Documents), with no read of its own."""
     id: str
     centre: str
+    versions: Versions
 
 
-bearer = HTTPBearer(auto_error=False, description="the terminal's token from enrolment")
 UNAUTHORISED = {401: {"model": Detail, "description": "no token, or a revoked one"}}
 
 
@@ -74,24 +78,45 @@ def terminal_report(headers: Mapping[str, str]) -> dict:
             "queue_depth": _small_int(headers.get(QUEUE_HEADER))}
 
 
-async def current_terminal(
-        request: Request, store: StoreDep,
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> TerminalIdentity:
-    """The terminal holding the bearer token (401 otherwise); its last_seen and what it
-    reports about itself are recorded on the way. A busy database raises OperationalError,
-    answered 503 by errors.database_busy."""
-    if creds is None or creds.scheme.lower() != "bearer":
-        raise HTTPException(401, "a terminal token is needed",
-                            headers={"WWW-Authenticate": "Bearer"})
-    found = await run_in_threadpool(store.authenticate_terminal, creds.credentials, None,
-                                    terminal_report(request.headers))
-    if found is None:
-        raise HTTPException(401, "unknown or revoked token",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return TerminalIdentity(*found)
+class TerminalToken(HTTPBearer):
+    """The terminal holding the request's bearer token (401 otherwise); its last_seen and
+    what it reports about itself are recorded on the way.
+
+    Tokens are kept in memory under the terminals' version (app.state.tokens, fresh.Kept),
+    and the versions are read after the request arrived, in one read shared with the
+    requests arriving with it (app.state.versions, fresh.SharedRead): a revocation or an
+    enrolment committed before the request arrived counts, in every worker, with no query
+    of the request's own. What terminals report is stored before the answer, together with
+    what the others asking at that moment report (app.state.seen_writes,
+    fresh.SharedWrite). A busy database raises OperationalError, answered 503 by
+    errors.database_busy.
+
+    One dependency, the security scheme itself (so /openapi.json says how terminals
+    authenticate): FastAPI's cost per dependency is most of what a 304 costs, and a
+    terminal's request is one that 200 terminals make at once."""
+
+    async def __call__(self, request: Request) -> TerminalIdentity:  # type: ignore[override]
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "a terminal token is needed",
+                                headers={"WWW-Authenticate": "Bearer"})
+        state = request.app.state
+        versions = await state.versions.get()
+        tokens = await state.tokens.at(versions.terminals)
+        seen = tokens.get(sha256_hex(token)) if len(token) <= 200 else None
+        if seen is None:
+            raise HTTPException(401, "unknown or revoked token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        changes = seen_changes(seen, terminal_report(request.headers), now_utc())
+        if changes:  # with the other requests' at that moment, in one transaction
+            await state.seen_writes.add(seen.id, changes)
+            for key, value in changes.items():
+                setattr(seen, key, value)
+        return TerminalIdentity(seen.id, seen.centre, versions)
 
 
+current_terminal = TerminalToken(scheme_name="HTTPBearer",
+                                 description="the terminal's token from enrolment")
 CurrentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
 
 # --- people: a session cookie from the sign-in page ----------------------------------------

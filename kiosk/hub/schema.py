@@ -24,6 +24,8 @@ Table objects describe the result for queries, and a test checks that the two ag
     staff_sessions  their sessions on the hub's pages, as admin_sessions (migration 0006)
     config_version  one row: a number each configuration change adds one to, in the same
                     transaction, so a cached document is known to be current (0006)
+    terminals_version  one row: a number each enrolment and revocation adds one to, in the
+                    same transaction, so tokens kept in memory are known to be current (0007)
 
 Times are naive UTC datetimes; `day` and `hour_of_week` are in Europe/London time, which is
 what a London admin means by "Tuesday" or "9 to 10".
@@ -180,6 +182,12 @@ staff_sessions = sa.Table(
 
 config_version = sa.Table(
     "config_version", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+terminals_version = sa.Table(
+    "terminals_version", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
     sa.Column("version", sa.BigInteger, nullable=False),
 )

@@ -39,7 +39,8 @@ import sqlalchemy as sa
 
 from kiosk.core import files, packs, protocol
 from kiosk.hub import migrate, usage
-from kiosk.hub.schema import enrol_codes, terminals
+from kiosk.hub.fresh import Versions
+from kiosk.hub.schema import config_version, enrol_codes, terminals, terminals_version
 
 # Enrolment codes are typed by staff: 16 letters and digits without look-alikes
 # (no 0/O, 1/I/L), shown in groups of four: about 80 bits.
@@ -63,8 +64,10 @@ class PublishError(StoreError):
     pass
 
 
-def _now() -> datetime:
+def now_utc() -> datetime:
+    """Now, as the hub stores times: naive UTC, whole seconds."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
 
 
 def sha256_hex(text: str) -> str:
@@ -105,6 +108,36 @@ class Terminal:
         return "revoked" if self.revoked else "active"
 
 
+@dataclass
+class Seen:
+    """A terminal as a hub process keeps it to check its token: who it is, and what was
+    last stored of what it reports, to know when to store it again (seen_changes)."""
+    id: str
+    centre: str
+    last_seen: datetime | None
+    app_version: str | None
+    content_version: int | None
+    queue_depth: int | None
+
+
+def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict | None:
+    """What to store about a terminal that has just made a request, or None: its last_seen
+    at most once a minute (a write per request would make every terminal's requests queue
+    behind each other on SQLite), and what it reports (`report`: app_version,
+    content_version, queue_depth, each optional) with it, at once when a version changes
+    or its queue empties or fills. `seen` is what this process stored or read last: with
+    several workers another may have stored something newer, which costs at worst one
+    write too many, or a value a minute late."""
+    values = {k: v for k, v in report.items() if v is not None}
+    urgent = any(getattr(seen, k) != values[k] for k in ("app_version", "content_version")
+                 if k in values)
+    if "queue_depth" in values:
+        urgent = urgent or (values["queue_depth"] == 0) != (seen.queue_depth == 0)
+    if urgent or seen.last_seen is None or now - seen.last_seen >= LAST_SEEN_EVERY:
+        return {"last_seen": now, **values}
+    return None
+
+
 class Store:
     """Terminals and enrolment codes. Safe to share between threads."""
 
@@ -139,7 +172,7 @@ class Store:
         if not hours > 0:
             raise StoreError(f"--hours must be more than 0, not {hours}")
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        expires = (now or _now()) + timedelta(hours=hours)
+        expires = (now or now_utc()) + timedelta(hours=hours)
         with self.engine.begin() as c:
             c.execute(enrol_codes.insert().values(code_sha256=sha256_hex(code), centre=centre,
                                                   expires=expires, used_by=None))
@@ -147,7 +180,7 @@ class Store:
 
     def enrol(self, code: str, now: datetime | None = None) -> tuple[str, str, str]:
         """Spend a one-time code: a new terminal. Returns (terminal id, token, centre)."""
-        now = now or _now()
+        now = now or now_utc()
         if not isinstance(code, str) or len(code) > MAX_CODE_CHARS:
             raise EnrolError("unknown enrolment code")
         h = sha256_hex(normalise_code(code))
@@ -171,40 +204,43 @@ class Store:
             c.execute(terminals.insert().values(id=terminal_id, centre=row.centre,
                                                 token_sha256=sha256_hex(token), created=now,
                                                 revoked=False, last_seen=now))
+            _bump_terminals(c)
         return terminal_id, token, row.centre
 
     # --- tokens --------------------------------------------------------------------
 
-    def authenticate_terminal(self, token: str, now: datetime | None = None,
-                              report: Mapping[str, Any] | None = None
-                              ) -> tuple[str, str] | None:
-        """(id, centre) of the non-revoked terminal holding token, or None.
+    def versions(self) -> Versions:
+        """The configuration's and the terminals' versions, in one query (fresh.py)."""
+        q = sa.select(sa.select(config_version.c.version).scalar_subquery(),
+                      sa.select(terminals_version.c.version).scalar_subquery())
+        with self.engine.connect() as c:
+            return Versions(*c.execute(q).one())
 
-        Its last_seen is brought up to date at most once a minute (a write per request would
-        make every terminal's requests queue behind each other on SQLite), and what it
-        reports (`report`: app_version, content_version, queue_depth, each optional) is
-        stored with it, at once when a version changes or its queue empties or fills."""
-        if not token or len(token) > 200:
-            return None
-        h = sha256_hex(token)
-        now = now or _now()
+    def tokens(self) -> tuple[int, dict[str, Seen]]:
+        """(terminals_version, every terminal that is not revoked by the SHA-256 of its
+        token): what a hub process keeps to check tokens without a query each (fresh.Kept).
+        The version is read first, so the terminals are never older than it says."""
         t = terminals.c
         with self.engine.connect() as c:
-            row = c.execute(sa.select(t.id, t.centre, t.last_seen, t.app_version,
-                                      t.content_version, t.queue_depth)
-                            .where(t.token_sha256 == h, t.revoked.is_(False))).first()
-        if row is None:
-            return None
-        values = {k: v for k, v in (report or {}).items() if v is not None}
-        urgent = any(getattr(row, k) != values[k] for k in ("app_version", "content_version")
-                     if k in values)
-        if "queue_depth" in values:
-            urgent = urgent or (values["queue_depth"] == 0) != (row.queue_depth == 0)
-        if urgent or row.last_seen is None or now - row.last_seen >= LAST_SEEN_EVERY:
-            with self.engine.begin() as c:
-                c.execute(terminals.update().where(t.id == row.id)
-                          .values(last_seen=now, **values))
-        return row.id, row.centre
+            version = c.execute(sa.select(terminals_version.c.version)).scalar_one()
+            rows = c.execute(sa.select(t.token_sha256, t.id, t.centre, t.last_seen,
+                                       t.app_version, t.content_version, t.queue_depth)
+                             .where(t.revoked.is_(False))).all()
+        return version, {r.token_sha256: Seen(*r[1:]) for r in rows}
+
+    def record_seen(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Store what seen_changes() said is new about terminals ({terminal id: changes}),
+        in one transaction (fresh.SharedWrite gathers them from concurrent requests)."""
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for terminal_id, values in changes.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                {"terminal": terminal_id, **{f"new_{k}": v for k, v in values.items()}})
+        if not by_columns:
+            return
+        with self.engine.begin() as c:
+            for columns, rows in by_columns.items():
+                c.execute(terminals.update().where(terminals.c.id == sa.bindparam("terminal"))
+                          .values({k: sa.bindparam(f"new_{k}") for k in columns}), rows)
 
     # --- usage events --------------------------------------------------------------
 
@@ -237,7 +273,14 @@ class Store:
                 return False
             c.execute(terminals.update().where(terminals.c.id == terminal_id)
                       .values(revoked=True))
+            _bump_terminals(c)  # in the same transaction: no process accepts it after this
         return True
+
+
+def _bump_terminals(conn) -> None:
+    """A token added or withdrawn, in the transaction that does it: tokens kept in memory
+    are out of date (fresh.py)."""
+    conn.execute(sa.update(terminals_version).values(version=terminals_version.c.version + 1))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

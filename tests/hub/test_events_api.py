@@ -190,10 +190,11 @@ def test_many_terminals_at_once_exact_counts(hub):
     assert stored(store) == len(all_ids) == 3600
 
 
-@pytest.mark.parametrize("busy", ["authenticate_terminal", "ingest"])
+@pytest.mark.parametrize("busy", ["versions", "tokens", "ingest"])
 def test_a_busy_database_asks_the_terminal_to_come_back(hub, monkeypatch, busy):
-    """Locked while checking the token or while storing: 503 with Retry-After, JSON, and
-    nothing stored; the terminal sends the batch again later."""
+    """Locked while checking the token (reading the versions, or the tokens after an
+    enrolment) or while storing: 503 with Retry-After, JSON, and nothing stored; the
+    terminal sends the batch again later."""
     base, store, token, _ = hub
 
     def locked(*_args, **_kw):

@@ -20,7 +20,7 @@ from kiosk.core import packs
 from kiosk.hub.app import create_app
 from kiosk.hub.routes.content import parse_range
 from kiosk.hub.settings import HubSettings
-from kiosk.hub.store import Store, _now, default_db_url
+from kiosk.hub.store import Store, default_db_url, now_utc
 from tests.hubtools import running
 from tests.serverproc import ServerProcess, free_port
 
@@ -125,7 +125,7 @@ def test_enrol_wrong_and_expired_codes_refused(hub):
     base, data = hub
     r = enrol(base, "AAAA-BBBB-CCCC-DDDD")
     assert r.status_code == 403 and r.json() == {"detail": "unknown enrolment code"}
-    old = new_code(data, now=_now() - timedelta(hours=25))  # a 24 h code made yesterday
+    old = new_code(data, now=now_utc() - timedelta(hours=25))  # a 24 h code made yesterday
     r = enrol(base, old)
     assert r.status_code == 403 and r.json() == {"detail": "enrolment code expired"}
     assert enrol(base, "x" * 65).status_code == 422  # oversized: refused by the schema

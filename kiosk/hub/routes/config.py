@@ -1,6 +1,6 @@
 """Configuration for terminals: GET /api/v1/config gives a terminal its layers (all
 terminals, its centre, itself) with an ETag, 304 when it has them already (from memory,
-rebuilt when the configuration changes: configuration.Documents); POST
+rebuilt when the configuration changes: configuration.Documents, fresh.py); POST
 /api/v1/config/report is what it actually uses, staff changes at the terminal included,
 so the hub shows the truth for each terminal."""
 
@@ -28,7 +28,9 @@ router = APIRouter(prefix=protocol.API_PREFIX, tags=["configuration"])
     **UNAUTHORISED, **BUSY})
 async def get_config(request: Request, terminal: CurrentTerminal,
                      documents: ConfigDocumentsDep) -> Response:
-    body, tag = await run_in_threadpool(documents.get, terminal.id, terminal.centre)
+    # async, and no query of its own: the versions were read for the token check (one read
+    # for all the requests arriving together), the document is in memory.
+    body, tag = await documents.get(terminal.id, terminal.centre, terminal.versions.config)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
     if etag_matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
