@@ -32,6 +32,7 @@ bench-check: setup
 
 shots: setup
 	scripts/with-display.sh $(VENV)/bin/kiosk shots --out docs/screenshots --lang en
+	scripts/with-display.sh $(PY) scripts/centre_shots.py docs/screenshots
 	KIOSK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/hub/test_dashboard_browser.py \
 	    tests/hub/test_fleet_browser.py tests/ui/test_browser_shots.py
 	KIOSK_UPDATE_SCREENSHOTS=1 scripts/with-display.sh $(PY) -m pytest -q tests/ui/test_staff_shots.py

@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from common import ERROR, PASS, Result, Settings
+from config_apply import bench_config_apply
 from config_fetch import bench_config_fetch
 from event_record import bench_event_record
 from fleet import bench_fleet_page, bench_heartbeat
@@ -46,6 +47,7 @@ BENCHMARKS = {
     "stats_ingest": bench_stats_ingest,
     "stats_sync": bench_stats_sync,
     "config_fetch": bench_config_fetch,
+    "config_apply": bench_config_apply,
     "staff_panel": bench_staff_panel,
     "heartbeat": bench_heartbeat,
     "fleet_page": bench_fleet_page,

@@ -73,9 +73,40 @@ def _load_content(s: settings_mod.Settings):
 
     folder, _ = content_dir_for(s)
     try:
-        return content.load(folder)
+        catalogue = content.load(folder)
     except content.ContentError as e:
         raise UserError(f"content in {folder} is not valid: {e}") from None
+    for note in catalogue.notes:
+        logging.getLogger(__name__).warning("content in %s: %s", folder, note)
+    return catalogue
+
+
+def _enrolment(s: settings_mod.Settings) -> dict | None:
+    """This terminal's enrolment with a hub, or None (not enrolled, or unreadable: as far
+    as the kiosk can tell, not enrolled)."""
+    from kiosk.services.hub_client import HubError, load_enrolment
+
+    try:
+        return load_enrolment(Path(s.data_dir))
+    except HubError:
+        return None
+
+
+def centre_id_for(s: settings_mod.Settings, enrolment: dict | None) -> str:
+    """The centre named in usage events (services.terminal_status.centre_id_for)."""
+    from kiosk.services.terminal_status import centre_id_for as centre
+
+    return centre(s, enrolment)
+
+
+def config_store_for(s: settings_mod.Settings, enrolment: dict | None):
+    """The terminal's configuration; the default one (the demo centre) only stands in for
+    a terminal no hub configures."""
+    from kiosk.services.config_store import ConfigStore
+
+    terminal = (enrolment or {}).get("terminal_id") or s.kiosk_id
+    return ConfigStore(s.data_dir, terminal,
+                       defaults=None if enrolment else (s.default_config or None))
 
 
 def setup_logging(data_dir: Path | None = None) -> None:
@@ -125,14 +156,14 @@ def run_kiosk(args) -> int:
     catalogue = catalogue_future.result()
     pool.shutdown()
     first_frame = threading.Event()
-    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, s.centre_id or catalogue.centre.id,
+    enrolment = _enrolment(s)
+    outbox = Outbox(data_dir / "outbox.db", s.kiosk_id, centre_id_for(s, enrolment),
                     open_after=first_frame)
-    from kiosk.services.config_store import ConfigStore
     from kiosk.services.staff_access import StaffAccess
 
     browser = make_browser(s)
     services = Services(outbox=outbox, speech=EspeakSpeech(), browser=browser,
-                        config_store=ConfigStore(data_dir, s.kiosk_id),
+                        config_store=config_store_for(s, enrolment),
                         staff_access=StaffAccess(data_dir, s.kiosk_id))
     app = KioskApp(s, catalogue, services)
     app.first_frame_callbacks.append(first_frame.set)
@@ -349,10 +380,13 @@ def status_text(r: dict) -> str:
         f"terminal:     {r['kiosk_id']} at {r['centre']}",
         f"content:      {content}; {r['services']} services, {r['tutorials']} tutorials",
         f"usage events: {queued}",
-        "hub:          " + (f"REVOKED by {r['hub_url']}: enrol again (kiosk enrol CODE "
-                             "--hub URL)" if r.get("revoked") else
-                             f"enrolled with {r['hub_url']}" if r["enrolled"] else
-                             "not enrolled (kiosk enrol CODE --hub URL)"),
+        "hub:          " + (
+            f"enrolled with {r['hub_url']}, but the hub no longer accepts this terminal "
+            f"(REVOKED, since {r.get('hub_refused_at') or '?'}): it keeps its content and "
+            "settings; to enrol again, get a new code from an admin and run kiosk enrol CODE "
+            "--hub URL" if r.get("revoked") else
+            f"enrolled with {r['hub_url']}" if r["enrolled"] else
+            "not enrolled (kiosk enrol CODE --hub URL)"),
         f"last sync:    {_outcome(r['last_sync'])}",
         f"last upload:  {_outcome(r['last_event_upload'])}"
         + (f" ({upload['events_uploaded']} sent)" if upload.get("events_uploaded") else ""),
@@ -404,11 +438,17 @@ def _sync_config(client, s: settings_mod.Settings, enrolment: dict, report: dict
     the terminal keeps its last configuration."""
     from kiosk.core.config import DocumentError
     from kiosk.services import config_store, hub_client
+    from kiosk.services import enrolment as enrolment_state
 
     try:
         report.update(config_store.sync(client, config_store.ConfigStore(
             s.data_dir, enrolment.get("terminal_id", ""))))
+        enrolment_state.record_accepted(s.data_dir)  # the hub took the token
         return ""
+    except hub_client.AuthError as e:  # revoked: the last configuration stays
+        enrolment_state.record_refused(s.data_dir, str(e))
+        report["config_status"] = f"error: {e}"
+        return f"configuration: {e}"
     except (hub_client.HubError, DocumentError) as e:
         report["config_status"] = f"error: {e}"
         return f"configuration: {e}"
@@ -438,6 +478,7 @@ def run_sync(args) -> int:
     s = load_settings(args)
     from kiosk.core import packs
     from kiosk.services import content_store, event_sync, hub_client, sync_log, token_swap
+    from kiosk.services import enrolment as enrolment_state
 
     report = {"status": "", "events_uploaded": 0, "content_version": None,
               "bytes_downloaded": 0, "files_downloaded": 0}
@@ -463,6 +504,7 @@ def run_sync(args) -> int:
                 if events["status"].startswith("error"):
                     events_error = events["status"].removeprefix("error: ")
                 if events["auth_refused"]:  # content would be refused too
+                    enrolment_state.record_refused(s.data_dir, events_error)
                     raise hub_client.AuthError(events_error)
                 config_error = _sync_config(client, s, enrolment, report)
                 if not s.trusted_keys:

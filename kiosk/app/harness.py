@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from kiosk.app import prepare
@@ -32,16 +33,20 @@ class Harness:
         self.settings = settings or settings_mod.load(environ={}, data_dir=str(data_dir))
         self.catalogue = catalogue or content.load(self.settings.content_dir)
         self.now = 1000.0
+        self.today = date.today()  # the app's date (a notice's days): tests move it
         self.outbox = Outbox(self.data_dir / "outbox.db", self.settings.kiosk_id,
-                             self.settings.centre_id or self.catalogue.centre.id)
+                             self.settings.centre_id or settings_mod.DEMO_CENTRE_ID)
         self.speech = speech or FakeSpeech()
         self.browser = browser or FakeBrowser()
         from kiosk.services.config_store import ConfigStore
         from kiosk.services.staff_access import StaffAccess
 
         services = Services(self.outbox, self.speech, self.browser,
-                            clock or (lambda: self.now),
-                            config_store=ConfigStore(self.data_dir, self.settings.kiosk_id),
+                            clock or (lambda: self.now), today=lambda: self.today,
+                            # Not enrolled: the default configuration (the demo centre)
+                            # until a test saves a hub's document.
+                            config_store=ConfigStore(self.data_dir, self.settings.kiosk_id,
+                                                     self.settings.default_config or None),
                             staff_access=StaffAccess(self.data_dir, self.settings.kiosk_id,
                                                      clock=clock or (lambda: self.now)))
         self.app = KioskApp(self.settings, self.catalogue, services)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,8 @@ class Services:
     browser: Browser
     clock: Callable[[], float] = time.monotonic
     """Monotonic seconds (session length, idle timeout); never the wall clock."""
+    today: Callable[[], date] = date.today
+    """The local date (a notice's first and last day)."""
     config_store: ConfigStore | None = None
     """The terminal's configuration files (hub layers and staff changes); None: defaults."""
     staff_access: StaffAccess | None = None
@@ -155,6 +158,11 @@ class KioskApp(App):
     speaking = BooleanProperty(False)
     """True while the current screen is being read aloud."""
 
+    read_aloud_on = BooleanProperty(False)
+    """True while each screen is read aloud as it opens: from the start of a session where
+    the centre set read aloud on by default, until the citizen stops it; reset at the end
+    of the session."""
+
     offer = ObjectProperty(None)
     """What this centre offers (core.offer.Offer): the content seen through the terminal's
     configuration. Replaced only at the attract screen (see config_changed)."""
@@ -183,7 +191,7 @@ class KioskApp(App):
         self.first_frame_callbacks: list = []
         self.fallbacks = 0
         # New content, loaded off the UI thread, waiting for the session to end (None when
-        # nothing waits): set by _content_ready, used and cleared by _switch_content.
+        # nothing waits): set by _content_ready, taken at the attract screen (_take_pending).
         self.pending_catalogue: Catalogue | None = None
         self._content_asked = 0  # content_installed calls so far: the last one wins
         # The app's one on-screen keyboard, reused (widgets.keyboard.keyboard_for): None until
@@ -194,53 +202,86 @@ class KioskApp(App):
         self._restyle_trigger = Clock.create_trigger(self.restyle_all, -1)
         # Full garbage collections wait for a quiet moment, not a tap's frame (collector.py).
         self.collector = IdleCollector()
-        self.centre_id = settings.centre_id or catalogue.centre.id
+        self.centre_id = services.outbox.centre  # the centre usage events name
         # The official service open in the browser (None when none is): see open_official.
         self.official: OfficialVisit | None = None
         self._browser_inputs: int | None = None
         # A new configuration, built off the UI thread, waiting for the session to end.
         self.pending_offer = None
-        self.offer = self._build_offer(catalogue)
+        # config_changed() calls, counted: a slow read never replaces a newer one.
+        self._offer_lock = threading.Lock()
+        self._offer_asked = self._offer_built = 0
         # The staff panel's way in (made on the first gesture) and the gesture itself.
         self.staff = None
         self.gesture = None
+        self._apply_offer(self._build_offer(catalogue))
 
     # ----- configuration ---------------------------------------------------------------
     def _build_offer(self, catalogue: Catalogue):
         """The Offer for `catalogue` under the terminal's configuration. Reads disk: at
         start-up (before the first frame) and on worker threads only."""
-        from datetime import date
-
         from kiosk.core import config, offer
 
         store = self.services.config_store
         resolved = store.resolved() if store is not None else config.resolve([])
-        return offer.build(catalogue, resolved, date.today())
+        return offer.build(catalogue, resolved)
+
+    def _apply_offer(self, new) -> None:
+        """Use `new` from now on: between sessions only (at start-up, on the attract screen,
+        at the end of a session). The session's timings come from it where the centre set
+        them, else from the terminal's settings; the attract screen is in its default
+        language."""
+        self.offer = new
+        self.idle_timeout = new.idle_timeout or self.settings.idle_timeout
+        self.idle_warning = new.idle_warning or self.settings.idle_warning
+        self._set_language(new.default_language)
 
     def config_changed(self) -> None:
         """The configuration changed on disk (the hub sent one, staff saved one): from any
         thread. It is read and built on a worker thread and applied at the attract screen,
-        never in the middle of a citizen's session."""
+        never in the middle of a citizen's session (nor while the staff panel is open)."""
+        with self._offer_lock:
+            self._offer_asked += 1
+            asked = self._offer_asked
+
         def load():
             try:
                 built = self._build_offer(self.pending_catalogue or self.catalogue)
             except Exception:  # a broken file must not stop citizens
                 log.exception("new configuration not used")
                 return
-            Clock.schedule_once(lambda dt: self._offer_ready(built))
+            Clock.schedule_once(lambda dt: self._offer_ready(built, asked))
 
         threading.Thread(target=load, daemon=True, name="config-load").start()
 
-    def _offer_ready(self, built) -> None:
+    def _offer_ready(self, built, asked: int = 0) -> None:
+        if asked and asked < self._offer_built:
+            return  # an older read that finished after a newer one
+        self._offer_built = asked
         self.pending_offer = built
-        if not self.busy:
+        if self.at_attract():
             self._switch_offer()
 
     def _switch_offer(self) -> None:
-        if self.pending_offer is None:
-            return
-        self.offer, self.pending_offer = self.pending_offer, None
-        self.go("attract", remember=False)
+        """On the attract screen: show it again, under the new configuration."""
+        params = self.history[-1].params if self.history else {}
+        self.go("attract", remember=False, **params)  # _show takes what is pending
+
+    def at_attract(self) -> bool:
+        """No one is using the kiosk and the attract screen shows: where new content and a
+        new configuration are switched to."""
+        return not self.busy and bool(self.history) and self.history[-1].screen == "attract"
+
+    def _take_pending(self) -> None:
+        """Switch to new content and configuration that waited for the attract screen."""
+        if self.pending_catalogue is not None:
+            self.catalogue, self.pending_catalogue = self.pending_catalogue, None
+            self.shared_keyboard = None
+            if self.pending_offer is None:
+                self.config_changed()  # the offer follows the new catalogue (its ids)
+        if self.pending_offer is not None:
+            new, self.pending_offer = self.pending_offer, None
+            self._apply_offer(new)
 
     # ----- strings -------------------------------------------------------------------
     def tr(self, msgid: str, lang: str | None = None) -> str:
@@ -415,6 +456,8 @@ class KioskApp(App):
         self._show(place)
 
     def _show(self, place: Place) -> None:
+        if place.screen == "attract" and not self.busy:
+            self._take_pending()
         cls = self.screen_classes[place.screen]
         screen = cls(name=f"{place.screen}-{len(self.history)}-{time.monotonic_ns()}",
                      params=place.params)
@@ -429,6 +472,14 @@ class KioskApp(App):
         self.speaking = False
         if self.session_id:
             self.record("screen_view", content_id=place.screen.replace("_", "-"))
+            if self.read_aloud_on:  # once the screen's first frame is built
+                Clock.schedule_once(lambda dt, s=screen: self._read_on_arrival(s), 0)
+
+    def _read_on_arrival(self, screen) -> None:
+        if self.read_aloud_on and self.session_id and self.current is screen and \
+                not self.speaking and self.services.speech.can_speak(self.lang):
+            self.services.speech.say(screen.read_aloud_text(), self.lang)
+            self.speaking = True
 
     def _place_toolbar(self, show: bool) -> None:
         from kiosk.app.widgets.toolbar import Toolbar
@@ -483,6 +534,8 @@ class KioskApp(App):
         self.session_id = new_session_id()
         self.session_started = self.services.clock()
         self.last_activity = self.session_started
+        self._set_language(self.offer.default_language)
+        self.read_aloud_on = self.offer.read_aloud
         self.record("session_start")
         self.go("language", remember=False)
 
@@ -534,16 +587,15 @@ class KioskApp(App):
         self._idle_dialog = None
         self.idle_warning_open = False
         self.session_id = ""
-        self.lang = languages.DEFAULT
-        self.rtl = False
         self.text_scale = 1.0
         self.high_contrast = False
         self.speaking = False
+        self.read_aloud_on = False
         self.theme = KivyTheme(theme.STANDARD)
-        if self.pending_catalogue is not None:
-            self._switch_content()  # new content waited for this session to end
-        if self.pending_offer is not None:
-            self.offer, self.pending_offer = self.pending_offer, None
+        # New content and configuration that waited for this session are switched to as
+        # the attract screen is shown (_show); either way, the next citizen starts from the
+        # centre's default language.
+        self._set_language(self.offer.default_language)
         self.go("attract", remember=False, cleared=outcome in ("finished", "start_again",
                                                                "timeout"), lang=used)
         if self.restart_pending:  # the hub's restart waited for this session to end
@@ -562,9 +614,9 @@ class KioskApp(App):
     # ----- new content, between sessions ---------------------------------------------
     def content_installed(self, folder: str) -> None:
         """A new content version is installed (called from the syncer's thread, or the staff
-        panel's after a rollback): it is loaded off the UI thread and switched to when no
-        one is using the kiosk. Of two installed in quick succession, the later one wins,
-        whichever finishes loading first."""
+        panel's after a rollback): it is loaded off the UI thread, with the centre's offer
+        over it, and switched to when no one is using the kiosk. Of two installed in quick
+        succession, the later one wins, whichever finishes loading first."""
         self._content_asked = asked = self._content_asked + 1
 
         def load():
@@ -575,26 +627,26 @@ class KioskApp(App):
             except content.ContentError as e:  # signed but unusable: keep what we have
                 log.error("new content in %s not used: %s", folder, e)
                 return
-            Clock.schedule_once(lambda dt: self._content_ready(catalogue, asked))
+            for note in catalogue.notes:
+                log.warning("new content in %s: %s", folder, note)
+            try:
+                built = self._build_offer(catalogue)
+            except Exception:  # built again once switched (config_changed)
+                log.exception("configuration over the new content")
+                built = None
+            Clock.schedule_once(lambda dt: self._content_ready(catalogue, built, asked))
 
         threading.Thread(target=load, daemon=True, name="content-load").start()
 
-    def _content_ready(self, catalogue: Catalogue, asked: int | None = None) -> None:
+    def _content_ready(self, catalogue: Catalogue, built=None,
+                       asked: int | None = None) -> None:
         if asked is not None and asked != self._content_asked:
             return  # a later version was installed meanwhile
         self.pending_catalogue = catalogue
-        if not self.busy:  # on the attract screen: switch now
-            self._switch_content()
-
-    def _switch_content(self) -> None:
-        catalogue = self.pending_catalogue
-        if catalogue is None:
-            return
-        self.pending_catalogue = None
-        self.catalogue = catalogue
-        self.shared_keyboard = None
-        self.config_changed()  # the offer follows the new catalogue (its ids, its centre)
-        self.go("attract", remember=False)
+        if built is not None:  # the offer over this content, to switch to with it
+            self.pending_offer = built
+        if self.at_attract():  # no one is using the kiosk: switch now
+            self._switch_offer()
 
     def record(self, type: str, **fields) -> None:
         """Queue a usage event for this session (never anything typed)."""
@@ -624,6 +676,7 @@ class KioskApp(App):
         if self.speaking:
             speech.stop()
             self.speaking = False
+            self.read_aloud_on = False  # not on the next screen either
             self.record("a11y_toggle", content_id="read_aloud", outcome="off")
             return
         if not speech.can_speak(self.lang):

@@ -71,7 +71,8 @@ class Citizen:
         h, rng = self.h, self.rng
         h.tap(h.screen.start)
         # Most people read English or one of the bigger languages.
-        lang = rng.choice(["en"] * 4 + self.languages)
+        english = ["en"] * 4 if "en" in h.screen.choices else []
+        lang = rng.choice(english + self.languages or list(h.screen.choices))
         h.tap(h.screen.choices[lang])
         if rng.random() < 0.15:
             h.tap(h.app.toolbar.buttons["text_size"])
@@ -148,12 +149,10 @@ class Citizen:
 def run(settings, sessions: int, seed: int | None, progress=None) -> dict:
     """Drive `sessions` sessions; returns how they ended and how many events were queued."""
     from kiosk.app.harness import Harness
-    from kiosk.core import languages
 
     h = Harness(settings=settings, data_dir=settings.data_dir)
     rng = random.Random(seed)
-    offered = [code for code in h.catalogue.languages if code != "en" and
-               languages.get(code).ui_ready]
+    offered = [code for code in h.app.offer.languages if code != "en"]
     citizen = Citizen(h, rng, offered)
     endings: dict[str, int] = {}
     try:

@@ -187,14 +187,12 @@ class Tutorial:
     next: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Centre:
-    id: str
-    name: Text
-    greeting: Text
-    opening_hours: tuple[Text, ...]
-    help: tuple[Text, ...]
-    contact: tuple[Text, ...]
+# A centre's own information (name, hours, who can help...) is configuration, set per
+# centre (core/config.py, core/offer.py): one signed pack serves every centre. Older packs
+# still carry this file; it is ignored, with a note.
+LEGACY_CENTRE_FILE = "centre.json"
+LEGACY_CENTRE_NOTE = (f"{LEGACY_CENTRE_FILE} is ignored: a centre's own information is "
+                      "configuration now (the centre.* settings, docs/staff-guide.md)")
 
 
 @dataclass(frozen=True)
@@ -202,16 +200,15 @@ class Catalogue:
     """Everything the kiosk shows, loaded and checked."""
 
     languages: tuple[str, ...]
-    centre: Centre
     services: dict[str, Service] = field(default_factory=dict)
     tutorials: dict[str, Tutorial] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what was found but not used (an old pack's centre.json)
 
     def item(self, item_id: str) -> Service | Tutorial:
         return self.services.get(item_id) or self.tutorials[item_id]
 
     def texts(self) -> Iterator[tuple[str, Text]]:
         """Every text in the catalogue with the id of the item it belongs to."""
-        yield from _walk_texts(self.centre.id, self.centre)
         for s in self.services.values():
             yield from _walk_texts(s.id, s)
         for t in self.tutorials.values():
@@ -479,18 +476,6 @@ def _tutorial(r: _Reader, d: dict) -> Tutorial:
     )
 
 
-def _centre(r: _Reader, d: dict) -> Centre:
-    r.unknown_keys(d, {"id", "name", "greeting", "opening_hours", "help", "contact"}, "")
-    return Centre(
-        id=r.str(d, "id", ""),
-        name=r.text(d, "name", ""),
-        greeting=r.text(d, "greeting", ""),
-        opening_hours=r.texts(d, "opening_hours", ""),
-        help=r.texts(d, "help", ""),
-        contact=r.texts(d, "contact", "", min_items=0),
-    )
-
-
 def _load_item(root: Path, folder: str, item_id: str, build):
     rel = f"{folder}/{item_id}.json"
     data = _read_json(root / rel, rel)
@@ -530,9 +515,7 @@ def load(root: str | Path) -> Catalogue:
             len(set(ids["tutorials"])) != len(ids["tutorials"]):
         raise r.fail("services", f"ids must be unique ({', '.join(sorted(dupes)) or 'repeated'})")
 
-    centre_data = _read_json(root / "centre.json", "centre.json")
-    cr = _Reader("centre.json", "centre")
-    centre = _centre(cr, cr.obj(centre_data, ""))
+    notes = (LEGACY_CENTRE_NOTE,) if (root / LEGACY_CENTRE_FILE).exists() else ()
     services = {i: _load_item(root, "services", i, _service) for i in ids["services"]}
     tutorials = {i: _load_item(root, "tutorials", i, _tutorial) for i in ids["tutorials"]}
     for t in tutorials.values():
@@ -540,4 +523,4 @@ def load(root: str | Path) -> Catalogue:
             if n not in services and n not in tutorials:
                 raise ContentError(f"tutorials/{t.id}.json", t.id, f"next[{i}]",
                                    f"links to {n!r}, which is not a service or tutorial")
-    return Catalogue(tuple(langs), centre, services, tutorials)
+    return Catalogue(tuple(langs), services, tutorials, notes)

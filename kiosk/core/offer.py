@@ -1,7 +1,7 @@
 """What a centre offers its citizens: the content catalogue (one city-wide signed pack) seen
 through the centre's configuration (core/config.py): which languages in which order, which
 guides and tutorials in which order with a few featured first, the centre's own
-information, the notice of the day, and the session's timings.
+information, its notice (shown between its dates), and the session's timings.
 
 Pure. The app builds an Offer when a configuration arrives (on a worker thread) and switches
 to it at the attract screen, never in the middle of a citizen's session.
@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from kiosk.core import config, languages
-from kiosk.core.content import Catalogue, Centre, Text
+from kiosk.core.content import Catalogue, Text
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,19 @@ class CentreInfo:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A short notice for the attract and home screens, shown from `start` to `end`
+    (ISO dates, both days included; None: no limit on that side)."""
+    text: Text
+    start: str | None = None
+    end: str | None = None
+
+    def shows_on(self, today: date) -> bool:
+        day = today.isoformat()
+        return not (self.start and day < self.start) and not (self.end and day > self.end)
+
+
+@dataclass(frozen=True)
 class Offer:
     languages: tuple[str, ...]
     default_language: str
@@ -47,11 +60,22 @@ class Offer:
     tutorials: tuple[str, ...]
     featured_tutorials: tuple[str, ...]
     centre: CentreInfo
-    notice: Text | None              # today's notice, if any
+    notice: Notice | None            # with its dates: see notice_on
     # None: not configured, the terminal's own settings (kiosk.toml) apply
     idle_timeout: int | None = None
     idle_warning: int | None = None
     read_aloud: bool = False
+
+    def shows(self, item_id: str) -> bool:
+        """Whether citizens here may see a guide or tutorial (a hidden one is not linked
+        to from anywhere: lists, "What to try next")."""
+        return item_id in self.services or item_id in self.tutorials
+
+    def notice_on(self, today: date) -> Text | None:
+        """The notice, on the days it is meant for (checked when it is shown, so a kiosk
+        left running shows it from its first day without a new configuration)."""
+        return self.notice.text if self.notice is not None and self.notice.shows_on(today) \
+            else None
 
 
 def _text(values: Mapping[str, Any], key: str) -> Text | None:
@@ -66,24 +90,12 @@ def _text(values: Mapping[str, Any], key: str) -> Text | None:
     return Text(by_lang)
 
 
-def _joined(lines: Sequence[Text]) -> Text | None:
-    """Content's list of lines as one text; a language only where every line has it."""
-    if not lines:
-        return None
-    codes = set.intersection(*(set(t.by_lang) for t in lines))
-    return Text({c: "\n".join(t.by_lang[c] for t in lines) for c in codes | {"en"}
-                 if all(t.has(c) for t in lines)})
-
-
-def centre_info(values: Mapping[str, Any], bundled: Centre) -> CentreInfo:
-    """The configured information; where the centre has set none (the demo, a new centre),
-    what the content pack carries."""
-    if not values.get("centre.name"):
-        return CentreInfo(bundled.name, bundled.greeting, _joined(bundled.opening_hours), None,
-                          _joined(bundled.help), _joined(bundled.contact))
+def centre_info(values: Mapping[str, Any]) -> CentreInfo:
+    """The centre's information as configured (name and greeting empty where none is set:
+    a new centre, before its staff have written it)."""
     links = tuple(Link(Text({"en": link["title"]}), link["url"])
                   for link in values.get("centre.links") or ())
-    return CentreInfo(_text(values, "centre.name"),
+    return CentreInfo(_text(values, "centre.name") or Text({"en": ""}),
                       _text(values, "centre.greeting") or Text({"en": ""}),
                       _text(values, "centre.hours"), _text(values, "centre.address"),
                       _text(values, "centre.help"), _text(values, "centre.phones"),
@@ -98,19 +110,30 @@ def _ordered(known: Sequence[str], shown: Sequence[str] | None,
     return tuple(top + [i for i in base if i not in top]), tuple(top)
 
 
-def notice_for(values: Mapping[str, Any], today: date) -> Text | None:
+def notice(values: Mapping[str, Any]) -> Notice | None:
     text = _text(values, "notice.text")
-    start, end = values.get("notice.start"), values.get("notice.end")
-    if text is None or (start and today.isoformat() < start) or \
-            (end and today.isoformat() > end):
+    if text is None:
         return None
-    return text
+    return Notice(text, values.get("notice.start"), values.get("notice.end"))
 
 
-def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective], today: date
-          ) -> Offer:
+def notice_for(values: Mapping[str, Any], today: date) -> Text | None:
+    """The notice's text if it shows on `today`."""
+    n = notice(values)
+    return n.text if n is not None and n.shows_on(today) else None
+
+
+def citizen_languages(catalogue: Catalogue, offered: Sequence[str]) -> tuple[str, ...]:
+    """The offered languages a citizen can use here, in the centre's order: known, with
+    an interface, and in the content pack (English always is: content falls back to it)."""
+    usable = [c for c in offered if languages.is_known(c) and languages.get(c).ui_ready
+              and (c == languages.DEFAULT or c in catalogue.languages)]
+    return tuple(usable) or (languages.DEFAULT,)
+
+
+def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective]) -> Offer:
     values = config.values(resolved)
-    offered = tuple(c for c in values["languages.offered"] if c in languages.LANGUAGES)
+    offered = citizen_languages(catalogue, values["languages.offered"])
     default = values["languages.default"]
     if default not in offered:  # the rules forbid it; a damaged file must not stop citizens
         default = offered[0]
@@ -123,6 +146,6 @@ def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective], today:
         return values[key] if resolved[key].source != "default" else None
 
     return Offer(offered, default, services, top_s, tutorials, top_t,
-                 centre_info(values, catalogue.centre), notice_for(values, today),
+                 centre_info(values), notice(values),
                  configured("session.idle_timeout"), configured("session.idle_warning"),
                  values["session.read_aloud"])

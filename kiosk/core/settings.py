@@ -18,6 +18,10 @@ from kiosk.core import sites
 # Issue 14 moves these files into the package; until then, this is where they are found.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONTENT_DIR = REPO_ROOT / "assets" / "content"
+# The demo centre: its own information (configuration, not content) and its id, for a
+# terminal that no hub configures.
+DEMO_CENTRE_CONFIG = REPO_ROOT / "config" / "demo-centre.json"
+DEMO_CENTRE_ID = "demo-library"
 
 
 class SettingsError(ValueError):
@@ -29,7 +33,11 @@ class Settings:
     data_dir: str = ""  # filled in by the caller: --data-dir, KIOSK_DATA_DIR or a default
     content_dir: str = str(DEFAULT_CONTENT_DIR)
     kiosk_id: str = "demo-kiosk"
-    centre_id: str = ""  # empty: the content's centre
+    centre_id: str = ""  # empty: the centre the terminal is enrolled at, else the demo's
+    # A configuration document (the hub's form) used until a hub sends one: the demo centre's
+    # information. Empty: none (a terminal not enrolled then shows no centre information
+    # until staff set it).
+    default_config: str = str(DEMO_CENTRE_CONFIG)
     idle_timeout: float = 120.0  # seconds of quiet before the "more time?" warning
     idle_warning: float = 30.0  # seconds the warning counts down (at least 20)
     windowed: bool = False

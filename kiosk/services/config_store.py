@@ -4,6 +4,10 @@
                                  with their locks and the ETag they came with
     DATA_DIR/config/staff.json   changes staff made at this terminal, each with its time
 
+Until a hub has sent a configuration (no hub.json), a default document in the same form
+stands in for the hub's layers when one is given (`defaults`: the demo centre's information,
+config/demo-centre.json, for a terminal not enrolled with a hub).
+
 Both are written whole or not at all (core/files.py), so a kill -9 or a power cut leaves
 the old file or the new one. The effective configuration is core.config.resolve() over the
 four layers. A file that cannot be read or is not valid is reported and left alone (never
@@ -57,9 +61,11 @@ class ConfigStore:
     """The configuration files of one terminal. Not for the UI thread: it reads and
     writes disk (the app loads it on a worker thread and applies it at the attract screen)."""
 
-    def __init__(self, data_dir: str | Path, terminal: str = ""):
+    def __init__(self, data_dir: str | Path, terminal: str = "",
+                 defaults: str | Path | None = None):
         self.dir = Path(data_dir) / FOLDER
         self.terminal = terminal
+        self.defaults = Path(defaults) if defaults else None
 
     @property
     def hub_path(self) -> Path:
@@ -90,15 +96,20 @@ class ConfigStore:
         problems: list[str] = []
         hub: list[Layer] = []
         etag = None
+        path = self.hub_path
         try:
-            data = self._read(self.hub_path)
+            data = self._read(path)
+            if data is None and self.defaults is not None:
+                path = self.defaults  # no hub has sent one yet: the default stands in
+                data = self._read(path)
             if data is not None:
                 if not isinstance(data, Mapping) or not isinstance(data.get("layers"), list):
-                    raise ConfigFileError(f"{self.hub_path}: needs a list of layers")
-                hub = [layer_from_json(str(self.hub_path), d) for d in data["layers"]]
+                    raise ConfigFileError(f"{path}: needs a list of layers")
+                hub = [layer_from_json(str(path), d) for d in data["layers"]]
                 if any(layer.name == "staff" for layer in hub):
-                    raise ConfigFileError(f"{self.hub_path}: the hub cannot send staff changes")
-                etag = data.get("etag") if isinstance(data.get("etag"), str) else None
+                    raise ConfigFileError(f"{path}: the hub cannot send staff changes")
+                if path == self.hub_path and isinstance(data.get("etag"), str):
+                    etag = data["etag"]
         except ConfigFileError as e:
             problems.append(str(e))
             hub = []

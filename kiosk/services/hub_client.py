@@ -53,6 +53,8 @@ READ_TIMEOUT = 30.0
 CHUNK = 64 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 HUB_FILE = "hub.json"
+# Written when the hub refuses this terminal's token (services/enrolment.py).
+REFUSED_FILE = "hub-refused.json"
 
 
 class HubError(Exception):
@@ -501,6 +503,7 @@ def save_enrolment(data_dir: str | Path, hub_url: str, enrolment: dict) -> Path:
     data = {"hub_url": hub_url.rstrip("/"), "terminal_id": enrolment["terminal_id"],
             "token": enrolment["token"], "centre": enrolment.get("centre", "")}
     files.write_atomic(path, json.dumps(data, indent=2) + "\n", perms=0o600)
+    (Path(data_dir) / REFUSED_FILE).unlink(missing_ok=True)  # a new token: not refused yet
     return path
 
 

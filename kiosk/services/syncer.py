@@ -11,6 +11,11 @@ moment ago goes too. Content is fetched every `content_interval` seconds, doing 
 to the app, which switches to it between sessions (never in the middle of a citizen's
 session). Failures are logged and retried at a later round: queued events and the installed
 content stay as they are.
+
+A hub that refuses the terminal's token (revoked) is remembered (`revoked`, and on disk for
+`services.enrolment.status`, which the staff panel shows); the terminal keeps serving
+citizens with its last content and configuration, and keeps asking, less often, in case
+the refusal was a mistake put right on the hub.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class Syncer:
 
         self.started = heartbeat.process_started()
         self.tracker = heartbeat.Tracker(self.data_dir)
+        self.revoked = False
+        """True since the hub last refused this terminal's token (401/403), until it
+        accepts it again. See services/enrolment.py for the state as staff see it."""
         self._event_failures = 0
         # One round at a time: staff's *Sync now* (from the panel's worker thread) waits for
         # a background round in progress rather than staging the same content beside it.
@@ -105,7 +113,11 @@ class Syncer:
             self.tracker.round_ended("events", report["status"].removeprefix("error: ")
                                      if report["status"].startswith("error") else None,
                                      "UploadError")
-            if not report.get("auth_refused"):
+            if report.get("auth_refused"):
+                self._refused(report["status"])
+            else:
+                if report["status"] == "uploaded":
+                    self._accepted()
                 config = self.sync_config(client)
                 status = str(config.get("config_status", ""))
                 self.tracker.round_ended("config", status.removeprefix("error: ")
@@ -173,6 +185,10 @@ class Syncer:
             client = client or self._client()
             report = config_store.sync(client, config_store.ConfigStore(self.data_dir,
                                                                        self.terminal_id))
+            self._accepted()
+        except hub_client.AuthError as e:  # revoked: the last configuration stays
+            self._refused(str(e))
+            report = {"config_status": f"error: {e}"}
         except (hub_client.HubError, DocumentError, OSError) as e:
             log.warning("configuration sync failed: %s", e)
             report = {"config_status": f"error: {e}"}
@@ -190,7 +206,7 @@ class Syncer:
 
     def _sync_once(self) -> dict:
         from kiosk.core import packs
-        from kiosk.services import content_store
+        from kiosk.services import content_store, hub_client
 
         with self._client() as client:
             events = self.upload_events(client)
@@ -198,11 +214,17 @@ class Syncer:
                       "events_status": events["status"]}
             if not self.trusted_keys:
                 report["status"] = "events_only"
+            elif self.revoked:  # content would be refused too
+                report["status"] = f"error: {event_sync.REFUSED_TOKEN}"
             else:
                 store = content_store.ContentStore(self.data_dir)
                 trusted = packs.load_trusted_keys(self.trusted_keys)
                 try:
                     report.update(content_store.sync_content(client, store, trusted))
+                except hub_client.AuthError as e:
+                    self._refused(str(e))
+                    self.tracker.round_ended("content", e)
+                    raise
                 except Exception as e:
                     self.tracker.round_ended("content", e)
                     raise
@@ -215,6 +237,19 @@ class Syncer:
         if report["status"] == "updated":
             self.on_new_version(report["content_version"])
         return report
+
+    def _refused(self, detail: str) -> None:
+        from kiosk.services import enrolment
+
+        self.revoked = True
+        enrolment.record_refused(self.data_dir, detail)
+
+    def _accepted(self) -> None:
+        from kiosk.services import enrolment
+
+        if self.revoked or (self.data_dir / enrolment.REFUSED_FILE).exists():
+            enrolment.record_accepted(self.data_dir)
+        self.revoked = False
 
     def _events_delay(self, report: dict) -> float:
         if report["status"].startswith("error"):

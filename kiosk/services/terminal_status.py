@@ -33,16 +33,25 @@ def content_dir_for(s: settings_mod.Settings) -> tuple[str, int | None]:
     return s.content_dir, None
 
 
+def centre_id_for(s: settings_mod.Settings, enrolment: dict | None) -> str:
+    """The centre named in usage events: the configured one, else the one the terminal is
+    enrolled at, else the demo centre's (the hub stores the centre of the token anyway)."""
+    return s.centre_id or (enrolment or {}).get("centre") or settings_mod.DEMO_CENTRE_ID
+
+
 def revoked(data_dir: str | Path, syncer=None) -> bool:
     """Whether the hub refused this terminal's token the last time it was asked: the one
     place that knows how a refusal is reported. The syncer's own flag when it has one;
-    otherwise the newest of the last upload and the last sync, unless the terminal was
-    enrolled again since."""
-    from kiosk.services import event_sync, sync_log
+    else the refusal noted on disk (services.enrolment, kept until the hub accepts the
+    token again or the terminal is enrolled again); else the newest of the last upload and
+    the last sync, unless the terminal was enrolled again since."""
+    from kiosk.services import enrolment, event_sync, sync_log
 
     flag = getattr(syncer, "revoked", None)
     if isinstance(flag, bool):
         return flag
+    if enrolment.status(data_dir).revoked:
+        return True
     entries = [e for e in (event_sync.last(data_dir), sync_log.last(data_dir)) if e]
     if not entries:
         return False
@@ -60,6 +69,13 @@ def revoked(data_dir: str | Path, syncer=None) -> bool:
         except OSError:
             pass
     return refused
+
+
+def refused_at(data_dir: str | Path) -> str | None:
+    """When the hub first refused this terminal's token, as noted (services.enrolment)."""
+    from kiosk.services import enrolment
+
+    return enrolment.status(data_dir).refused_at
 
 
 def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
@@ -91,7 +107,7 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
             out_of_date = manifest.expires <= datetime.now(UTC)
     return {
         "kiosk_id": s.kiosk_id,
-        "centre": s.centre_id or catalogue.centre.id,
+        "centre": centre_id_for(s, enrolment),
         "content_dir": folder,
         "content_version": version,  # None: the bundled demo content
         "content_previous_version": previous,  # what a rollback would go back to
@@ -106,6 +122,7 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
         "last_event_upload": event_sync.last(data_dir),
         "enrolled": bool(enrolment),
         "revoked": bool(enrolment) and revoked(data_dir, syncer),
+        "hub_refused_at": refused_at(data_dir),  # since when (None: not refused, or unknown)
         "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
         "demo": s.demo,
     }

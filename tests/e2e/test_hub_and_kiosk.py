@@ -68,7 +68,7 @@ def test_publish_enrol_sync_and_start(world):
     report = sync(w, data)
     assert report["status"] == "updated" and report["content_version"] == 5
     assert report["heartbeat"] == "sent"  # the hub's Terminals page knows how it is
-    assert report["files_downloaded"] == 24
+    assert report["files_downloaded"] == 23
     status = json.loads(run([BIN / "kiosk", "status", "--json", "--data-dir", str(data)],
                             w["env"]).stdout)
     assert status["content_version"] == 5 and status["enrolled"]

@@ -1,7 +1,8 @@
 """Numbers the code writes (durations, "Part 1 of 4", step numbers, counts, the idle
 countdown) use the language's own digits, as CLDR's default numbering system says (Bengali
 ০১২, Persian ۰۱۲), on every screen: never Latin digits on one screen and the language's
-on the next. Digits inside content texts are the content's own and are left out."""
+on the next. Digits inside content texts, and in the centre's own information, are their
+authors' own and are left out."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from babel import Locale
 
 from kiosk.core import content, i18n, languages
-from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG, REPO_ROOT
 
 CATALOGUE = content.load(DEFAULT_CONTENT_DIR)
 # Every language whose CLDR default numbering is not Latin, and the right-to-left ones.
@@ -19,9 +20,27 @@ LANGS = sorted({c for c in languages.LANGUAGES
                 if Locale.parse(c).default_numbering_system != "latn"} | {"ar", "ur", "fa"})
 
 
-def content_strings(lang: str) -> list[str]:
-    """Everything the content itself may put on a label, longest first."""
+def centre_strings(lang: str) -> set[str]:
+    """The demo centre's own words (configuration, not content), each line of them."""
+    from kiosk.core import config
+    from kiosk.services.config_store import ConfigStore
+
+    values = ConfigStore(REPO_ROOT / "no-such-dir", defaults=DEMO_CENTRE_CONFIG).values()
     out = set()
+    for f in config.FIELDS.values():
+        if f.translatable:
+            for code in (lang, "en"):
+                text, _ = config.text(values, f.key, code)
+                out |= {text, *text.split("\n")}
+    for link in values.get("centre.links") or ():
+        out |= {link["title"], link["url"]}
+    return out
+
+
+def content_strings(lang: str) -> list[str]:
+    """Everything the content (and the centre's information) may put on a label, longest
+    first."""
+    out = centre_strings(lang)
     for _, text in CATALOGUE.texts():
         out |= {text.get(lang), text.get("en")}
     for s in CATALOGUE.services.values():

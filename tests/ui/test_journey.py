@@ -141,7 +141,7 @@ def test_help_here_and_back(kiosk):
     h.tap(h.screen.cards["help"])
     assert h.screen.__class__.__name__ == "HelpHereScreen"
     text = h.screen.read_aloud_text()
-    assert h.app.catalogue.centre.name.get("bn") in text
+    assert h.app.offer.centre.name.get("bn") in text
     h.tap(h.screen.toolbar.buttons["back"])
     assert h.screen.__class__.__name__ == "HomeScreen"
     h.tap(h.screen.toolbar.buttons["home"])

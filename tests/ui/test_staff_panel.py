@@ -330,6 +330,10 @@ def test_text_typed_on_the_kiosk_keyboard_in_another_language(kiosk):
     panel = section(h, "centre")
     h.tap(panel.rows["centre.name"].edit)
     editor = next(m for m in h.app._modals if isinstance(m, TextEditor))
+    # The demo centre's name is there (a configuration, config/demo-centre.json): staff
+    # replace it.
+    assert editor.text == "Demo Community Library"
+    h.tap(editor.keys["clear"])
     type_on_keyboard(h, editor.keyboard, "Peckham Library")
     Window.dispatch("on_textinput", " 2")
     Window.dispatch("on_key_down", 8, 0, None, [])  # Backspace
@@ -346,6 +350,7 @@ def test_text_typed_on_the_kiosk_keyboard_in_another_language(kiosk):
     h.tap(h.screen.rows["centre.name.ar"].edit)
     editor = next(m for m in h.app._modals if isinstance(m, TextEditor))
     assert editor.keyboard.layout.script == "Arab"
+    h.tap(editor.keys["clear"])  # the demo centre's Arabic name
     for ch in "مكتبة":
         h.tap(editor.keyboard.keys[ch])
     h.tap(editor.done)
@@ -532,7 +537,8 @@ def test_a_saved_setting_survives_kill_9(tmp_path):
     try:
         offer = h.app.offer
         assert offer.read_aloud is True
-        assert offer.notice is not None and offer.notice.get("en").startswith("Digital help")
+        assert offer.notice is not None and \
+            offer.notice.text.get("en").startswith("Digital help")
         set_values = ConfigStore(data).values()
         assert set_values["notice.start"] == "2026-01-01"
         resolved = ConfigStore(data).resolved()

@@ -18,13 +18,14 @@ from kiosk.core.content import ContentError
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "content"
 
 
-# A small, valid content source: one centre, one service, two tutorials between them using
-# every kind of practice. English everywhere, Arabic in some texts, Bengali in none.
+# A small, valid content source: one service, two tutorials between them using every kind
+# of practice. English everywhere, Arabic in some texts, Bengali in none.
 
 def t(en: str, **other: str) -> dict:
     return {"en": en, **other}
 
 
+# What older packs carried (a centre's own information is configuration now): ignored.
 CENTRE = {
     "id": "test-library",
     "name": t("Test Library", ar="مكتبة الاختبار"),
@@ -140,7 +141,6 @@ INDEX = {
 def good_files() -> dict[str, dict]:
     return copy.deepcopy({
         "content.json": INDEX,
-        "centre.json": CENTRE,
         "services/register-to-vote.json": SERVICE,
         "tutorials/spotting-scams.json": TUTORIAL_SCAMS,
         "tutorials/using-a-touchscreen.json": TUTORIAL_TOUCH,
@@ -196,7 +196,7 @@ def test_demo_content_loads(capsys):
 def test_fixture_content_loads(tmp_path):
     cat = content.load(write(tmp_path, good_files()))
     assert cat.languages == ("en", "ar", "bn")
-    assert cat.centre.id == "test-library"
+    assert cat.notes == ()
     assert list(cat.services) == ["register-to-vote"]
     assert list(cat.tutorials) == ["spotting-scams", "using-a-touchscreen"]
     svc = cat.item("register-to-vote")
@@ -213,9 +213,9 @@ def test_fixture_content_loads(tmp_path):
     typing = touch.lessons[1].practice
     assert typing.accepts("  london ") and not typing.accepts("Londn")
     texts = list(cat.texts())
-    assert sum(1 for _, x in texts if x.has("ar")) == 3
+    assert sum(1 for _, x in texts if x.has("ar")) == 2
     assert not any(x.has("bn") for _, x in texts)
-    assert {i for i, _ in texts} == {"test-library", "register-to-vote", "spotting-scams",
+    assert {i for i, _ in texts} == {"register-to-vote", "spotting-scams",
                                      "using-a-touchscreen"}
 
 
@@ -363,10 +363,17 @@ def test_missing_english_text(tmp_path, files, text):
                  "English")
 
 
-def test_missing_english_in_centre(tmp_path, files):
-    files["centre.json"]["help"][0] = {"bn": "সাহায্য"}
-    err = load_bad(tmp_path, files)
-    assert_names(err, "centre.json", "centre", "help[0].en", "English")
+def test_an_old_packs_centre_is_ignored_with_a_note(tmp_path, files, capsys):
+    """One pack serves every centre: a centre's own information is configuration. A pack
+    made before that still loads (its centre.json, even a broken one, is not read)."""
+    files["centre.json"] = dict(CENTRE, help=[{"bn": "সাহায্য"}])
+    cat = content.load(write(tmp_path, files))
+    assert list(cat.services) == ["register-to-vote"]
+    assert len(cat.notes) == 1 and "centre.json is ignored" in cat.notes[0]
+    assert all(item != "test-library" for item, _ in cat.texts())
+    assert content_cli.main(["validate", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "valid" in out and err.startswith("note: centre.json is ignored")
 
 
 def test_file_listed_in_index_but_missing(tmp_path, files):
@@ -395,11 +402,11 @@ def test_cli_validate_good_content(tmp_path, capsys):
     by_lang = {line.split()[0]: line for line in lines
                if line.startswith("  ") and line.split()[0] in ("en", "ar", "bn")}
     assert f"{total}/{total}" in by_lang["en"] and by_lang["en"].endswith("100%")
-    assert f" 3/{total}" in by_lang["ar"] and by_lang["ar"].endswith(f"{100 * 3 // total}%")
+    assert f" 2/{total}" in by_lang["ar"] and by_lang["ar"].endswith(f"{100 * 2 // total}%")
     assert f" 0/{total}" in by_lang["bn"] and by_lang["bn"].endswith(" 0%")
     rows = {line.split()[0]: line.split()[1:] for line in lines
-            if line.strip() and line.split()[0] in ("test-library", "register-to-vote",
-                                                    "spotting-scams", "using-a-touchscreen")}
+            if line.strip() and line.split()[0] in ("register-to-vote", "spotting-scams",
+                                                    "using-a-touchscreen")}
     assert rows["spotting-scams"] == ["100", "0", "0"]
     assert rows["using-a-touchscreen"][0] == "100" and rows["using-a-touchscreen"][2] == "0"
     assert 0 < int(rows["using-a-touchscreen"][1]) < 100

@@ -1,5 +1,6 @@
-"""No missing-glyph boxes: every interface string, content text and keyboard key of a
-language is covered by the font the kiosk uses for that language (read with fontTools)."""
+"""No missing-glyph boxes: every interface string, content text, text of the demo centre's
+configuration and keyboard key of a language is covered by the font the kiosk uses for that
+language (read with fontTools)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from babel.messages.pofile import read_po
 from fontTools.ttLib import TTFont
 
 from kiosk.core import content, i18n, keyboards, languages
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, REPO_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG, REPO_ROOT
 
 FONTS = REPO_ROOT / "assets" / "fonts"
 # Characters a renderer handles without a glyph of their own.
@@ -77,6 +78,23 @@ def test_content_texts_have_glyphs(code):
         if m:
             bad.append(f"{item_id}: {shown[:40]!r} lacks {sorted(m)}")
     assert not bad, f"{code} ({lang.english_name}): " + "; ".join(bad[:5])
+
+
+@pytest.mark.parametrize("code", list(languages.LANGUAGES))
+def test_demo_centre_texts_have_glyphs(code):
+    """The demo centre's information is configuration now, not content: the same check."""
+    from kiosk.core import config
+    from kiosk.services.config_store import ConfigStore
+
+    values = ConfigStore(REPO_ROOT / "no-such-dir", defaults=DEMO_CENTRE_CONFIG).values()
+    bad = []
+    for f in config.FIELDS.values():
+        if f.translatable and values.get(f.key):
+            shown, shown_lang = config.text(values, f.key, code)
+            m = missing(shown, languages.get(shown_lang))
+            if m:
+                bad.append(f"{f.key}: {shown[:40]!r} lacks {sorted(m)}")
+    assert values.get("centre.name") and not bad, "; ".join(bad[:5])
 
 
 @pytest.mark.parametrize("code", list(languages.LANGUAGES))

@@ -213,8 +213,8 @@ def test_truncated_file(pack, keys):
 
 
 def test_missing_file(pack, keys):
-    blob_of(pack, "centre.json").unlink()
-    with pytest.raises(packs.MissingFileError, match=r"\(centre.json\): is missing"):
+    blob_of(pack, "services/council-tax.json").unlink()
+    with pytest.raises(packs.MissingFileError, match=r"\(services/council-tax.json\): is missing"):
         verify(pack, keys)
 
 
@@ -386,11 +386,11 @@ def test_schema_errors_name_the_field(pack, keys, field, value, problem):
 
 def test_extract_rehashes_files_changed_after_verify(pack, keys, tmp_path):
     m = verify(pack, keys)
-    blob = blob_of(pack, "centre.json")
+    blob = blob_of(pack, "services/council-tax.json")
     data = bytearray(blob.read_bytes())
     data[5] ^= 1
     blob.write_bytes(bytes(data))
-    with pytest.raises(packs.HashMismatchError, match=r"\(centre.json\)"):
+    with pytest.raises(packs.HashMismatchError, match=r"\(services/council-tax.json\)"):
         packs.extract(pack, m, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

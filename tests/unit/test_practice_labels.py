@@ -12,7 +12,7 @@ from kiosk.core.settings import DEFAULT_CONTENT_DIR
 
 CATALOGUE = content.load(DEFAULT_CONTENT_DIR)
 # The toolbar's words (Read aloud shows Stop reading while it reads), and the page buttons.
-CONTROLS = ("Back", "Home", "Start again", "Language", "Text size", "Contrast", "Read aloud",
+CONTROLS = ("Back", "Home", "Finish and clear", "Language", "Text size", "Contrast", "Read aloud",
             "Stop reading", "Help", "Up", "Down")
 CONTENT_LANGS = sorted({lang for _, t in CATALOGUE.texts() for lang in t.by_lang})
 PUNCTUATION = string.punctuation + "«»“”„‘’‚،۔।."

@@ -1,6 +1,7 @@
 """The attract screen: a calm invitation to a passer-by, in each of the centre's languages in
-turn (the centre's name and line, a greeting and "Touch to start", all in one language, in
-its own script and direction). Touching anywhere starts a session.
+turn, its default first, in its order (the centre's name and line, its notice, a greeting
+and "Touch to start", all in one language, in its own script and direction). Touching
+anywhere starts a session.
 
 After a session, a thank-you line in the language the citizen used says everything has been
 cleared; it goes after a short while, as it tells which language the last person read."""
@@ -8,11 +9,13 @@ cleared; it goes after a short while, as it tells which language the last person
 from __future__ import annotations
 
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.widgets.layout import Spacer
+from kiosk.app.widgets.notice import Notice
 from kiosk.app.widgets.text import KButton
 from kiosk.core import i18n, languages
 
@@ -38,14 +41,22 @@ class AttractScreen(KioskScreen):
         box = self.page
         box.padding = [dp(64), dp(64), dp(64), dp(32)]
         box.spacing = dp(24)
-        codes = [c for c in app.catalogue.languages if languages.is_known(c)]
-        if "en" in codes:  # English first, then the centre's order
-            codes.remove("en")
-        self.codes = ["en"] + codes
+        offer = app.offer
+        # The default language first, then the others in the centre's order.
+        self.codes = [offer.default_language] + [c for c in offer.languages
+                                                 if c != offer.default_language]
         self.greetings = [(languages.get(c).greeting, c) for c in self.codes]
         self.centre_name = self.label("", role="title", bold=True, align="center")
         self.tagline = self.label("", role="lead", align="center",
                                   colour_name="secondary_text")
+        # The centre's notice, on the days it is meant for (checked at each turn: the
+        # attract screen may stay up from one day to the next).
+        self.centre_notice = Notice("", "", size_hint_x=None, pos_hint={"center_x": 0.5},
+                                    width=min(dp(900), Window.width * 0.8))
+        self.notice_text = self.centre_notice.lines[0]
+        self.notice_text.role = "lead"
+        self.notice_text.align = "center"
+        self.add(self.centre_notice)
         box.add_widget(Spacer(size_hint_y=None, height=dp(16)))
         self.greeting = self.label("", role="display", align="center", min_height=dp(120))
         self.start = KButton(text=TOUCH, text_lang="en", kind="primary", role="display",
@@ -70,10 +81,14 @@ class AttractScreen(KioskScreen):
     def _rotate(self, *_):
         code = self.codes[self._turn % len(self.codes)]
         self._turn += 1
-        centre = self.app.catalogue.centre
-        for label, text in ((self.centre_name, centre.name), (self.tagline, centre.greeting)):
-            label.text_lang = text.lang_for(code)
-            label.text = text.get(code)
+        app = self.app
+        centre = app.offer.centre
+        notice = app.offer.notice_on(app.services.today())
+        for label, text in ((self.centre_name, centre.name), (self.tagline, centre.greeting),
+                            (self.notice_text, notice)):
+            label.text_lang = text.lang_for(code) if text is not None else "en"
+            label.text = text.get(code) if text is not None else ""
+        self._show_notice(notice is not None)
         self.greeting.text_lang = code
         self.greeting.text = languages.get(code).greeting
         touch, lang = interface(TOUCH, code)
@@ -82,6 +97,13 @@ class AttractScreen(KioskScreen):
         if self.thanks is not None and self.app.services.clock() >= self._thanks_until:
             self.thanks.text = ""
             self.thanks.opacity = 0
+
+    def _show_notice(self, show: bool) -> None:
+        box = self.centre_notice
+        if show and box.parent is None:  # under the centre's name and line
+            self.page.add_widget(box, index=len(self.page.children) - 2)
+        elif not show and box.parent is not None:
+            self.page.remove_widget(box)
 
     def on_touch_down(self, touch):
         # Anywhere on the screen starts, not only the button: a passer-by taps what they see.

@@ -1,4 +1,4 @@
-"""Home: three big choices."""
+"""Home: three big choices, under the centre's notice when it has one today."""
 
 from __future__ import annotations
 
@@ -72,6 +72,14 @@ class Card(ButtonBehavior, Panel):
 class HomeScreen(KioskScreen):
     def build(self):
         tr = self.tr
+        self.centre_notice = None
+        notice = self.app.offer.notice_on(self.app.services.today())
+        if notice is not None:
+            from kiosk.app.widgets.notice import Notice
+
+            text, lang = self.app.text(notice)  # in English where not translated: noted
+            self.centre_notice = self.add(Notice(tr("News from this centre"), text,
+                                                 line_lang=lang))
         self.label(tr("What would you like to do?"), role="title", bold=True)
         self.cards = {}
         for key, heading, detail, target in (

@@ -1,4 +1,6 @@
-"""Choose a language: each named in its own language and script, never by a flag."""
+"""Choose a language: each named in its own language and script, never by a flag; the
+centre's languages in its order, the session's language (at first the centre's default)
+highlighted."""
 
 from __future__ import annotations
 
@@ -48,17 +50,14 @@ class LanguageGrid(GridLayout):
 class LanguageScreen(KioskScreen):
     def build(self):
         self.label("Choose your language", text_lang="en", role="title", bold=True)
-        if self.app.lang != "en" and len(self.app.history) > 1:
+        if self.app.lang != "en":
             self.label(self.tr("Choose your language"), role="heading")
         self.grid = grid = LanguageGrid()
-        content_langs = set(self.app.catalogue.languages)
         self.choices: dict[str, KButton] = {}
-        for lang in languages.offered():
-            if lang.code not in content_langs and lang.code != "en":
-                continue
+        for code in self.app.offer.languages:
+            lang = languages.get(code)
             b = KButton(text=lang.native_name, text_lang=lang.code, kind="choice",
-                        role="heading", min_height=dp(96), selected=lang.code == self.app.lang
-                        and len(self.app.history) > 1)
+                        role="heading", min_height=dp(96), selected=lang.code == self.app.lang)
             b.bind(on_release=lambda _b, c=lang.code: self.app.choose_language(c))
             self.choices[lang.code] = b
             grid.add_tile(b)

@@ -63,12 +63,31 @@ def card_grid() -> CardGrid:
     return CardGrid()
 
 
+def offered_cards(screen: KioskScreen, items: list, featured: tuple[str, ...], card,
+                  others: str) -> None:
+    """The cards of what the centre shows, in its order: the few it features first, under
+    the heading "Featured at this centre" (words, not only a colour, so it is read aloud
+    too), then the rest under `others`. Without featured items: one grid, no headings."""
+    top = [i for i in items if i.id in featured]
+    rest = [i for i in items if i.id not in featured]
+    screen.featured_heading = None
+    if top:
+        screen.featured_heading = screen.label(screen.tr("Featured at this centre"),
+                                               role="heading", bold=True)
+        grid = screen.add(card_grid())
+        screen.fill(grid, [lambda i=i: card(i) for i in top])
+        if rest:
+            screen.label(others, role="heading", bold=True)
+    if rest:  # the first ones at once, the rest below the fold on the next frame
+        grid = screen.add(card_grid())
+        screen.fill(grid, [lambda i=i: card(i) for i in rest], now=max(1, 4 - len(top)))
+
+
 class ServicesScreen(KioskScreen):
     def build(self):
         self.label(self.tr("Get help with a service"), role="title", bold=True)
         self.label(self.tr("Choose the service you need. We will show you what you need and "
                            "each step."), role="lead")
-        grid = card_grid()
         self.cards = {}
 
         def card(service):
@@ -79,8 +98,9 @@ class ServicesScreen(KioskScreen):
             self.cards[service.id] = c
             return c
 
-        self.fill(grid, [lambda s=s: card(s) for s in self.app.catalogue.services.values()])
-        self.add(grid)
+        offer, services = self.app.offer, self.app.catalogue.services
+        offered_cards(self, [services[i] for i in offer.services if i in services],
+                      offer.featured_services, card, self.tr("More services"))
 
 
 class ServiceScreen(KioskScreen):

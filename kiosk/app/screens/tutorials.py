@@ -12,7 +12,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.screens.home import Card
-from kiosk.app.screens.services import card_grid
+from kiosk.app.screens.services import card_grid, offered_cards
 from kiosk.app.widgets import practice
 from kiosk.app.widgets.text import KButton, measure
 from kiosk.core import content as model
@@ -55,7 +55,6 @@ class TutorialsScreen(KioskScreen):
         self.label(self.tr("Learn a skill"), role="title", bold=True)
         self.label(self.tr("Short lessons with practice on this screen. Take your time."),
                    role="lead")
-        grid = card_grid()
         self.cards = {}
 
         def card(t):
@@ -68,8 +67,9 @@ class TutorialsScreen(KioskScreen):
             self.cards[t.id] = c
             return c
 
-        self.fill(grid, [lambda t=t: card(t) for t in self.app.catalogue.tutorials.values()])
-        self.add(grid)
+        offer, tutorials = self.app.offer, self.app.catalogue.tutorials
+        offered_cards(self, [tutorials[i] for i in offer.tutorials if i in tutorials],
+                      offer.featured_tutorials, card, self.tr("More lessons"))
 
 
 class LessonProgress(Widget):
@@ -234,10 +234,14 @@ class TutorialDoneScreen(KioskScreen):
         for item in t.learnt:
             text, lang = app.text(item)
             self.label(f"•  {text}", text_lang=lang)
-        if t.next:
+        # Only what this centre shows: a hidden guide or lesson is not reached from here.
+        following = [i for i in t.next if app.offer.shows(i) and
+                     (i in app.catalogue.services or i in app.catalogue.tutorials)]
+        self.next_cards: dict[str, Card] = {}
+        if following:
             self.label(self.tr("What to try next"), role="heading", bold=True)
             grid = card_grid()
-            for item_id in t.next:
+            for item_id in following:
                 item = app.catalogue.item(item_id)
                 (title, tl), (summary, sl) = app.text(item.title), app.text(item.summary)
                 card = Card(title, summary, heading_lang=tl, detail_lang=sl)
@@ -245,6 +249,7 @@ class TutorialDoneScreen(KioskScreen):
                     card.bind(on_release=lambda _c, i=item_id: app.go("lesson", id=i, index=0))
                 else:
                     card.bind(on_release=lambda _c, i=item_id: app.go("service", id=i))
+                self.next_cards[item_id] = card
                 grid.add_widget(card)
             self.add(grid)
         self.finish = self.finish_button()

@@ -241,7 +241,7 @@ class HelpDialog(Dialog):
         self._fit()
 
     def _fill(self, app, tr) -> None:
-        centre = app.catalogue.centre
+        centre = app.offer.centre
         lang = app.lang
         english = lang != "en" and bool(getattr(app.current, "in_english", 0))
 
@@ -251,12 +251,14 @@ class HelpDialog(Dialog):
             return label
 
         say(tr("Ask a member of staff"), role="heading", bold=True)
-        # The centre's own words (its first "who can help" text) when they are in the
-        # citizen's language; otherwise the kiosk's own sentence.
-        staff = next((t for t in centre.help[:1] if t.has(lang)), None)
-        say(staff.get(lang) if staff is not None else
+        # The centre's own words (the first line of its "who can help") when they are in
+        # the citizen's language; otherwise the kiosk's own sentence.
+        staff = centre.help is not None and centre.help.has(lang)
+        say(centre.help.get(lang).split("\n")[0] if staff else
             tr("You can ask a member of staff to help you."))
-        hours = [(t.get(lang), t.lang_for(lang)) for t in centre.opening_hours]
+        hours = [] if centre.hours is None else \
+            [(line, centre.hours.lang_for(lang)) for line in
+             centre.hours.get(lang).split("\n") if line.strip()]
         english = english or any(shown != lang for _, shown in hours)
         if english:  # the guide, lesson or the centre's hours are shown in English
             box = Panel(bg_name="focus", edge_name="text", padding=[dp(20), dp(14)])
