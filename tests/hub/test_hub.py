@@ -276,7 +276,7 @@ def test_publish_newer_keeps_previous_files(hub, terminal, published, pack_v, ke
     # A v12 whose content differs: one file changed, so its old blob is only in v10.
     src = tmp_path / "content"
     shutil.copytree(DEMO, src)
-    changed = src / "centre.json"
+    changed = src / "content.json"
     doc = json.loads(changed.read_text(encoding="utf-8"))
     changed.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     pack12 = tmp_path / "pack12"
@@ -288,7 +288,7 @@ def test_publish_newer_keeps_previous_files(hub, terminal, published, pack_v, ke
     assert "version 12" in out
     r = requests.get(f"{base}/api/v1/content/manifest.json", headers=h, timeout=5)
     assert r.content == (pack12 / "manifest.json").read_bytes()
-    old = next(f for f in published.files if f.path == "centre.json")
+    old = next(f for f in published.files if f.path == "content.json")
     assert not (pack12 / "files" / old.sha256).exists()
     r = requests.get(f"{base}/api/v1/content/files/{old.sha256}", headers=h, timeout=5)
     assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == old.sha256
