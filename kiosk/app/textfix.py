@@ -8,7 +8,7 @@ wide, Tamil too narrow and clipped. Before each render (which measures every wor
 render one space with the label's options when the cached font does not have them yet,
 which sets script and direction on it. We remember per font what was applied, so that
 costs one tiny render per font and setting (and again when Kivy has closed the font and
-opened it anew: it keeps 64 open).
+opened it anew: it keeps 64 open, and we follow the order in which it closes them).
 
 Measuring is most of the cost of showing a screen: Kivy measures word by word, rebuilding
 the font's id string twice per word. During a render the id is computed once, and each
@@ -31,12 +31,18 @@ from kivy.core.text._text_sdl2 import _SurfaceContainer
 
 from kiosk.core import bidi
 
-# What was applied to each open font (every font, Latin too), in the order the fonts were
-# opened. Kivy keeps 64 fonts open and closes the oldest (_text_sdl2's sdl2_cache, first in,
-# first out); a font opened again has nothing applied. We forget a font a little before
-# Kivy closes it (48: a font we forgot but Kivy kept only costs one more tiny render).
-_applied: dict[str, tuple[str, str]] = {}
-_OPEN_FONTS = 48
+# The fonts Kivy has open, as we count them, in the order it opened them, each with what
+# was applied to it and the number of its opening. Kivy keeps 64 fonts open and closes the
+# one it opened first (_text_sdl2's sdl2_cache: first in, first out; using a font does not
+# keep it longer); a font opened again has nothing applied. Every font the label provider
+# uses passes through render() or get_extents() below, so this follows Kivy's own order:
+# forgetting a font earlier than Kivy closes it, as this once did, made a font used again
+# in between count as newly opened and be remembered after Kivy had closed it. The oldest
+# few are applied again before each use anyway, in case a font was opened without us.
+_applied: dict[str, tuple[tuple[str, str], int]] = {}
+_KIVY_OPEN_FONTS = 64
+_UNSURE = 16
+_opened = 0
 # Keys are strings, not tuples: strings are not tracked by the garbage collector, so a large
 # cache does not make every collection (a pause of the UI thread) longer.
 _extents: dict[str, tuple[int, int]] = {}
@@ -49,14 +55,17 @@ def _wanted(options) -> tuple[str, str]:
 
 
 def _apply(label, font_id: str, wanted: tuple[str, str]) -> None:
-    applied = _applied.get(font_id)
-    if applied is None:  # opened now (again, if Kivy had closed it): nothing applied yet
-        while len(_applied) >= _OPEN_FONTS:  # forget the oldest, which Kivy closes first
+    global _opened
+    known = _applied.get(font_id)
+    if known is None:  # Kivy opens it now (again, if it had closed it): nothing applied
+        _opened += 1
+        known = _applied[font_id] = (("Zyyy", "ltr"), _opened)
+        while len(_applied) > _KIVY_OPEN_FONTS:  # the one Kivy closes now
             del _applied[next(iter(_applied))]
-        applied = _applied[font_id] = ("Zyyy", "ltr")
-    if applied != wanted:
+    applied, number = known
+    if applied != wanted or _opened - number >= _KIVY_OPEN_FONTS - _UNSURE:
         _SurfaceContainer(4, 4).render(label, " ", 0, 0)
-        _applied[font_id] = wanted
+        _applied[font_id] = (wanted, number)
 
 
 def install() -> None:

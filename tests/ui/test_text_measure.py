@@ -259,3 +259,36 @@ def test_measuring_stays_shaped_when_kivy_has_closed_and_reopened_the_font():
         CoreLabel(text="x", font_name=latin.path, font_size=size).render()
     textfix._extents.clear()  # measured again, not remembered
     assert width() == shaped
+
+
+def test_measuring_stays_shaped_when_a_font_forgotten_early_is_used_again():
+    """textfix forgot a font 16 openings before Kivy closes it; used again in between, the
+    font was counted as opened anew, so textfix then remembered it well after Kivy had
+    closed it (Kivy closes the font it opened first, whatever was used since) and measured
+    it unshaped. Seen in the full UI run: lesson one's Urdu title measured 677 px instead
+    of 342, wrapped, and the page scrolled."""
+    from kiosk.app import prepare
+
+    prepare(windowed=True)
+    from kivy.core.text import Label as CoreLabel
+
+    from kiosk.app import fonts, textfix
+
+    textfix.install()
+    urdu, latin = fonts.face("ur", True), fonts.face("en")
+    text = "چننے کے لیے ٹیپ کریں"
+
+    def width():
+        textfix._extents.clear()  # measured again, not remembered
+        return CoreLabel(text=text, font_name=urdu.path, font_size=37.7,
+                         font_script_name="Arab", font_direction="rtl").render()[0]
+
+    def others(sizes):
+        for size in sizes:  # fonts nothing else in this process opens
+            CoreLabel(text="x", font_name=latin.path, font_size=size + 0.25).render()
+
+    shaped = width()
+    others(range(300, 350))  # fifty other fonts: textfix forgets the Urdu one, Kivy keeps it
+    assert width() == shaped
+    others(range(350, 365))  # fifteen more: Kivy has opened 64 since, and closes it
+    assert width() == shaped, "measured unshaped: script and direction were not applied"
