@@ -176,3 +176,21 @@ def load(data: Any, text_of) -> Councils:
         raise _fail("councils", f"{len(councils)} of London's 33 councils; missing "
                                 f"{', '.join(absent[:5])}{'...' if len(absent) > 5 else ''}")
     return Councils(councils, services)
+
+
+def has_council_step(service) -> bool:
+    """Whether a guide (content.Service) sends the citizen to their council somewhere."""
+    return any(hasattr(item, "service") and not hasattr(item, "items")
+               for step in service.guide.steps for item in step.contents)
+
+
+def sites_for(table: Councils | None, code: str, service) -> tuple[str, ...]:
+    """The council sites a guide's browser may load: the centre's council's own site; or,
+    with no council set, every London council's (GOV.UK's postcode page sends the citizen
+    to one of them). Nothing for a guide without a council step."""
+    if table is None or service is None or not has_council_step(service):
+        return ()
+    council = table.get(code)
+    if council is not None:
+        return (council.domain,)
+    return tuple(sorted(c.domain for c in table.councils.values()))
