@@ -327,8 +327,11 @@ def run(src: Path, sources: list[str], item_id: str | None = None, check: bool =
     if not (src / "content.json").is_file():
         raise UserError(f"{src}: no content.json here; give the content source directory")
     docs = [read(s, session) for s in sources]
-    outcomes = [prepare(src, gid, gdocs, adopt, allow) for gid, gdocs in group(docs, src,
-                                                                                 item_id)]
+    try:
+        outcomes = [prepare(src, gid, gdocs, adopt, allow)
+                    for gid, gdocs in group(docs, src, item_id)]
+    except govuk.GovukError as e:
+        raise UserError(str(e)) from None
     if not check:
         write(src, outcomes)
     return outcomes, "\n".join(report(o, check) for o in outcomes)

@@ -570,17 +570,6 @@ def gather(docs: list[Document], allow: Iterable[str] = DEFAULT_ALLOW
         base = (tx or sbs).base_path if (tx or sbs) else ""
         if base:
             part["official_url"] = GOVUK + base
-    if sbs is None and tx is not None:  # a start page alone: one step to it
-        title, _ = english_of(tx)
-        task = {"text": title}
-        if part.get("official_url"):
-            task["href"] = part["official_url"]
-        part["guide"] = {"title": title, "introduction": part["start"]["what_it_does"],
-                         "steps": [{"title": title, "logic": "number",
-                                    "contents": [{"type": "list", "style": "required",
-                                                  "items": [task]}]}]}
-        findings.append(Finding("guide.steps", "a start page alone gives one step: import "
-                                "its step-by-step too, or write the steps", "write"))
     return part, findings
 
 
@@ -592,6 +581,16 @@ def new_service(item_id: str, part: dict, docs: list[Document],
     give are written plainly and reported for an editor to replace."""
     first = next((d for d in docs if d.schema == "transaction"), docs[0])
     title, summary = english_of(first)
+    if "guide" not in part:  # a start page alone: one step, to its start link
+        task = {"text": title}
+        if part.get("official_url"):
+            task["href"] = part["official_url"]
+        part = part | {"guide": {
+            "title": title, "introduction": part["start"]["what_it_does"],
+            "steps": [{"title": title, "logic": "number",
+                       "contents": [{"type": "list", "style": "required", "items": [task]}]}]}}
+        findings.append(Finding("guide.steps", "a start page alone gives one step: import "
+                                "its step-by-step too, or write the steps", "write"))
     start = copy.deepcopy(part.get("start") or {})
     start.setdefault("what_it_does", summary)
     start.setdefault("you_need", [])
