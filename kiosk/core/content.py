@@ -26,7 +26,8 @@ LIST_STYLES = ("required", "optional", "choice")
 PRACTICE_TYPES = ("tap_target", "type_this", "choose_answer", "real_or_scam")
 MAX_FILE_BYTES = 1_000_000
 # In a text, the translations made from an older English: {"en": ..., "ar": ...,
-# "needs_update": ["ar"]}. They show in English until a translator updates them.
+# "needs_update": "ar"} (codes separated by spaces: a text stays an object of strings,
+# which every tool that walks texts expects). They show in English until updated.
 NEEDS_UPDATE = "needs_update"
 
 
@@ -293,9 +294,11 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(path, "must be a text: an object from language code to string, "
                                   'like {"en": "..."}')
-        stale = value.get(NEEDS_UPDATE, [])
-        if not isinstance(stale, list) or not all(isinstance(c, str) for c in stale):
-            raise self.fail(f"{path}.{NEEDS_UPDATE}", "must be a list of language codes")
+        marked = value.get(NEEDS_UPDATE, "")
+        if not isinstance(marked, str):
+            raise self.fail(f"{path}.{NEEDS_UPDATE}", 'must be language codes separated by '
+                                                      'spaces, like "ar bn"')
+        stale = marked.split()
         for code in stale:
             if code == "en" or not languages.is_known(code) or not isinstance(
                     value.get(code), str) or not value[code].strip():

@@ -688,8 +688,8 @@ class _Merger:
         out["en"] = new
         translated = [k for k, v in cur.items() if k not in ("en", NEEDS_UPDATE) and v]
         if translated:
-            marked = set(cur.get(NEEDS_UPDATE) or ()) | set(translated)
-            out[NEEDS_UPDATE] = sorted(marked)
+            marked = set((cur.get(NEEDS_UPDATE) or "").split()) | set(translated)
+            out[NEEDS_UPDATE] = " ".join(sorted(marked))
             for lang in translated:
                 self.stale[lang] = self.stale.get(lang, 0) + 1
         return out

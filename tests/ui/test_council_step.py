@@ -124,7 +124,7 @@ def test_a_translation_whose_english_changed_shows_in_english_said_so(tmp_path):
     title = data["guide"]["steps"][1]["title"]
     old_ar = title["ar"]
     title["en"] = "Pay your bill (new English from GOV.UK)"
-    title["needs_update"] = ["ar"]
+    title["needs_update"] = "ar"
     p.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     cat = content.load(src)
     h = Harness(data_dir=tmp_path / "data", catalogue=cat)

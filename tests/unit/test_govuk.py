@@ -190,10 +190,10 @@ def test_a_reimport_marks_exactly_the_changed_texts_and_keeps_the_kiosks_own(src
     s = after["guide"]["steps"]
     # changed English: its Arabic kept for the translator, marked, shown in English
     para = s[0]["contents"][0]["text"]
-    assert para["needs_update"] == ["ar"] and para["ar"] == "يمكن لمعظم الناس التعلم في سن 17."
+    assert para["needs_update"] == "ar" and para["ar"] == "يمكن لمعظم الناس التعلم في سن 17."
     assert para["en"].endswith("Some people can start at 16.")
     fee = s[1]["contents"][0]["items"][0]["context"]
-    assert fee == {"en": "£43", "ar": "34 جنيهًا", "needs_update": ["ar"]}
+    assert fee == {"en": "£43", "ar": "34 جنيهًا", "needs_update": "ar"}
     # unchanged English: translations untouched, not marked
     assert s[0]["title"] == before["guide"]["steps"][0]["title"]
     assert s[1]["contents"][0]["items"][0]["text"] == \
@@ -237,9 +237,10 @@ def _texts(obj):
 def test_a_translation_update_clears_nothing_else_and_the_mark_is_checked(src):
     """The loader checks the mark: only languages with a translation may be marked."""
     t = content._Reader("f", "i")
-    assert t.text_value({"en": "a", "ar": "b", "needs_update": ["ar"]}, "x").stale == {"ar"}
-    for bad in ({"en": "a", "needs_update": ["ar"]}, {"en": "a", "ar": "b", "needs_update": "ar"},
-                {"en": "a", "ar": "b", "needs_update": ["en"]}):
+    text = t.text_value({"en": "a", "ar": "b", "bn": "c", "needs_update": "ar bn"}, "x")
+    assert text.stale == {"ar", "bn"} and text.get("ar") == "a" and not text.has("bn")
+    for bad in ({"en": "a", "needs_update": "ar"}, {"en": "a", "ar": "b", "needs_update": ["ar"]},
+                {"en": "a", "ar": "b", "needs_update": "en"}, {"en": "a", "needs_update": "xx"}):
         with pytest.raises(content.ContentError, match="needs_update"):
             t.text_value(bad, "x")
 
@@ -264,7 +265,7 @@ def test_a_hand_written_guide_is_not_replaced_without_adopt(src, capsys):
     assert got["start"]["time"] == old["start"]["time"]
     what = got["start"]["what_it_does"]
     assert what["en"].startswith("Answer questions about your disability")
-    assert sorted(what["needs_update"]) == sorted(k for k in old["start"]["what_it_does"]
+    assert sorted(what["needs_update"].split()) == sorted(k for k in old["start"]["what_it_does"]
                                                    if k != "en")
     content.load(src)
 
