@@ -213,10 +213,11 @@ def check(key: str, value: Any) -> Any:
     if f.kind == "council":
         if value is None or value == "":
             return ""
-        if not isinstance(value, str) or value.strip().upper() not in councils.LONDON_CODES:
+        code = councils.code_for(value) if isinstance(value, str) else None
+        if code is None:
             raise ConfigError(key, f"{value!r} is not a London council's official code "
-                                   "(E09000001 to E09000033; E09000022 is Lambeth)")
-        return value.strip().upper()
+                                   "or name (E09000001 to E09000033; E09000022 is Lambeth)")
+        return code
     if f.kind == "pin_hash":
         if value == "":
             return ""

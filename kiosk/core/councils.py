@@ -22,7 +22,37 @@ from typing import Any
 from kiosk.core import sites
 
 FILE = "councils.json"
-LONDON_CODES = tuple(f"E09{n:06d}" for n in range(1, 34))  # the 32 boroughs and the City
+# The 32 boroughs and the City: ONS GSS codes and names (Local Authority Districts, E09).
+# Public facts the configuration checks against; councils.json must agree with them.
+LONDON = {
+    "E09000001": "City of London", "E09000002": "Barking and Dagenham",
+    "E09000003": "Barnet", "E09000004": "Bexley", "E09000005": "Brent",
+    "E09000006": "Bromley", "E09000007": "Camden", "E09000008": "Croydon",
+    "E09000009": "Ealing", "E09000010": "Enfield", "E09000011": "Greenwich",
+    "E09000012": "Hackney", "E09000013": "Hammersmith and Fulham", "E09000014": "Haringey",
+    "E09000015": "Harrow", "E09000016": "Havering", "E09000017": "Hillingdon",
+    "E09000018": "Hounslow", "E09000019": "Islington", "E09000020": "Kensington and Chelsea",
+    "E09000021": "Kingston upon Thames", "E09000022": "Lambeth", "E09000023": "Lewisham",
+    "E09000024": "Merton", "E09000025": "Newham", "E09000026": "Redbridge",
+    "E09000027": "Richmond upon Thames", "E09000028": "Southwark", "E09000029": "Sutton",
+    "E09000030": "Tower Hamlets", "E09000031": "Waltham Forest", "E09000032": "Wandsworth",
+    "E09000033": "Westminster",
+}
+LONDON_CODES = tuple(LONDON)
+
+
+def code_for(value: str) -> str | None:
+    """A council's official code from its code or its name, in any case ("lambeth")."""
+    v = " ".join(value.split()).casefold()
+    for code, name in LONDON.items():
+        if v in (code.casefold(), name.casefold()):
+            return code
+    return None
+
+
+def named(code: str) -> str:
+    """"Lambeth (E09000022)", as admins and staff read a council setting."""
+    return f"{LONDON[code]} ({code})" if code in LONDON else code
 # The council services a guide's council step may name (the issue's list).
 SERVICES = ("council_tax", "housing", "blue_badge", "street_problems", "parking_permits",
             "electoral_register")
@@ -144,6 +174,9 @@ def load(data: Any, text_of) -> Councils:
             raise _fail(f"{where}.name", "must be the council's name")
         if name in names:
             raise _fail(f"{where}.name", f"{name!r} is used by another council")
+        if name != LONDON[code]:
+            raise _fail(f"{where}.name", f"{name!r}: the council with this code is "
+                                         f"{LONDON[code]!r}")
         names.add(name)
         domain = c.get("domain")
         try:

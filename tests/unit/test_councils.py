@@ -59,6 +59,8 @@ def broken(change):
      "not on the council's own domain lambeth.gov.uk"),
     (lambda d: d["councils"][21].update(source=""), "say where the name, code and domain"),
     (lambda d: d["councils"][22].update(name="Lambeth"), "is used by another council"),
+    (lambda d: d["councils"][22].update(name="Lewisham Borough"),
+     "the council with this code is 'Lewisham'"),
     (lambda d: d["services"].pop("housing"), "housing missing"),
 ])
 def test_mistakes_in_the_table_are_named(change, message):
@@ -107,6 +109,8 @@ def test_a_centre_names_its_council_by_its_official_code():
     assert config.check("centre.council", "e09000022 ") == "E09000022"
     assert config.check("centre.council", "") == ""
     assert config.parse("centre.council", "E09000033") == "E09000033"
-    for bad in ("E09000000", "E09000034", "E06000001", "Lambeth", 22):
+    assert config.parse("centre.council", " kensington and  chelsea") == "E09000020"
+    assert councils.named("E09000022") == "Lambeth (E09000022)"
+    for bad in ("E09000000", "E09000034", "E06000001", "Lambeth Palace", 22):
         with pytest.raises(config.ConfigError, match="not a London council's official code"):
             config.check("centre.council", bad)

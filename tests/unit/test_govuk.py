@@ -326,7 +326,7 @@ class _Server:
         handler_routes = routes
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's name)
+            def do_GET(self):
                 route = handler_routes.get(self.path)
                 if route is None:
                     self.send_error(404)
@@ -404,5 +404,5 @@ def test_diff_alone_needs_no_guide():
     new = copy.deepcopy(old)
     new["guide"]["steps"][4]["contents"][1]["items"][0]["context"] = "£25"
     lines = [c.line() for c in govuk.diff(old, new)]
-    assert lines == ['~ step 5 "Book and manage your theory test", "Book your theory test": '
-                     'cost changed: "£23" -> "£25"']
+    assert lines == [('~ step 5 "Book and manage your theory test", "Book your theory test": '
+                     'cost changed: "£23" -> "£25"')]
