@@ -843,13 +843,13 @@ def _merge_texts(m: _Merger, old: list[str], new: list[str], cur: list[dict], la
         if oi is not None and old[oi] == new[ni]:
             return None  # unchanged on GOV.UK, taken out by the editors: stays out
         if oi is None:
-            m.changes.append(Change(f"{label}: added", label, "", new[ni]))
+            m.changes.append(Change("added", label, "", new[ni]))
         else:
             m.changes.append(Change("text", f"{label}: item {ni + 1}", old[oi], new[ni]))
         return {"en": new[ni]}
 
     out, own = _weave(pairs, old_to_cur, cur, build_old, build_new, lambda oi: m.changes.append(
-        Change(f"{label}: removed", label, old[oi], "")))
+        Change("removed", label, old[oi], "")))
     m.kept += [f"{label}: {_en(cur[c])!r} (the kiosk's own)" for c in own]
     return out
 

@@ -406,3 +406,35 @@ def test_diff_alone_needs_no_guide():
     lines = [c.line() for c in govuk.diff(old, new)]
     assert lines == [('~ step 5 "Book and manage your theory test", "Book your theory test": '
                      'cost changed: "£23" -> "£25"')]
+
+
+def test_a_step_by_step_and_its_start_page_make_one_guide(src, tmp_path, capsys):
+    """The start page a step-by-step links to joins its guide: the steps from one, the start
+    page from the other; a later change to the start page alone updates only the start."""
+    tx = doc("renew-passport-nested.json")
+    tx["base_path"] = "/apply-first-provisional-driving-licence"  # linked from step 2
+    tx_path = tmp_path / "licence.json"
+    tx_path.write_text(json.dumps(tx), encoding="utf-8")
+    assert cli("import-govuk", src, DOCS / "learn_to_drive_a_car.json", tx_path) == 0
+    cat = content.load(src)
+    assert list(cat.services) == ["learn-to-drive-a-car"]
+    s = cat.services["learn-to-drive-a-car"]
+    assert len(s.guide.steps) == 7 and s.official_url == "https://www.passport.service.gov.uk/filter"
+    assert s.start.you_need[0].get("en") == "a digital photo"
+    # the start page changes: its fee and its start link
+    tx["details"]["introductory_paragraph"] = "<p>It costs <strong>£100</strong> to renew.</p>"
+    tx["details"]["transaction_start_link"] = "https://www.passport.service.gov.uk/start"
+    tx["details"]["more_information"][0]["content"] = "<p>You’ll need:</p><ul><li>a digital " \
+        "photo</li><li>your old passport</li><li>your phone</li></ul>"
+    tx_path.write_text(json.dumps(tx), encoding="utf-8")
+    capsys.readouterr()
+    assert cli("import-govuk", src, tx_path, "--check") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("learn-to-drive-a-car (services/learn-to-drive-a-car.json)")
+    assert ('~ official address: official address changed: "https://www.passport.service.gov'
+            '.uk/filter" -> "https://www.passport.service.gov.uk/start"') in out
+    assert '~ start page: what it does: text changed: "It costs £94.50' in out
+    assert ('~ what you need: item 3: text changed: "a way to pay: a credit or debit card; '
+            'Apple Pay or Google Pay" -> "your phone"') in out
+    assert not [ln for ln in out.splitlines() if ln.startswith(("  ~ step", "  + step",
+                                                                "  - old step"))]
