@@ -79,7 +79,10 @@ class Document:
         d = self.data
         return {k: d[k] for k in ("base_path", "content_id", "public_updated_at", "updated_at",
                                   "title") if isinstance(d.get(k), str)} | \
-            {"schema": self.schema, "source": self.source}
+            {"schema": self.schema,
+             # an address as given; a file by its name only (not the editor's folders)
+             "source": self.source if "://" in self.source else self.source.replace(
+                 "\\", "/").rsplit("/", 1)[-1]}
 
 
 def parse(raw: bytes, source: str) -> Document:
