@@ -141,3 +141,35 @@ def test_a_translation_whose_english_changed_shows_in_english_said_so(tmp_path):
         shot(h, "needs-update-ar")
     finally:
         h.close()
+
+
+def test_staff_choose_the_centres_council_from_londons_33(tmp_path):
+    """At the terminal, staff choose the council by name from a list; once saved, the next
+    citizen's council step names it."""
+    from kiosk.app.harness import Harness
+    from tests.ui.staff import open_panel, section, set_pin
+
+    h = Harness(data_dir=tmp_path)
+    try:
+        set_pin(h)
+        open_panel(h)
+        panel = section(h, "centre")
+        row = panel.rows["centre.council"]
+        assert row.shown.text == "No council set"
+        h.tap(row.choose)
+        dialog = h.app._modals[-1]
+        assert len(dialog.choices) == 33
+        shot(h, "staff-council-choice-en")
+        h.tap(dialog.choices[LAMBETH])
+        row = h.screen.rows["centre.council"]
+        assert row.shown.text == "Lambeth (E09000022)"
+        h.scroll_to(row)
+        shot(h, "staff-council-row-en", row)
+        h.tap(h.screen.save_button)
+        assert h.wait_for(lambda: not h.screen.state.saving and not h.screen.state.draft, 10)
+        h.tap(h.screen.close_button)
+        assert h.app.offer.council == LAMBETH
+        screen = open_council_step(h, "en")
+        assert screen.council_heading.text == "Your council: Lambeth"
+    finally:
+        h.close()
