@@ -49,31 +49,43 @@ def cli(*argv) -> int:
 
 # --- importing: every field of the source ---------------------------------------------------
 
-def test_a_step_by_step_becomes_a_guide_field_by_field(src, capsys):
-    assert cli("import-govuk", src, DOCS / "learn_to_drive_a_car.json") == 0
-    nav = doc("learn_to_drive_a_car.json")["details"]["step_by_step_nav"]
-    cat = content.load(src)  # validates like hand-written content
-    g = cat.services["learn-to-drive-a-car"].guide
+def expected_href(href: str | None) -> str | None:
+    if href is None:
+        return None
+    if href.startswith("/"):
+        return "https://www.gov.uk" + href
+    return "https://" + href[len("http://"):] if href.startswith("http://") else href
+
+
+@pytest.mark.parametrize("name, item_id", [("learn_to_drive_a_car.json", "learn-to-drive-a-car"),
+                                           ("step_by_step_nav.json", "get-a-divorce")])
+def test_every_step_title_paragraph_link_and_cost_of_the_source(src, name, item_id):
+    assert cli("import-govuk", src, DOCS / name) == 0
+    nav = doc(name)["details"]["step_by_step_nav"]
+    g = content.load(src).services[item_id].guide  # validates like hand-written content
     assert g.title.get("en") == nav["title"]
-    assert g.introduction.get("en") == "Check what you need to do to learn to drive."
     assert len(g.steps) == len(nav["steps"])
     for step, want in zip(g.steps, nav["steps"]):
-        assert step.title.get("en") == want["title"].replace("\u2019", "\u2019")
+        assert step.title.get("en") == want["title"]
         assert step.logic == want.get("logic", "number")
         assert len(step.contents) == len(want["contents"])
         for got, w in zip(step.contents, want["contents"]):
             if w["type"] == "paragraph":
                 assert got.text.get("en") == w["text"]
                 continue
-            assert got.style == w["style"]
+            assert got.style == w.get("style", govuk.DEFAULT_LIST_STYLE)
             assert len(got.items) == len(w["contents"])
             for task, t in zip(got.items, w["contents"]):
                 assert task.text.get("en") == t["text"]
-                href = t.get("href")
-                assert task.href == (None if href is None else
-                                     "https://www.gov.uk" + href if href.startswith("/")
-                                     else href)
+                assert task.href == expected_href(t.get("href"))
                 assert (task.context.get("en") if task.context else None) == t.get("context")
+
+
+def test_a_step_by_step_becomes_a_new_guide(src, capsys):
+    assert cli("import-govuk", src, DOCS / "learn_to_drive_a_car.json") == 0
+    cat = content.load(src)
+    g = cat.services["learn-to-drive-a-car"].guide
+    assert g.introduction.get("en") == "Check what you need to do to learn to drive."
     out = capsys.readouterr().out
     assert "safedrivingforlife.info is outside the allow-list" in out  # flagged, kept
     assert g.steps[3].contents[0].items[2].href.startswith("https://www.safedrivingforlife")
@@ -421,6 +433,10 @@ def test_a_step_by_step_and_its_start_page_make_one_guide(src, tmp_path, capsys)
     s = cat.services["learn-to-drive-a-car"]
     assert len(s.guide.steps) == 7 and s.official_url == "https://www.passport.service.gov.uk/filter"
     assert s.start.you_need[0].get("en") == "a digital photo"
+    p = src / "services" / "learn-to-drive-a-car.json"
+    d = json.loads(p.read_text(encoding="utf-8"))
+    d["start"]["you_need"].insert(1, {"en": "a friend's help if you need it (kiosk note)"})
+    p.write_text(json.dumps(d, indent=2, ensure_ascii=False), encoding="utf-8")
     # the start page changes: its fee and its start link
     tx["details"]["introductory_paragraph"] = "<p>It costs <strong>£100</strong> to renew.</p>"
     tx["details"]["transaction_start_link"] = "https://www.passport.service.gov.uk/start"
@@ -438,3 +454,7 @@ def test_a_step_by_step_and_its_start_page_make_one_guide(src, tmp_path, capsys)
             'Apple Pay or Google Pay" -> "your phone"') in out
     assert not [ln for ln in out.splitlines() if ln.startswith(("  ~ step", "  + step",
                                                                 "  - old step"))]
+    assert cli("import-govuk", src, tx_path) == 0
+    need = [t["en"] for t in guide_json(src, "learn-to-drive-a-car")["start"]["you_need"]]
+    assert need == ["a digital photo", "a friend's help if you need it (kiosk note)",
+                    "your old passport", "your phone"]
