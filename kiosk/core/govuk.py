@@ -230,6 +230,11 @@ class _Html(HTMLParser):
             words = _clean("".join(self.item_bufs.pop()))
             if self.lists:
                 self.lists[-1].append(words)
+            elif self.item_bufs:  # an item inside an item without a list: one item
+                self.item_bufs[-1].append(f" {words} ")
+            elif words:  # an item outside any list: a paragraph
+                self._flush()
+                self.blocks.append(Block(words))
         elif tag in ("ul", "ol") and self.lists:
             items = [i for i in self.lists.pop() if i]
             if self.item_bufs:  # a nested list: joined to the item it belongs to
