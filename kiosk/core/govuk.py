@@ -836,6 +836,9 @@ def _english_part(current: dict, like: dict) -> dict:
             return [en(v) for v in obj]
         return obj
     part = en({k: current[k] for k in like if k in current})
+    for step in (part.get("guide") or {}).get("steps") or []:
+        # A council step is always the kiosk's own (GOV.UK has none): never "removed".
+        step["contents"] = [c for c in step.get("contents") or [] if c.get("type") != "council"]
     return part
 
 

@@ -497,3 +497,21 @@ def test_html_of_any_shape_keeps_every_word_or_says_where_it_went():
         told = text + " ".join(f.what for f in findings)
         lost = [w for w in words if w not in told and f"{w} " in html + " "]
         assert not lost, (html, text)
+
+
+def test_adopting_a_guide_keeps_its_council_step(src):
+    """GOV.UK has no council steps: adopting GOV.UK's steps for a hand-written guide keeps
+    the kiosk's own council step where it was."""
+    d = json.loads((ROOT / "assets/content/services/council-tax.json").read_text("utf-8"))
+    d["id"] = "learn-to-drive-a-car"
+    d["guide"]["steps"][0]["title"]["en"] = "Check you're allowed to drive"
+    (src / "services" / "learn-to-drive-a-car.json").write_text(json.dumps(d), "utf-8")
+    index = json.loads((src / "content.json").read_text())
+    index["services"] = ["learn-to-drive-a-car"]
+    (src / "content.json").write_text(json.dumps(index))
+    assert cli("import-govuk", src, DOCS / "learn_to_drive_a_car.json", "--adopt") == 0
+    got = guide_json(src, "learn-to-drive-a-car")["guide"]["steps"]
+    assert {"type": "council", "service": "council_tax"} in got[0]["contents"]
+    assert [s["title"]["en"] for s in got][:2] == ["Check you're allowed to drive",
+                                                   "Get a provisional driving licence"]
+    content.load(src)
