@@ -220,6 +220,10 @@ def _check(service: dict, rel: str, item_id: str) -> None:
         content._service(r, service)
     except content.ContentError as e:
         raise UserError(f"the imported guide would not be valid, nothing written: {e}") from None
+    size = len(dump(service))
+    if size > content.MAX_FILE_BYTES:
+        raise UserError(f"{rel}: the imported guide would be {size} bytes, more than the "
+                        f"{content.MAX_FILE_BYTES} a kiosk reads; nothing written")
 
 
 def prepare(src: Path, item_id: str, docs: list[govuk.Document], adopt: bool,

@@ -515,3 +515,16 @@ def test_adopting_a_guide_keeps_its_council_step(src):
     assert [s["title"]["en"] for s in got][:2] == ["Check you're allowed to drive",
                                                    "Get a provisional driving licence"]
     content.load(src)
+
+
+def test_a_document_too_big_for_a_guide_is_refused(src, tmp_path, capsys):
+    d = doc("learn_to_drive_a_car.json")
+    steps = d["details"]["step_by_step_nav"]["steps"]
+    long = "A long paragraph from a GOV.UK document that goes on. " * 300
+    for s in steps:
+        s["contents"] = [{"type": "paragraph", "text": long + str(i)} for i in range(40)]
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(d), encoding="utf-8")
+    assert cli("import-govuk", src, big) == 1
+    assert "more than the 1000000 a kiosk reads; nothing written" in capsys.readouterr().err
+    assert not (src / "services" / "learn-to-drive-a-car.json").exists()
