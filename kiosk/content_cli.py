@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk import clikit
+from kiosk import clikit, content_govuk
 from kiosk.clikit import Progress, UserError
 from kiosk.core import content, languages, packs
 
@@ -106,7 +106,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import_govuk(args: argparse.Namespace) -> int:
-    from kiosk import content_govuk
     from kiosk.core import sites
 
     src = Path(args.src)
@@ -115,11 +114,24 @@ def cmd_import_govuk(args: argparse.Namespace) -> int:
             content_govuk.govuk.DEFAULT_ALLOW
     except sites.SiteError as e:
         raise UserError(f"--allow: {e}") from None
-    outcomes, text = content_govuk.run(src, args.sources, args.id, args.check, args.adopt,
+    sources = list(args.sources)
+    if args.recorded:
+        if args.id:
+            raise UserError("--recorded updates every imported guide by its own id; leave "
+                            "out --id")
+        sources += content_govuk.recorded_sources(src, args.api)
+    if not sources:
+        raise UserError("no documents: give FILE_OR_URL..., or --recorded for every guide "
+                        "imported before")
+    outcomes, text = content_govuk.run(src, sources, args.id, args.check, args.adopt,
                                        allow)
     print(text)
+    changed = [o for o in outcomes if o.new or o.changes]
     if args.check:
-        print("nothing written (--check)")
+        print(f"nothing written (--check); {len(changed)} of {len(outcomes)} guide(s) "
+              "changed on GOV.UK")
+        if args.exit_code and changed:
+            return 3
     else:
         stale = sum(sum(o.stale.values()) for o in outcomes)
         print(f"wrote {len(outcomes)} guide(s) in {src}"
@@ -195,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "English until then); what the kiosk added stays. Each "
                                    "guide's record is kept in SRC/govuk/<id>.json.")
     p.add_argument("src", metavar="SRC", help="the content directory (holding content.json)")
-    p.add_argument("sources", metavar="FILE_OR_URL", nargs="+",
+    p.add_argument("sources", metavar="FILE_OR_URL", nargs="*",
                    help="a saved document, or its address (www.gov.uk/... is fetched from "
                         "GOV.UK's Content API)")
     p.add_argument("--check", action="store_true",
@@ -203,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id", metavar="ID",
                    help="the guide's id (default: from the document's address); all the "
                         "documents given go into this one guide")
+    p.add_argument("--recorded", action="store_true",
+                   help="also read again, from GOV.UK's Content API, every document a guide "
+                        "was imported from (its record in SRC/govuk/): with --check, what a "
+                        "daily job runs to tell the editors what GOV.UK changed")
+    p.add_argument("--api", metavar="URL", default=content_govuk.CONTENT_API,
+                   help=f"where --recorded reads documents (default {content_govuk.CONTENT_API})")
+    p.add_argument("--exit-code", action="store_true",
+                   help="with --check: exit 3 when a guide changed on GOV.UK (0 when none did)")
     p.add_argument("--adopt", action="store_true",
                    help="let GOV.UK's words replace those of a guide written by hand")
     p.add_argument("--allow", nargs="+", metavar="SITE",

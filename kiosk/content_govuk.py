@@ -23,6 +23,7 @@ from kiosk.clikit import UserError
 from kiosk.core import content, files, govuk
 
 RECORDS = "govuk"  # SRC/govuk/<id>.json
+CONTENT_API = "https://www.gov.uk/api/content"
 RECORD_FORMAT = 1
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 20.0
@@ -136,6 +137,20 @@ def _record_for(src: Path, item_id: str) -> dict | None:
         raise UserError(f"{p}: is not a GOV.UK record this tool wrote (format "
                         f"{RECORD_FORMAT})")
     return data
+
+
+def recorded_sources(src: Path, api: str = CONTENT_API) -> list[str]:
+    """The Content API address of every document a guide was imported from, guide by guide
+    (what a daily check reads again)."""
+    out: list[str] = []
+    folder = src / RECORDS
+    for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        data = _record_for(src, p.stem) or {}
+        for d in data.get("documents", []):
+            base = d.get("base_path") if isinstance(d, dict) else None
+            if isinstance(base, str) and base.startswith("/"):
+                out.append(api.rstrip("/") + base)
+    return out
 
 
 def _known_ids(src: Path) -> dict[str, str]:

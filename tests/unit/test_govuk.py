@@ -528,3 +528,28 @@ def test_a_document_too_big_for_a_guide_is_refused(src, tmp_path, capsys):
     assert cli("import-govuk", src, big) == 1
     assert "more than the 1000000 a kiosk reads; nothing written" in capsys.readouterr().err
     assert not (src / "services" / "learn-to-drive-a-car.json").exists()
+
+
+def test_a_daily_check_reads_every_recorded_guide_again(src, capsys):
+    """`--recorded --check --exit-code`: what a daily job runs; exit 3 when GOV.UK changed a
+    guide, 0 when nothing changed, and nothing written either way."""
+    assert cli("import-govuk", src, DOCS / "learn_to_drive_a_car.json") == 0
+    routes = {"/api/content/learn-to-drive-a-car":
+              (200, (DOCS / "learn_to_drive_a_car.json").read_bytes(), 0)}
+    s = _Server(routes)
+    try:
+        api = f"{s.base}/api/content"
+        capsys.readouterr()
+        assert cli("import-govuk", src, "--recorded", "--api", api, "--check",
+                   "--exit-code") == 0
+        assert "0 of 1 guide(s) changed on GOV.UK" in capsys.readouterr().out
+        routes["/api/content/learn-to-drive-a-car"] = (
+            200, (DOCS / "learn_to_drive_a_car-changed.json").read_bytes(), 0)
+        before = (src / "services" / "learn-to-drive-a-car.json").read_bytes()
+        assert cli("import-govuk", src, "--recorded", "--api", api, "--check",
+                   "--exit-code") == 3
+        out = capsys.readouterr().out
+        assert 'cost changed: "£34" -> "£43"' in out and "1 of 1 guide(s) changed" in out
+        assert (src / "services" / "learn-to-drive-a-car.json").read_bytes() == before
+    finally:
+        s.close()
