@@ -320,7 +320,15 @@ def report(o: Outcome, check: bool) -> str:
     elif not o.changes:
         lines.append(f"{head}: no change on GOV.UK")
     else:
-        lines.append(f"{head}: {len(o.changes)} change(s) on GOV.UK"
+        kinds: dict[str, int] = {}
+        for c in o.changes:
+            label = {"cost": "fees", "link": "links", "official address": "links",
+                     "step added": "steps added", "step removed": "steps removed",
+                     "step renamed": "steps renamed"}.get(c.kind, "texts")
+            kinds[label] = kinds.get(label, 0) + 1
+        order = ("fees", "links", "steps added", "steps removed", "steps renamed", "texts")
+        summary = ", ".join(f"{k} {kinds[k]}" for k in order if k in kinds)
+        lines.append(f"{head}: {len(o.changes)} change(s) on GOV.UK ({summary})"
                      f"{' (not written: --check)' if check else ''}")
         lines += [f"  {c.line()}" for c in o.changes]
     if o.stale:
