@@ -675,7 +675,7 @@ class Merge:
 
 
 class _Merger:
-    def __init__(self, langs_seen: set[str]):
+    def __init__(self):
         self.changes: list[Change] = []
         self.stale: dict[str, int] = {}
         self.kept: list[str] = []
@@ -799,7 +799,7 @@ def merge(current: dict, old_part: dict | None, new_part: dict) -> Merge:
     What the guide has that GOV.UK's old part did not (its own notes, practice links,
     time, cost, title and summary) stays where it was."""
     service = copy.deepcopy(current)
-    m = _Merger(set())
+    m = _Merger()
     old = old_part if old_part is not None else _english_part(current, new_part)
     if "official_url" in new_part and new_part["official_url"] != old.get("official_url"):
         if service.get("official_url") != new_part["official_url"]:
