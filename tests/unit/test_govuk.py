@@ -397,11 +397,13 @@ def test_a_url_that_fails_says_why(src, server, capsys, monkeypatch):
         content_govuk.fetch(f"{server.base}/api/content/learn-to-drive-a-car", limit=1000)
     with pytest.raises(UserError, match="is more than the 100000 bytes"):  # no length given
         content_govuk.fetch(f"{server.base}/api/content/unsized", limit=100_000)
-    port = server.httpd.server_address[1]
-    server.close()
-    assert cli("import-govuk", src, f"http://127.0.0.1:{port}/api/content/x") == 1
+    import socket
+
+    with socket.socket() as closed:  # a port held but not listening: refused, every time
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        assert cli("import-govuk", src, f"http://127.0.0.1:{port}/api/content/x") == 1
     assert "cannot connect" in capsys.readouterr().err
-    server.close = lambda: None  # already closed
 
 
 def test_gov_uk_pages_are_read_from_the_content_api():
