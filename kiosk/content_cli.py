@@ -3,6 +3,9 @@
 `kiosk-content validate SRC` checks a content source (schema, links, every language's
 completeness). A mistake is one line on stderr naming the file, the item and the field.
 
+`import-govuk SRC FILE_OR_URL...` writes or updates guides from GOV.UK Content API documents
+(step_by_step_nav, transaction; kiosk/content_govuk.py), `--check` shows the difference only.
+
 `keygen`, `build` and `verify` make signing keys, build signed content packs and check them
 (kiosk/core/packs.py). Their user errors are one line, `kiosk-content: <reason>`, exit 1.
 """
@@ -15,9 +18,19 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk import clikit
+from kiosk import clikit, content_govuk
 from kiosk.clikit import Progress, UserError
 from kiosk.core import content, languages, packs
+
+
+def needing_update(cat: content.Catalogue) -> dict[str, int]:
+    """Per language, how many translations were made from an English that changed since."""
+    found: dict[str, int] = {}
+    for _, text in cat.texts():
+        for lang in text.stale:
+            if text.needs_update(lang):
+                found[lang] = found.get(lang, 0) + 1
+    return found
 
 
 def completeness(cat: content.Catalogue) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
@@ -57,6 +70,18 @@ def report(cat: content.Catalogue, src: Path) -> str:
     for item_id, counts in per_item.items():
         lines.append("  " + item_id.ljust(width)
                      + "".join(f"{_pct(counts[lang], counts['']):>5}" for lang in langs))
+    stale = needing_update(cat)
+    if stale:
+        lines += ["", ("Translations that need an update (their English changed; shown in "
+                       "English until updated):")]
+        lines += [f"  {lang:<4}{languages.get(lang).english_name:<12}{n:>6}"
+                  for lang, n in sorted(stale.items())]
+    if cat.councils is not None:
+        table = cat.councils
+        pages = sum(len(c.pages) for c in table.councils.values())
+        lines += ["", (f"Councils: {len(table.councils)} (all of London's 33), {pages} council "
+                       "page(s) recorded; other council services link to GOV.UK's page, "
+                       "which asks for a postcode")]
     return "\n".join(lines)
 
 
@@ -77,6 +102,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(report(cat, src))
     for note in cat.notes:  # valid, but something in it is not used (an old centre.json)
         print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_import_govuk(args: argparse.Namespace) -> int:
+    from kiosk.core import sites
+
+    src = Path(args.src)
+    try:
+        allow = sites.parse_list(" ".join(args.allow)) if args.allow else \
+            content_govuk.govuk.DEFAULT_ALLOW
+    except sites.SiteError as e:
+        raise UserError(f"--allow: {e}") from None
+    sources = list(args.sources)
+    if args.recorded:
+        if args.id:
+            raise UserError("--recorded updates every imported guide by its own id; leave "
+                            "out --id")
+        sources += content_govuk.recorded_sources(src, args.api)
+    if not sources:
+        raise UserError("no documents: give FILE_OR_URL..., or --recorded for every guide "
+                        "imported before")
+    outcomes, text = content_govuk.run(src, sources, args.id, args.check, args.adopt,
+                                       allow)
+    print(text)
+    changed = [o for o in outcomes if o.new or o.changes]
+    if args.check:
+        print(f"nothing written (--check); {len(changed)} of {len(outcomes)} guide(s) "
+              "changed on GOV.UK")
+        if args.exit_code and changed:
+            return 3
+    else:
+        stale = sum(sum(o.stale.values()) for o in outcomes)
+        print(f"wrote {len(outcomes)} guide(s) in {src}"
+              + (f"; {stale} translation(s) marked as needing an update" if stale else ""))
     return 0
 
 
@@ -138,6 +197,38 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the field at the first mistake.")
     p.add_argument("src", metavar="SRC", help="the content directory (holding content.json)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import-govuk", help="write or update guides from GOV.UK documents",
+                       description="Read GOV.UK Content API documents (step_by_step_nav: the "
+                                   "steps; transaction: the start page) from files or URLs and "
+                                   "write or update guides in SRC, in English. A guide imported "
+                                   "before is updated with what GOV.UK changed: translations of "
+                                   "changed English are marked as needing an update (shown in "
+                                   "English until then); what the kiosk added stays. Each "
+                                   "guide's record is kept in SRC/govuk/<id>.json.")
+    p.add_argument("src", metavar="SRC", help="the content directory (holding content.json)")
+    p.add_argument("sources", metavar="FILE_OR_URL", nargs="*",
+                   help="a saved document, or its address (www.gov.uk/... is fetched from "
+                        "GOV.UK's Content API)")
+    p.add_argument("--check", action="store_true",
+                   help="show the difference (steps, fees, links changed) and write nothing")
+    p.add_argument("--id", metavar="ID",
+                   help="the guide's id (default: from the document's address); all the "
+                        "documents given go into this one guide")
+    p.add_argument("--recorded", action="store_true",
+                   help="also read again, from GOV.UK's Content API, every document a guide "
+                        "was imported from (its record in SRC/govuk/): with --check, what a "
+                        "daily job runs to tell the editors what GOV.UK changed")
+    p.add_argument("--api", metavar="URL", default=content_govuk.CONTENT_API,
+                   help=f"where --recorded reads documents (default {content_govuk.CONTENT_API})")
+    p.add_argument("--exit-code", action="store_true",
+                   help="with --check: exit 3 when a guide changed on GOV.UK (0 when none did)")
+    p.add_argument("--adopt", action="store_true",
+                   help="let GOV.UK's words replace those of a guide written by hand")
+    p.add_argument("--allow", nargs="+", metavar="SITE",
+                   help="the sites links may go to without a warning (default: gov.uk "
+                        "nhs.uk, the terminals' usual browser_allow)")
+    p.set_defaults(func=cmd_import_govuk)
 
     p = sub.add_parser("keygen", help="make a signing key pair for content packs",
                        description="Make an Ed25519 key pair: DIR/publisher.key (secret, "

@@ -438,3 +438,28 @@ class ItemsRow(FieldRow):
 
     def _all(self) -> None:
         self.change(f"{self.kind}.shown", None)
+
+
+class CouncilRow(FieldRow):
+    """The centre's council: its name and official code, chosen from London's 33 in a
+    list (a code typed wrong would send citizens to the wrong council)."""
+
+    def fill(self, body):
+        from kiosk.core import councils
+
+        code = self.value() or ""
+        shown = councils.named(code) if code else st("No council set")
+        self.shown = KLabel(text=shown, role="lead", bold=True, size_hint_y=None)
+        self.choose = button(st("Choose the council"), self.open_choice, width=dp(300),
+                             disabled=self.locked)
+        self.clear = button(st("No council"), lambda: self.change(self.key, ""),
+                            width=dp(220), disabled=self.locked or not code)
+        body.add_widget(self.shown)
+        body.add_widget(line(self.choose, self.clear, Widget()))
+
+    def open_choice(self) -> None:
+        from kiosk.app.staff.panel import CouncilDialog
+
+        app = App.get_running_app()
+        app.open_modal(CouncilDialog(self.value() or "",
+                                     lambda code: self.change(self.key, code)))

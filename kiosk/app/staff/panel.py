@@ -127,6 +127,32 @@ class LanguageDialog(Dialog):
         close.bind(on_release=lambda *_: self.dismiss(animation=False))
 
 
+class CouncilDialog(Dialog):
+    """Choose the centre's council from London's 33, by name (its code beside it)."""
+
+    def __init__(self, chosen: str, on_choose, **kwargs):
+        from kiosk.core import councils
+
+        kwargs.setdefault("size_hint", (0.94, None))
+        super().__init__(**kwargs)
+        self.add(KLabel(text=st("Choose the centre's council"), role="heading", bold=True,
+                        size_hint_y=None))
+        grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        self.choices = {}
+        for code, name in sorted(councils.LONDON.items(), key=lambda kv: kv[1]):
+            b = KButton(text=name, text_lang="en", kind="choice", min_height=dp(52),
+                        role="small")
+            b.selected = code == chosen
+            b.bind(on_release=lambda _b, c=code: (self.dismiss(animation=False),
+                                                  on_choose(c)))
+            self.choices[code] = b
+            grid.add_widget(b)
+        self.add(grid)
+        close = self.add(KButton(text=st("Cancel"), kind="secondary"))
+        close.bind(on_release=lambda *_: self.dismiss(animation=False))
+
+
 class StaffPanel(KioskScreen):
     has_toolbar = False
 
@@ -309,6 +335,7 @@ class StaffPanel(KioskScreen):
                     "centre.help", "centre.phones", "centre.accessibility"):
             self._add_row(fields.TextRow(self, key, self.state.writing))
         self._add_row(fields.LinksRow(self, "centre.links"))
+        self._add_row(fields.CouncilRow(self, "centre.council"))
 
     def _notice(self) -> None:
         self._writing_choice()

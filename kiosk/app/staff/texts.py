@@ -25,6 +25,7 @@ def label(key: str) -> str:
         "centre.phones": st("Local phone numbers"),
         "centre.accessibility": st("Accessibility notes"),
         "centre.links": st("Local links"),
+        "centre.council": st("Local council"),
         "notice.text": st("Notice"),
         "notice.start": st("Notice from"),
         "notice.end": st("Notice until"),
@@ -56,6 +57,9 @@ def help_text(key: str) -> str:
                                    "keyboard..."),
         "centre.links": st("Up to 5 addresses (https) with a title each; citizens get a QR "
                            "code."),
+        "centre.council": st("The London council the centre is in, by its official code "
+                             "(E09000022 is Lambeth): council services link to its pages. "
+                             "Empty: GOV.UK's 'find your local council'."),
         "notice.text": st("A short notice on the attract and home screens, e.g. 'Digital "
                           "help drop-in every Tuesday 10-12'."),
         "notice.start": st("The first day it shows (YYYY-MM-DD)."),
