@@ -107,8 +107,8 @@ def chromium_orders(strings: list[str]) -> list[list[int]]:
              "--disable-background-networking", "--disable-component-update",
              "--no-first-run", f"--user-data-dir={tmp}/profile",
              "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=60)
-    found = re.search(r'<pre id="out">(.*?)</pre>', run.stdout, re.S)
+            check=False, capture_output=True, text=True, timeout=60)
+    found = re.search(r'<pre id="out">(.*?)</pre>', run.stdout, re.DOTALL)
     assert found and found.group(1), f"Chromium measured nothing: {run.stderr[-500:]}"
     return json.loads(html.unescape(found.group(1)))
 
