@@ -46,11 +46,14 @@ def report(cat: content.Catalogue, src: Path) -> str:
     langs = cat.languages
     summary = (f"{src}: valid, {len(cat.services)} services, {len(cat.tutorials)} tutorials, "
                f"{total['']} texts")
-    lines = [summary, "", "Completeness by language:"]
+    lines = [summary, "", "Completeness and review by language:"]
     for lang in langs:
         name = languages.get(lang).english_name
+        review = cat.review(lang)
         lines.append(f"  {lang:<4}{name:<12}{total.get(lang, 0):>6}/{total['']:<6}"
-                     f"{_pct(total.get(lang, 0), total['']):>4}%")
+                     f"{_pct(total.get(lang, 0), total['']):>4}%"
+                     + ("  source" if review is None else "  not translated"
+                        if not total.get(lang) else f"  {review.describe()}"))
     width = max([len(i) for i in per_item] + [4])
     lines += ["", "Completeness by item (%):",
               "  " + "item".ljust(width) + "".join(f"{lang:>5}" for lang in langs)]
