@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 
 import polib
 import pytest
@@ -137,7 +136,7 @@ def test_official_english_names_are_kept_beside_the_translation(lang):
 def test_the_applying_rule():
     terms = [{"en": "Council Tax"}, {"en": "council"}, {"en": "Continue"}, {"en": "Finish"},
              {"en": "Finish and clear"}]
-    names = lambda s: sorted(t["en"] for t in applying(terms, s))  # noqa: E731
+    names = lambda s: sorted(t["en"] for t in applying(terms, s))
     assert names("Pay your Council Tax.") == ["Council Tax"]
     assert names("Your council sends the Council Tax bill.") == ["Council Tax", "council"]
     assert names("Then tap Continue.") == ["Continue"]
