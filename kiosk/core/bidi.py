@@ -112,3 +112,18 @@ def for_rtl_renderer(text: str) -> str:
             ch = text[i]
             out.append(_MIRROR.get(ch, ch) if level % 2 == 0 else ch)
     return "".join(out)
+
+
+def with_caret(text: str, caret: str = "|") -> str:
+    """`text` with a caret at its end that is drawn beside the last character typed, whatever
+    its direction: in a right-to-left field a Latin word typed last has the caret on its
+    right ("سلام abc|"), an Arabic one on its left. A caret alone takes the direction of the
+    paragraph (UAX #9 N1-N2) and would stand at the far left of the line; a mark of the last
+    strong direction after it (LRM or RLM, invisible) keeps it with what was typed last."""
+    for ch in reversed(text):
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return text + caret + "\u200e"
+        if kind in ("R", "AL"):
+            return text + caret + "\u200f"
+    return text + caret

@@ -89,7 +89,10 @@ LANGUAGES: dict[str, Language] = {
               greeting="வரவேற்கிறோம்"),
         _lang("fa", "فارسی", "Persian", "Arab", "rtl", _ARABIC, "fa", keyboard="persian",
               greeting="خوش آمدید"),
-        _lang("so", "Soomaali", "Somali", "Latn", "ltr", _LATIN, None, greeting="Soo dhawoow"),
+        # Somali writes the glottal stop with an apostrophe (ba'an, lo'): its key comes first
+        # on the top row, a full key, not tucked at the end of a row.
+        _lang("so", "Soomaali", "Somali", "Latn", "ltr", _LATIN, None, keyboard="somali",
+              greeting="Soo dhawoow"),
     ]
 }
 

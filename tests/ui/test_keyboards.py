@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.app.widgets.keyboard import OnScreenKeyboard, TypedField
-from kiosk.core import keyboards, languages
+from kiosk.core import bidi, keyboards, languages
 
 
 def typing_screen(h, lang):
@@ -71,7 +71,7 @@ def test_typed_script_is_shaped(kiosk, tmp_path, code, word):
     assert label.font_script_name == languages.get(code).script
     assert label.font_direction == languages.get(code).direction
     h.frames(2)
-    reference = CoreLabel(text=word + "|", font_name=label.font_name,
+    reference = CoreLabel(text=bidi.with_caret(word), font_name=label.font_name,
                           font_size=label.font_size, font_script_name=label.font_script_name,
                           font_direction=label.font_direction)
     reference.refresh()
@@ -83,3 +83,17 @@ def keyboards_split(word: str) -> list[str]:
     """A word as the keys that type it (one code point each; our layouts have no
     multi-character keys for these words)."""
     return list(word)
+
+
+def test_somali_reaches_the_apostrophe_first(kiosk):
+    """Somali writes its glottal stop with an apostrophe (lo', ba'an): the key is the first
+    of the top row on its own layout, as big as a letter, and types straight in."""
+    h = kiosk
+    field, kb = typing_screen(h, "so")
+    layout = keyboards.load("somali")
+    assert layout.rows[0][0] == "'"
+    apostrophe, q = kb.keys["'"], kb.keys["q"]
+    assert apostrophe.width >= q.width - 1 and apostrophe.y == q.y
+    for ch in "lo'":
+        h.tap(kb.keys[ch])
+    assert field.text == "lo'"

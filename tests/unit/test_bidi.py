@@ -84,3 +84,22 @@ def test_spaces_at_the_end_of_a_line_go_to_the_paragraph_side():
 def test_a_right_to_left_line_is_given_unchanged():
     line = "قدّم طلبك اليوم، من فضلك."
     assert for_rtl_renderer(line) is line
+
+
+@pytest.mark.parametrize("typed,after", [
+    ("سلام abc", "c"),       # Latin typed last in a right-to-left field: caret on its right
+    ("سلام", "س"),           # Arabic typed last: caret on its left (after it, reading)
+    ("abc سلام", "س"),
+    ("سلام 123", None),      # digits: the next Arabic letter goes to their left
+    ("", None),
+])
+def test_the_caret_stands_beside_the_last_character_typed(typed, after):
+    line = bidi.with_caret(typed)
+    order = visual_order(line)
+    at = order.index(len(typed))  # where the caret is drawn, from the left
+    if after == "c":
+        assert order[at - 1] == len(typed) - 1  # just right of the "c"
+    elif after is not None:
+        assert order[at + 1] == len(typed) - 1  # just left of the last Arabic letter
+    elif typed:
+        assert order[at + 1] == typed.index("1")  # left of "123", where Arabic goes next

@@ -23,7 +23,7 @@ from kiosk.app import fonts
 from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.paint import restyle_tree
 from kiosk.app.widgets.text import KButton, KLabel
-from kiosk.core import keyboards, languages
+from kiosk.core import bidi, keyboards, languages
 
 DIGITS = list("1234567890")
 KEY_HEIGHT = dp(68)
@@ -53,7 +53,7 @@ class TypedField(Panel):
 
     def _show(self, *_):
         self.shown.text_lang = self.text_lang
-        self.shown.text = self.text + "|"
+        self.shown.text = bidi.with_caret(self.text)  # beside the last character typed
         # Typing starts where the language's writing starts.
         rtl = languages.get(self.text_lang).rtl
         self.shown.pos_hint = {"right": 1} if rtl else {"x": 0}
