@@ -29,6 +29,17 @@ class Language:
     def rtl(self) -> bool:
         return self.direction == "rtl"
 
+    def keyboard_layout(self, inscript: bool = False) -> str:
+        """The on-screen keyboard's layout: with `inscript` (the centre's choice), InScript's
+        for the Indian scripts that have one (assets/keyboards/<keyboard>-inscript.json)."""
+        if inscript and self.keyboard in INSCRIPT:
+            return f"{self.keyboard}-inscript"
+        return self.keyboard
+
+
+# The alphabetical layouts that have an InScript twin (India's standard keyboard, IS 13194).
+INSCRIPT = ("bengali", "gujarati", "gurmukhi", "tamil")
+
 
 _LATIN = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
 # Noto script fonts merged with Noto Sans (build_scripts/merge_fonts.py): Latin inside them

@@ -320,6 +320,7 @@ class StaffPanel(KioskScreen):
         self._add_row(fields.StepperRow(self, "session.idle_timeout", step=10))
         self._add_row(fields.StepperRow(self, "session.idle_warning", step=5))
         self._add_row(fields.SwitchRow(self, "session.read_aloud"))
+        self._add_row(fields.SwitchRow(self, "typing.inscript"))
 
     def _pin(self) -> None:
         self.body.add_widget(KLabel(text=st("The PIN opens this panel. Changing it needs the "
