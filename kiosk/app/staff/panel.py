@@ -45,7 +45,7 @@ def section_names() -> dict[str, str]:
 def section_of(key: str) -> str:
     base = config.field_for(key.split("[")[0])[0].key
     return {"languages": "languages", "services": "items", "tutorials": "items",
-            "centre": "centre", "notice": "notice", "session": "session",
+            "centre": "centre", "notice": "notice", "session": "session", "typing": "session",
             "staff": "pin"}[base.split(".")[0]]
 
 
