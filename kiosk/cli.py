@@ -295,7 +295,8 @@ def run_shots(args) -> int:
     with Progress("rendering", unit="screenshots") as progress:
         made = render_all(s, out, langs, progress=progress.update,
                           screens=args.screens, text_size=args.text_size,
-                          contrast=args.contrast, all_pages=args.all_pages or args.review)
+                          contrast=args.contrast, all_pages=args.all_pages or args.review,
+                          whole_pages=args.review)
     print(f"{len(made)} screenshots in {out}")
     if args.review:
         from kiosk.app.shots import write_review

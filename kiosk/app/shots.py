@@ -43,9 +43,11 @@ def pages(catalogue, all_pages: bool) -> list[tuple[str, str, tuple | None]]:
 def render_all(settings, out: Path, langs: list[str],
                progress: Callable[[int, int], None] | None = None,
                harness=None, screens: list[str] | None = None, text_size: int = 100,
-               contrast: bool = False, all_pages: bool = False) -> list[Path]:
+               contrast: bool = False, all_pages: bool = False,
+               whole_pages: bool = False) -> list[Path]:
     """Render the shots; progress(done, total) is called after each one (the shape of
-    clikit.Progress.update)."""
+    clikit.Progress.update). With `whole_pages` (review sheets), a guide has every step open
+    and each scrolling page is also written whole, below the fold too (NAME-page.png)."""
     from kiosk.app.harness import Harness
 
     if text_size not in TEXT_SIZES:
@@ -86,8 +88,13 @@ def render_all(settings, out: Path, langs: list[str],
                     app.rebuild()
             h.frames(2)  # lists and guides add their lower part on the next frame
             if name == "guide":
-                h.screen.steps[0].set_expanded(True, record=False)
+                for step in h.screen.steps[:None if whole_pages else 1]:
+                    step.set_expanded(True, record=False)
             made.append(h.screenshot(out / f"{lang}-{file_name}.png"))
+            page, scroll = getattr(h.screen, "page", None), getattr(h.screen, "scroll", None)
+            if whole_pages and page is not None and scroll is not None and \
+                    page.height > scroll.height:
+                page.export_to_png(str(out / f"{lang}-{file_name}-page.png"))
             if progress:
                 progress(len(made), len(shots))
     finally:
@@ -125,6 +132,9 @@ def write_review(out: Path, lang: str, made: list[Path], catalogue) -> Path:
     rows = []
     for i, name in enumerate(names, 1):
         title = html.escape(_page_title(catalogue, name.removesuffix(".png")))
+        whole = name.replace(".png", "-page.png")
+        if (out / f"{lang}-{whole}").exists() and (out / f"en-{whole}").exists():
+            name = whole  # the whole page, below the fold too
         rows.append(
             f'<section id="p{i}"><h2>{i}. {title}</h2><div class="pair">'
             f'<figure><figcaption>English</figcaption><img src="en-{html.escape(name)}" '

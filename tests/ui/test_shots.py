@@ -79,16 +79,20 @@ def test_a_review_sheet_shows_the_language_beside_english(h, tmp_path):
     from kiosk.app.shots import render_all, write_review
 
     made = render_all(h.settings, tmp_path, ["ur", "en"], harness=h, all_pages=True,
-                      screens=["home", "lesson"])
+                      screens=["home", "lesson", "guide"], whole_pages=True)
     index = write_review(tmp_path, "ur", made, h.app.catalogue)
     page = index.read_text(encoding="utf-8")
     for n in range(1, 5):
         name = f"lesson-using-a-touchscreen-{n}.png"
         assert (tmp_path / f"ur-{name}").exists() and (tmp_path / f"en-{name}").exists()
-        assert f'src="en-{name}"' in page and f'src="ur-{name}"' in page
+        shown = name if f'src="ur-{name}"' in page else name.replace(".png", "-page.png")
+        assert f'src="en-{shown}"' in page and f'src="ur-{shown}"' in page
     assert page.index('src="en-home.png"') < page.index('src="ur-home.png"')
     assert "Tutorial “Using a touchscreen”, page 1: Tap to choose" in page
     assert 'lang="ur" dir="rtl"' in page and "Review status: unreviewed" in page
+    # A guide with every step open, whole, below the fold too.
+    assert 'src="ur-guide-register-to-vote-page.png"' in page
+    assert "Guide: Register to vote" in page
 
 
 def test_review_needs_one_language_other_than_english(capsys):
