@@ -88,29 +88,64 @@ def _reorder(text: str) -> tuple[list[list[int]], list[int]]:
     return [clusters[k] for k in order], [lv[k] for k in order]
 
 
+# A number in groups separated by single spaces (a phone or card number: "020 7946 0018",
+# "+44 20 7946 0018"). Without help, UAX #9 shows each group as a number of its own, in
+# right-to-left order ("0018 7946 020"), so it is isolated (LRI ... PDI, rule X5a) and shown
+# whole, left to right, as it is dialled.
+_GROUPED = re.compile(r"(?<![\w.,:/])\+?[0-9۰-۹٠-٩]+(?: [0-9۰-۹٠-٩]+)+(?![\w.,:/])")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate_numbers(text: str) -> str:
+    """`text` with each grouped number (phone, card) between LRI and PDI (invisible)."""
+    return _GROUPED.sub(lambda m: LRI + m.group(0) + PDI, text)
+
+
+def _prepared(text: str) -> tuple[str, list[int | None]]:
+    """The text the algorithm runs on, and for each of its characters the index in `text`
+    (None for an isolate added)."""
+    marked = isolate_numbers(text)
+    if marked == text:
+        return text, list(range(len(text)))
+    origin: list[int | None] = []
+    i = 0
+    for ch in marked:
+        if ch in (LRI, PDI) and (i >= len(text) or text[i] != ch):
+            origin.append(None)
+        else:
+            origin.append(i)
+            i += 1
+    return marked, origin
+
+
 @lru_cache(maxsize=8192)
 def visual_order(text: str) -> tuple[int, ...]:
     """The logical indices of `text` (one line) from left to right as shown."""
     if not text:
         return ()
-    if get_display(text, base_dir="R") == text[::-1]:  # right to left throughout
+    marked, origin = _prepared(text)
+    if get_display(marked, base_dir="R") == marked[::-1]:  # right to left throughout
         return tuple(range(len(text) - 1, -1, -1))
-    clusters, _ = _reorder(text)
-    return tuple(i for c in clusters for i in c)
+    clusters, _ = _reorder(marked)
+    return tuple(origin[i] for c in clusters for i in c if origin[i] is not None)
 
 
 @lru_cache(maxsize=8192)
 def for_rtl_renderer(text: str) -> str:
     """One line as a renderer that draws right to left (and mirrors every mirrored
     character) must be given it to show the line in UAX #9's visual order."""
-    if not text or get_display(text, base_dir="R") == text[::-1]:
+    if not text:
+        return text
+    marked, origin = _prepared(text)
+    if get_display(marked, base_dir="R") == marked[::-1]:
         return text  # right to left throughout: the renderer's own order is right
-    clusters, levels = _reorder(text)
+    clusters, levels = _reorder(marked)
     out = []
     for cluster, level in zip(reversed(clusters), reversed(levels), strict=True):
         for i in cluster:
-            ch = text[i]
-            out.append(_MIRROR.get(ch, ch) if level % 2 == 0 else ch)
+            if origin[i] is not None:
+                ch = text[origin[i]]
+                out.append(_MIRROR.get(ch, ch) if level % 2 == 0 else ch)
     return "".join(out)
 
 

@@ -41,7 +41,9 @@ def test_left_to_right_runs_are_given_reversed(logical, prepared):
     ("بين 9:30 و17:00", "17:00و 9:30 نيب"),
     ("Pay £94.50 now", "Pay £94.50 now"),  # a Latin line: the sign stays with the number
     # phone numbers, postcodes, e-mail and web addresses stay whole
-    ("اتصل على 020 7946 0018", "0018 7946 020 ىلع لصتا"),
+    ("اتصل على 020 7946 0018", "020 7946 0018 ىلع لصتا"),  # isolated: whole, as dialled
+    ("اتصل على +44 20 7946 0018 الآن", "نآلا +44 20 7946 0018 ىلع لصتا"),
+    ("البطاقة 4444 3333 2222 1111", "4444 3333 2222 1111 ةقاطبلا"),
     ("الرمز البريدي SW1A 2AA فقط", "طقف SW1A 2AA يديربلا زمرلا"),
     ("اكتب name.surname@example.org هنا", "انه name.surname@example.org بتكا"),
     ("افتح https://www.gov.uk/x الآن", "نآلا https://www.gov.uk/x حتفا"),
