@@ -67,6 +67,7 @@ class IdleCollector:
 
 def prune_pixel_scale_observers() -> None:
     """Drop dead widgets' entries from Kivy's pixel-scale observers (see above)."""
+    import kivy.properties  # noqa: F401  (first: kivy._metrics alone is a circular import)
     from kivy import _metrics
 
     _metrics.dispatch_pixel_scale()

@@ -103,6 +103,9 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("session.idle_warning", "int", 30, "Idle warning (seconds)",
           "How long 'Do you need more time?' waits for an answer.", low=20, high=120),
     Field("session.read_aloud", "bool", False, "Read aloud on by default"),
+    Field("typing.inscript", "bool", False, "InScript keyboard for Indian scripts",
+          "Bengali, Gujarati, Punjabi and Tamil keys in InScript's places (India's standard "
+          "keyboard) instead of in alphabetical order."),
     Field("staff.pin_hash", "pin_hash", "", "Staff panel PIN",
           "Set with `kiosk-hub config set --centre C staff.pin` (the hub keeps only an argon2 "
           "hash), or at the terminal."),

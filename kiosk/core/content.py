@@ -216,6 +216,33 @@ LEGACY_CENTRE_NOTE = (f"{LEGACY_CENTRE_FILE} is ignored: a centre's own informat
                       "configuration now (the centre.* settings, docs/staff-guide.md)")
 
 
+REVIEW_STATES = ("unreviewed", "reviewed")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Review:
+    """Where a language's translation stands: not yet checked by a native speaker (how it
+    was made, when), or reviewed by whom and when. English, the source, needs none."""
+
+    status: str = "unreviewed"
+    by: str = ""
+    date: str = ""
+    note: str = ""  # "machine translation", "volunteers of ...": how it was made or checked
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status == "reviewed"
+
+    def describe(self) -> str:
+        """One line in English, for `kiosk-content validate`."""
+        if self.reviewed:
+            said = f"reviewed by {self.by}, {self.date}"
+        else:
+            said = "unreviewed" + (f", {self.date}" if self.date else "")
+        return said + (f" ({self.note})" if self.note else "")
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Everything the kiosk shows, loaded and checked."""
@@ -225,6 +252,21 @@ class Catalogue:
     tutorials: dict[str, Tutorial] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what was found but not used (an old pack's centre.json)
     councils: Any = None  # core.councils.Councils, from councils.json when the pack has one
+    review_by_lang: dict[str, Review] = field(default_factory=dict)
+
+    def review(self, lang: str) -> Review | None:
+        """The language's review status (None for English, the source)."""
+        if lang == "en":
+            return None
+        return self.review_by_lang.get(lang) or Review()
+
+    def share(self, lang: str) -> float:
+        """How much of all the text (0 to 1) is written in `lang`; remembered."""
+        shares = self.__dict__.setdefault("_shares", {})
+        if lang not in shares:
+            texts = [t for _, t in self.texts()]
+            shares[lang] = sum(t.has(lang) for t in texts) / len(texts) if texts else 1.0
+        return shares[lang]
 
     def item(self, item_id: str) -> Service | Tutorial:
         return self.services.get(item_id) or self.tutorials[item_id]
@@ -531,7 +573,7 @@ def load(root: str | Path) -> Catalogue:
     index = _read_json(root / "content.json", "content.json")
     r = _Reader("content.json", "")
     index = r.obj(index, "")
-    r.unknown_keys(index, {"schema", "languages", "services", "tutorials"}, "")
+    r.unknown_keys(index, {"schema", "languages", "services", "tutorials", "review"}, "")
     if index.get("schema") != SCHEMA_VERSION:
         raise r.fail("schema", f"must be {SCHEMA_VERSION} (this kiosk reads schema "
                                f"{SCHEMA_VERSION}), not {index.get('schema')!r}")
@@ -569,4 +611,34 @@ def load(root: str | Path) -> Catalogue:
             if n not in services and n not in tutorials:
                 raise ContentError(f"tutorials/{t.id}.json", t.id, f"next[{i}]",
                                    f"links to {n!r}, which is not a service or tutorial")
-    return Catalogue(tuple(langs), services, tutorials, notes, table)
+    review = _review(r, index, langs)
+    return Catalogue(tuple(langs), services, tutorials, notes, councils=table,
+                     review_by_lang=review)
+
+
+def _review(r: _Reader, index: dict, langs: list[str]) -> dict[str, Review]:
+    """content.json's "review": per language, {"status": "unreviewed" | "reviewed", "by",
+    "date" (YYYY-MM-DD), "note"}; "reviewed" needs "by" and "date". A language without an
+    entry is unreviewed."""
+    data = r.obj(index.get("review", {}), "review")
+    out = {}
+    for code, entry in data.items():
+        path = f"review.{code}"
+        if code not in langs or code == "en":
+            raise r.fail(path, f"{code!r} is not one of the content's translated languages")
+        entry = r.obj(entry, path)
+        r.unknown_keys(entry, {"status", "by", "date", "note"}, path)
+        status = r.str(entry, "status", path, choices=REVIEW_STATES)
+        values = {}
+        for key in ("by", "date", "note"):
+            value = entry.get(key, "")
+            if not isinstance(value, str):
+                raise r.fail(f"{path}.{key}", f"must be a string, not {_kind(value)}")
+            values[key] = value.strip()
+        if values["date"] and not DATE_RE.match(values["date"]):
+            raise r.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {values['date']!r}")
+        if status == "reviewed" and not (values["by"] and values["date"]):
+            raise r.fail(path, "a reviewed language needs \"by\" (the reviewer) and "
+                               "\"date\" (YYYY-MM-DD)")
+        out[code] = Review(status, **values)
+    return out

@@ -45,7 +45,7 @@ def section_names() -> dict[str, str]:
 def section_of(key: str) -> str:
     base = config.field_for(key.split("[")[0])[0].key
     return {"languages": "languages", "services": "items", "tutorials": "items",
-            "centre": "centre", "notice": "notice", "session": "session",
+            "centre": "centre", "notice": "notice", "session": "session", "typing": "session",
             "staff": "pin"}[base.split(".")[0]]
 
 
@@ -347,6 +347,7 @@ class StaffPanel(KioskScreen):
         self._add_row(fields.StepperRow(self, "session.idle_timeout", step=10))
         self._add_row(fields.StepperRow(self, "session.idle_warning", step=5))
         self._add_row(fields.SwitchRow(self, "session.read_aloud"))
+        self._add_row(fields.SwitchRow(self, "typing.inscript"))
 
     def _pin(self) -> None:
         self.body.add_widget(KLabel(text=st("The PIN opens this panel. Changing it needs the "

@@ -32,6 +32,7 @@ def label(key: str) -> str:
         "session.idle_timeout": st("Idle timeout (seconds)"),
         "session.idle_warning": st("Idle warning (seconds)"),
         "session.read_aloud": st("Read aloud on by default"),
+        "typing.inscript": st("InScript keyboard for Indian scripts"),
         "staff.pin_hash": st("Staff panel PIN"),
     }[config.field_for(key)[0].key]
 
@@ -66,6 +67,8 @@ def help_text(key: str) -> str:
         "notice.end": st("The last day it shows (YYYY-MM-DD)."),
         "session.idle_timeout": st("Quiet time before 'Do you need more time?'."),
         "session.idle_warning": st("How long 'Do you need more time?' waits for an answer."),
+        "typing.inscript": st("Bengali, Gujarati, Punjabi and Tamil keys in InScript's places "
+                              "(India's standard keyboard) instead of in alphabetical order."),
     }.get(config.field_for(key)[0].key, "")
 
 

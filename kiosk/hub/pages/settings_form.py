@@ -31,7 +31,7 @@ LINK_ROWS = config.MAX_LINKS
 LOCKS_SHOWN = "locks-shown"  # a hidden field: the form had lock checkboxes
 SECTIONS = (("languages", "Languages"), ("services", "Services and tutorials"),
             ("centre", "About the centre"), ("notice", "Notice"), ("session", "Sessions"))
-SECTION_OF = {"tutorials": "services"}
+SECTION_OF = {"tutorials": "services", "typing": "session"}
 
 
 def input_id(name: str) -> str:
