@@ -50,11 +50,11 @@ _TYPES = [("screen_view", 40), ("session_start", 7), ("session_end", 7),
 _GEN_SQL = """
 insert into events (event_id, terminal_id, centre, time, day, hour_of_week, session, type,
                     content_id, language, duration_ms, outcome, received)
-select md5(:seed || g::text)::uuid::text,
+select md5(cast(:seed as text) || g::text)::uuid::text,
        'term' || lpad((g % 2000)::text, 8, '0'),
        'library-' || lpad((g % 100)::text, 3, '0'),
        t, t::date, (extract(isodow from t)::int - 1) * 24 + extract(hour from t)::int,
-       md5('s' || :seed || (g / 15)::text)::uuid::text,
+       md5('s' || cast(:seed as text) || (g / 15)::text)::uuid::text,
        (array[{types}])[1 + (hashint % {ntypes})],
        (array['universal-credit', 'council-tax', 'blue-badge', 'bus-pass', 'using-a-touchscreen',
               'spotting-scams', 'on-screen-keyboard', 'home'])[1 + (hashint % 8)],
@@ -62,9 +62,9 @@ select md5(:seed || g::text)::uuid::text,
        case when hashint % 3 = 0 then (hashint % 600000) end,
        case when hashint % 5 = 0 then 'finished' end,
        t
-from (select g, hashint4(g)::bigint & 2147483647 as hashint,
-             timestamp '{end}' - ((g::bigint * 31536000 / :n) || ' seconds')::interval as t
-      from generate_series(:first, :last) as g) s
+from (select g, hashint8(g) & 2147483647 as hashint,
+             timestamp '{end}' - ((g * 31536000 / cast(:n as bigint)) || ' seconds')::interval as t
+      from generate_series(cast(:first as bigint), cast(:last as bigint)) as g) s
 """
 
 
