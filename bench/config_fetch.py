@@ -1,7 +1,9 @@
 """The `config_fetch` benchmark: 200 terminals asking the hub for their configuration at once.
 
-A real `kiosk-hub serve` process (uvicorn, one worker) on SQLite in a temp data dir, then
-again on a fresh PostgreSQL database (tests/pgserver.py). 200 terminals at 20 centres are
+A real `kiosk-hub serve` process on SQLite in a temp data dir, then again on a fresh
+PostgreSQL database (tests/pgserver.py); each as deployed on this machine, with one server
+process per core (`--workers N`, up to 4; the target is judged on these), and again with one
+worker, whose CPU per request says what the code itself costs. 200 terminals at 20 centres are
 enrolled and given a realistic configuration before the server starts (values for all
 terminals, each centre's name, greeting and hours in several languages, a lock, a few
 terminals' own values). Each terminal has its own keep-alive connection, opened before the
@@ -44,6 +46,10 @@ from stats_ingest import Hub, progress
 
 TERMINALS = 200
 CENTRES = 20
+# As deployed on this machine: one server process per core (`kiosk-hub serve --workers N`,
+# docs/admin-guide.md). One worker is measured too: its CPU per request is the figure that
+# says what the code costs.
+DEPLOYED_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 TARGET_P99_MS = 100.0
 REPEATS = 3  # each round; the median p99 is reported (the machine is shared and noisy)
 
@@ -204,12 +210,12 @@ def _check(terminals, rep: int, first: dict, again: dict, after: dict, changed: 
     return problems
 
 
-def _measure(name: str, tmp: Path, db_url: str | None) -> dict:
+def _measure(name: str, tmp: Path, db_url: str | None, workers: int = 1) -> dict:
     """One backend: enrol and configure, start the hub, REPEATS x (the floor, a first fetch
     after a change for all terminals, the 304 round, one centre changed), stop it."""
     from kiosk.hub.configuration import Scope
 
-    hub = Hub(tmp / f"hub-{name}", db_url)
+    hub = Hub(tmp / f"hub-{name}".replace(" ", "-").replace(",", ""), db_url, workers=workers)
     store = hub.store()
     try:
         terminals = []
@@ -269,17 +275,28 @@ def bench_config_fetch(settings: Settings) -> Result:
     tmp = Path(tempfile.mkdtemp(prefix="bench-config-"))
     pg = None
     try:
-        outs = [("SQLite", _measure("SQLite", tmp, None))]
+        n = DEPLOYED_WORKERS
+        deployed = f", {n} workers" if n > 1 else ""
+        outs = [("SQLite" + deployed, _measure("SQLite" + deployed, tmp, None, n))]
+        if n > 1:
+            outs.append(("SQLite, 1 worker", _measure("SQLite, 1 worker", tmp, None)))
         from tests.pgserver import PgServer, PgUnavailable
 
         pg_why = ""
         try:
             pg = PgServer().start()
-            outs.append(("PostgreSQL", _measure("PostgreSQL", tmp, pg.new_database())))
+            outs.append(("PostgreSQL" + deployed,
+                         _measure("PostgreSQL" + deployed, tmp, pg.new_database(), n)))
+            if n > 1:
+                outs.append(("PostgreSQL, 1 worker",
+                             _measure("PostgreSQL, 1 worker", tmp, pg.new_database())))
         except PgUnavailable as e:
             pg_why = f"PostgreSQL not available: {e}"
         correct = not any(o["problems"] for _, o in outs)
-        worst = max(max(o["first"]["p99_ms"], o["again"]["p99_ms"]) for _, o in outs)
+        # The target is for the hub as deployed (one worker per core); the one-worker runs
+        # are reported beside it.
+        judged = [o for name, o in outs if "1 worker" not in name]
+        worst = max(max(o["first"]["p99_ms"], o["again"]["p99_ms"]) for o in judged)
         notes = [f"{n}: after one centre changed (its 10 terminals 200, the rest 304) p99 "
                  f"{o['after']['p99_ms']:.0f} ms; hub CPU per request: token check alone "
                  f"{o['floor']['hub_cpu_ms_per_request']:.2f} ms, first fetch "
@@ -295,7 +312,8 @@ def bench_config_fetch(settings: Settings) -> Result:
             "measured": "; ".join(f"{n} {_fmt(o)}" for n, o in outs),
             "baseline": "; ".join(f"{n} token check alone p99 {o['floor']['p99_ms']:.0f} ms"
                                   for n, o in outs),
-            "figure": f"worst p99 {worst:.0f} ms" + ("" if correct else "; ANSWERS WRONG"),
+            "figure": f"worst p99 {worst:.0f} ms as deployed ({n} worker{'s' if n > 1 else ''})"
+                      + ("" if correct else "; ANSWERS WRONG"),
             "target": f"p99 < {TARGET_P99_MS:.0f} ms, 304 when unchanged",
             "note": "; ".join(notes),
             "data": {n: o for n, o in outs}}

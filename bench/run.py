@@ -24,6 +24,7 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
+from bidi_lines import bench_bidi_lines
 from city import bench_city_day
 from common import ERROR, PASS, Result, Settings
 from config_apply import bench_config_apply
@@ -45,6 +46,7 @@ BENCHMARKS = {
     "event_record": bench_event_record,
     "screen_build": bench_screen_build,
     "lang_switch": bench_lang_switch,
+    "bidi_lines": bench_bidi_lines,
     "pack_sync": bench_pack_sync,
     "stats_ingest": bench_stats_ingest,
     "stats_sync": bench_stats_sync,

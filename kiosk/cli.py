@@ -305,11 +305,24 @@ def run_shots(args) -> int:
     from kiosk.app.shots import render_all
 
     out = Path(args.out)
+    langs = args.lang or ["en"]
+    if args.review:
+        if len(langs) != 1 or langs[0] in ("en", "all"):
+            raise UserError("--review is for one language: give --lang CODE (not en), "
+                            "which is shown beside English")
+        langs = [langs[0], "en"]
     with Progress("rendering", unit="screenshots") as progress:
-        made = render_all(s, out, args.lang or ["en"], progress=progress.update,
+        made = render_all(s, out, langs, progress=progress.update,
                           screens=args.screens, text_size=args.text_size,
-                          contrast=args.contrast, all_pages=args.all_pages)
+                          contrast=args.contrast, all_pages=args.all_pages or args.review,
+                          whole_pages=args.review)
     print(f"{len(made)} screenshots in {out}")
+    if args.review:
+        from kiosk.app.shots import write_review
+        from kiosk.core import content
+
+        index = write_review(out, langs[0], made, content.load(s.content_dir))
+        print(f"review sheet: {index}")
     return 0
 
 
@@ -604,6 +617,10 @@ def parser() -> argparse.ArgumentParser:
                        help="every service's start page and guide, and every page of every "
                             "lesson (LANG-guide-ID.png, LANG-lesson-ID-N.png), not only the "
                             "first")
+    shots.add_argument("--review", action="store_true",
+                       help="a review sheet for one language (--lang CODE): every screen and "
+                            "every guide and lesson page, in the language and in English, "
+                            "with OUT/index.html showing them side by side")
     simulate = sub.add_parser("simulate", parents=[common],
                               help="drive N random but plausible citizen sessions through the "
                                    "real UI, headless, recording real events")

@@ -11,6 +11,16 @@ So full collections wait until nothing has happened for a moment (`QUIET` second
 a touch or a new screen): the citizen is reading then. Python's own full collections are
 kept as a backstop, made rarer (`FULL_EVERY` collections of the middle generation instead
 of 10), for a kiosk that is never quiet; the young generations are collected as before.
+
+The same quiet moment clears what Kivy leaves of dead widgets in one global list. Kivy
+2.3.1 binds every NumericProperty given in units (its own defaults: a Label's "15sp", a
+ScrollView's "2dp") to `kivy._metrics.pixel_scale_observers`, to recompute it the day the
+screen's dpi changes; a widget that dies leaves its entry there, marked dead, until the list
+is next dispatched, which on a kiosk is never. The monkey test found about eight more per
+citizen action, twenty thousand in 2,000 actions. Dispatching it with nothing changed
+drops the dead entries and changes no live value (a few milliseconds, once a quiet moment).
+It runs just before the collection, which frees what it dropped (they hold cycles); the
+widgets that this collection frees are dropped from the list at the next quiet moment.
 """
 
 from __future__ import annotations
@@ -50,5 +60,14 @@ class IdleCollector:
         generations since the last full collection. True when it collected."""
         if self.clock() - self.last_busy < QUIET or gc.get_count()[2] == 0:
             return False
+        prune_pixel_scale_observers()  # before: what it drops is freed by this collection
         gc.collect()
         return True
+
+
+def prune_pixel_scale_observers() -> None:
+    """Drop dead widgets' entries from Kivy's pixel-scale observers (see above)."""
+    import kivy.properties  # noqa: F401  (first: kivy._metrics alone is a circular import)
+    from kivy import _metrics
+
+    _metrics.dispatch_pixel_scale()

@@ -694,11 +694,16 @@ class KioskApp(App):
     # ----- official service and phone hand-off -----------------------------------------
     def official_sites(self, service_id: str, url: str) -> tuple[str, ...]:
         """The sites the browser may load for this service: its own (from its content), the
-        terminal's common list, and the address asked for."""
+        terminal's common list, the council's site where the guide has a council step (the
+        centre's council; all London's when none is set), and the address asked for."""
+        from kiosk.core import councils
+
         common = sites.parse_list(self.settings.browser_allow)
         service = self.catalogue.services.get(service_id)
         allowed = sites.for_service(service, common) if service is not None else common
-        return sites.for_urls([url], allowed)
+        council = self.offer.council if self.offer is not None else ""
+        extra = councils.sites_for(self.catalogue.councils, council, service)
+        return sites.for_urls([url], tuple(allowed) + extra)
 
     def official_reachable(self, url: str, on_change: Callable[[bool], None]) -> bool | None:
         """Whether the official site can be reached, as far as is known now (None: not

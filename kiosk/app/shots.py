@@ -43,9 +43,11 @@ def pages(catalogue, all_pages: bool) -> list[tuple[str, str, tuple | None]]:
 def render_all(settings, out: Path, langs: list[str],
                progress: Callable[[int, int], None] | None = None,
                harness=None, screens: list[str] | None = None, text_size: int = 100,
-               contrast: bool = False, all_pages: bool = False) -> list[Path]:
+               contrast: bool = False, all_pages: bool = False,
+               whole_pages: bool = False) -> list[Path]:
     """Render the shots; progress(done, total) is called after each one (the shape of
-    clikit.Progress.update)."""
+    clikit.Progress.update). With `whole_pages` (review sheets), a guide has every step open
+    and each scrolling page is also written whole, below the fold too (NAME-page.png)."""
     from kiosk.app.harness import Harness
 
     if text_size not in TEXT_SIZES:
@@ -86,11 +88,85 @@ def render_all(settings, out: Path, langs: list[str],
                     app.rebuild()
             h.frames(2)  # lists and guides add their lower part on the next frame
             if name == "guide":
-                h.screen.steps[0].set_expanded(True, record=False)
+                for step in h.screen.steps[:None if whole_pages else 1]:
+                    step.set_expanded(True, record=False)
             made.append(h.screenshot(out / f"{lang}-{file_name}.png"))
+            page, scroll = getattr(h.screen, "page", None), getattr(h.screen, "scroll", None)
+            if whole_pages and page is not None and scroll is not None and \
+                    page.height > scroll.height:
+                page.export_to_png(str(out / f"{lang}-{file_name}-page.png"))
             if progress:
                 progress(len(made), len(shots))
     finally:
         if harness is None:
             h.close()
     return made
+
+
+def _page_title(catalogue, file_name: str) -> str:
+    """What a shot shows, in English, for the review index."""
+    for sid, s in catalogue.services.items():
+        if file_name.endswith(f"-{sid}"):
+            kind = "Start page" if file_name.startswith("service-start") else "Guide"
+            return f"{kind}: {s.title.get('en')}"
+    for tid, t in catalogue.tutorials.items():
+        prefix = f"lesson-{tid}-"
+        if file_name.startswith(prefix):
+            n = int(file_name[len(prefix):])
+            return f"Tutorial “{t.title.get('en')}”, page {n}: {t.lessons[n - 1].title.get('en')}"
+    return f"Screen: {file_name.replace('-', ' ')}"
+
+
+def write_review(out: Path, lang: str, made: list[Path], catalogue) -> Path:
+    """out/index.html: every shot of `lang` beside the same page in English, for a native
+    reviewer to check a language in one sitting."""
+    import html
+
+    from kiosk.core import languages
+
+    language = languages.get(lang)
+    review = catalogue.review(lang)
+    status = review.describe() if review else "source language"
+    names = sorted({p.name.split("-", 1)[1] for p in made if p.name.startswith(f"{lang}-")},
+                   key=lambda n: [p.name for p in made].index(f"{lang}-{n}"))
+    rows = []
+    for i, name in enumerate(names, 1):
+        title = html.escape(_page_title(catalogue, name.removesuffix(".png")))
+        whole = name.replace(".png", "-page.png")
+        if (out / f"{lang}-{whole}").exists() and (out / f"en-{whole}").exists():
+            name = whole  # the whole page, below the fold too
+        rows.append(
+            f'<section id="p{i}"><h2>{i}. {title}</h2><div class="pair">'
+            f'<figure><figcaption>English</figcaption><img src="en-{html.escape(name)}" '
+            f'alt="English: {title}" loading="lazy"></figure>'
+            f'<figure><figcaption lang="{lang}" dir="{language.direction}">'
+            f'{html.escape(language.native_name)}</figcaption><img src="{lang}-'
+            f'{html.escape(name)}" alt="{html.escape(language.english_name)}: {title}" '
+            f'loading="lazy"></figure></div>'
+            f'<p class="note">Page {i}: is the text correct, plain and complete? Does it fit? '
+            f'Note anything wrong with the page number.</p></section>')
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Review: {html.escape(language.english_name)} ({html.escape(language.native_name)})</title>
+<style>
+body {{ font-family: sans-serif; margin: 1.5em; }}
+.pair {{ display: flex; gap: 1em; flex-wrap: wrap; }}
+figure {{ margin: 0; flex: 1 1 40em; }}
+img {{ width: 100%; border: 1px solid #888; }}
+figcaption {{ font-weight: bold; margin-bottom: .3em; }}
+section {{ margin-bottom: 2.5em; }}
+</style></head><body>
+<h1>Review sheet: {html.escape(language.english_name)} ({html.escape(language.native_name)})</h1>
+<p>Every screen of the kiosk and every page of its guides and tutorials, in English (left)
+and in {html.escape(language.english_name)} (right): {len(names)} pages.
+Review status: {html.escape(status)}.</p>
+<p>Please check that each page says what the English says, in plain words, with one form of
+address throughout and the terms of the glossary (docs/translation/{lang}.json). Corrections
+go into the PO file (<code>kiosk-content export-po SRC --lang {lang} --out DIR</code>) or to
+the content team with the page number.</p>
+{"".join(rows)}
+</body></html>
+"""
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index

@@ -16,9 +16,9 @@ the font's id string twice per word. During a render the id is computed once, an
 earlier screens, and every re-render, cost a dictionary lookup.
 
 Kivy has no bidi algorithm either: in right-to-left text, once Kivy has broken it into lines
-(in logical order), each line's Latin and digit runs are reversed for drawing
-(kiosk/core/bidi.py), so "gov.uk" and "£94.50" read correctly inside Arabic, and a Latin
-phrase that wraps starts on the first line.
+(in logical order), each line is reordered for drawing by the Unicode Bidirectional Algorithm
+(kiosk/core/bidi.py, python-bidi), so "gov.uk", "020 7946 0018" and "(Gmail)" read
+correctly inside Arabic, and a Latin phrase that wraps starts on the first line.
 
 This relies on Kivy's private text API, which is why Kivy is pinned to 2.3.1 and
 tests/ui/test_text_measure.py guards it.
@@ -93,8 +93,8 @@ def install() -> None:
 
     def render_lines(self, lines, options, render_text, y, size):
         # Lines are broken in logical order (a Latin phrase that wraps keeps its first
-        # words on the first line); each line's Latin and digit runs are then reversed for
-        # drawing, as a bidi algorithm reorders line by line.
+        # words on the first line); each line is then reordered for drawing (UAX #9 works
+        # line by line, rule L1-L4), remembered per line so a re-render costs a lookup.
         if _wanted(options)[1] == "rtl":
             draw = render_text
 

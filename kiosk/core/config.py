@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from kiosk.core import languages
+from kiosk.core import councils, languages
 
 LAYERS = ("all", "centre", "terminal", "staff")
 HUB_LAYERS = LAYERS[:-1]
@@ -90,6 +90,9 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("centre.links", "links", (), "Local links",
           f"Up to {MAX_LINKS} addresses (https) with a title each; citizens get a QR code.",
           high=MAX_LINKS),
+    Field("centre.council", "council", "", "Local council",
+          "The London council the centre is in, by its official code (E09000022 is Lambeth): "
+          "council services link to its pages. Empty: GOV.UK's 'find your local council'."),
     Field("notice.text", "text", "", "Notice", "A short notice on the attract and home "
           "screens, e.g. 'Digital help drop-in every Tuesday 10-12'.", high=200,
           translatable=True),
@@ -100,6 +103,9 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("session.idle_warning", "int", 30, "Idle warning (seconds)",
           "How long 'Do you need more time?' waits for an answer.", low=20, high=120),
     Field("session.read_aloud", "bool", False, "Read aloud on by default"),
+    Field("typing.inscript", "bool", False, "InScript keyboard for Indian scripts",
+          "Bengali, Gujarati, Punjabi and Tamil keys in InScript's places (India's standard "
+          "keyboard) instead of in alphabetical order."),
     Field("staff.pin_hash", "pin_hash", "", "Staff panel PIN",
           "Set with `kiosk-hub config set --centre C staff.pin` (the hub keeps only an argon2 "
           "hash), or at the terminal."),
@@ -207,6 +213,14 @@ def check(key: str, value: Any) -> Any:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             raise ConfigError(key, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if f.kind == "council":
+        if value is None or value == "":
+            return ""
+        code = councils.code_for(value) if isinstance(value, str) else None
+        if code is None:
+            raise ConfigError(key, f"{value!r} is not a London council's official code "
+                                   "or name (E09000001 to E09000033; E09000022 is Lambeth)")
+        return code
     if f.kind == "pin_hash":
         if value == "":
             return ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.core import languages
+from kiosk.core import councils, languages
 
 SCHEMA_VERSION = 1
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -25,6 +25,10 @@ STEP_LOGIC = ("number", "and", "or")
 LIST_STYLES = ("required", "optional", "choice")
 PRACTICE_TYPES = ("tap_target", "type_this", "choose_answer", "real_or_scam")
 MAX_FILE_BYTES = 1_000_000
+# In a text, the translations made from an older English: {"en": ..., "ar": ...,
+# "needs_update": "ar"} (codes separated by spaces: a text stays an object of strings,
+# which every tool that walks texts expects). They show in English until updated.
+NEEDS_UPDATE = "needs_update"
 
 
 class ContentError(ValueError):
@@ -40,19 +44,28 @@ class ContentError(ValueError):
 
 @dataclass(frozen=True)
 class Text:
-    """A text a citizen reads, in one or more languages; English is always there."""
+    """A text a citizen reads, in one or more languages; English is always there.
+
+    `stale` holds the languages whose translation was made from an older English (the
+    English changed since, say on a GOV.UK re-import): they show in English, like a
+    missing translation, until a translator updates them."""
 
     by_lang: dict[str, str]
+    stale: frozenset[str] = frozenset()
 
     def get(self, lang: str) -> str:
-        return self.by_lang.get(lang) or self.by_lang["en"]
+        return (self.by_lang.get(lang) if lang not in self.stale else None) or self.by_lang["en"]
 
     def lang_for(self, lang: str) -> str:
         """The language the text will actually be shown in (English when not translated)."""
-        return lang if self.by_lang.get(lang) else "en"
+        return lang if self.has(lang) else "en"
 
     def has(self, lang: str) -> bool:
-        return bool(self.by_lang.get(lang))
+        return bool(self.by_lang.get(lang)) and lang not in self.stale
+
+    def needs_update(self, lang: str) -> bool:
+        """Translated once, but from an English that has changed since."""
+        return lang in self.stale and bool(self.by_lang.get(lang))
 
 
 @dataclass(frozen=True)
@@ -74,10 +87,18 @@ class TaskList:
 
 
 @dataclass(frozen=True)
+class CouncilLink:
+    """A council service (core/councils.py: council_tax, housing...): shown as "Your
+    council: <name>" with a link to the centre's council's page for it, or GOV.UK's."""
+
+    service: str
+
+
+@dataclass(frozen=True)
 class Step:
     title: Text
     logic: str
-    contents: tuple[Paragraph | TaskList, ...]
+    contents: tuple[Paragraph | TaskList | CouncilLink, ...]
 
 
 @dataclass(frozen=True)
@@ -195,6 +216,33 @@ LEGACY_CENTRE_NOTE = (f"{LEGACY_CENTRE_FILE} is ignored: a centre's own informat
                       "configuration now (the centre.* settings, docs/staff-guide.md)")
 
 
+REVIEW_STATES = ("unreviewed", "reviewed")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Review:
+    """Where a language's translation stands: not yet checked by a native speaker (how it
+    was made, when), or reviewed by whom and when. English, the source, needs none."""
+
+    status: str = "unreviewed"
+    by: str = ""
+    date: str = ""
+    note: str = ""  # "machine translation", "volunteers of ...": how it was made or checked
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status == "reviewed"
+
+    def describe(self) -> str:
+        """One line in English, for `kiosk-content validate`."""
+        if self.reviewed:
+            said = f"reviewed by {self.by}, {self.date}"
+        else:
+            said = "unreviewed" + (f", {self.date}" if self.date else "")
+        return said + (f" ({self.note})" if self.note else "")
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Everything the kiosk shows, loaded and checked."""
@@ -203,6 +251,22 @@ class Catalogue:
     services: dict[str, Service] = field(default_factory=dict)
     tutorials: dict[str, Tutorial] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what was found but not used (an old pack's centre.json)
+    councils: Any = None  # core.councils.Councils, from councils.json when the pack has one
+    review_by_lang: dict[str, Review] = field(default_factory=dict)
+
+    def review(self, lang: str) -> Review | None:
+        """The language's review status (None for English, the source)."""
+        if lang == "en":
+            return None
+        return self.review_by_lang.get(lang) or Review()
+
+    def share(self, lang: str) -> float:
+        """How much of all the text (0 to 1) is written in `lang`; remembered."""
+        shares = self.__dict__.setdefault("_shares", {})
+        if lang not in shares:
+            texts = [t for _, t in self.texts()]
+            shares[lang] = sum(t.has(lang) for t in texts) / len(texts) if texts else 1.0
+        return shares[lang]
 
     def item(self, item_id: str) -> Service | Tutorial:
         return self.services.get(item_id) or self.tutorials[item_id]
@@ -272,14 +336,27 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(path, "must be a text: an object from language code to string, "
                                   'like {"en": "..."}')
+        marked = value.get(NEEDS_UPDATE, "")
+        if not isinstance(marked, str):
+            raise self.fail(f"{path}.{NEEDS_UPDATE}", 'must be language codes separated by '
+                                                      'spaces, like "ar bn"')
+        stale = marked.split()
+        for code in stale:
+            if code == "en" or not languages.is_known(code) or not isinstance(
+                    value.get(code), str) or not value[code].strip():
+                raise self.fail(f"{path}.{NEEDS_UPDATE}", f"{code!r} is not a translation of "
+                                "this text (a language code with a translation)")
         for code, s in value.items():
+            if code == NEEDS_UPDATE:
+                continue
             if not languages.is_known(code):
                 raise self.fail(f"{path}.{code}", f"invalid language code {code!r}")
             if not isinstance(s, str):
                 raise self.fail(f"{path}.{code}", f"must be a string, not {_kind(s)}")
         if not (value.get("en") or "").strip():
             raise self.fail(f"{path}.en", "the English text is missing or empty")
-        return Text({k: v.strip() for k, v in value.items() if v.strip()})
+        return Text({k: v.strip() for k, v in value.items() if k != NEEDS_UPDATE and v.strip()},
+                    frozenset(stale))
 
     def texts(self, data: dict, key: str, path: str, min_items: int = 1) -> tuple[Text, ...]:
         items = self.list(data, key, path, min_items)
@@ -372,10 +449,13 @@ def _service(r: _Reader, d: dict) -> Service:
         for j, c in enumerate(r.list(s, "contents", sp)):
             cp = f"{sp}.contents[{j}]"
             c = r.obj(c, cp)
-            kind = r.str(c, "type", cp, ("paragraph", "list"))
+            kind = r.str(c, "type", cp, ("paragraph", "list", "council"))
             if kind == "paragraph":
                 r.unknown_keys(c, {"type", "text"}, cp)
                 contents.append(Paragraph(r.text(c, "text", cp)))
+            elif kind == "council":
+                r.unknown_keys(c, {"type", "service"}, cp)
+                contents.append(CouncilLink(r.str(c, "service", cp, councils.SERVICES)))
             else:
                 r.unknown_keys(c, {"type", "style", "items"}, cp)
                 tasks = []
@@ -493,7 +573,7 @@ def load(root: str | Path) -> Catalogue:
     index = _read_json(root / "content.json", "content.json")
     r = _Reader("content.json", "")
     index = r.obj(index, "")
-    r.unknown_keys(index, {"schema", "languages", "services", "tutorials"}, "")
+    r.unknown_keys(index, {"schema", "languages", "services", "tutorials", "review"}, "")
     if index.get("schema") != SCHEMA_VERSION:
         raise r.fail("schema", f"must be {SCHEMA_VERSION} (this kiosk reads schema "
                                f"{SCHEMA_VERSION}), not {index.get('schema')!r}")
@@ -516,6 +596,14 @@ def load(root: str | Path) -> Catalogue:
         raise r.fail("services", f"ids must be unique ({', '.join(sorted(dupes)) or 'repeated'})")
 
     notes = (LEGACY_CENTRE_NOTE,) if (root / LEGACY_CENTRE_FILE).exists() else ()
+    table = None
+    if (root / councils.FILE).exists():
+        cr = _Reader(councils.FILE, "")
+        try:
+            table = councils.load(_read_json(root / councils.FILE, councils.FILE),
+                                  lambda v, where: cr.text_value(v, where))
+        except councils.CouncilError as e:
+            raise ContentError(councils.FILE, "", "", str(e).split(": ", 1)[1]) from None
     services = {i: _load_item(root, "services", i, _service) for i in ids["services"]}
     tutorials = {i: _load_item(root, "tutorials", i, _tutorial) for i in ids["tutorials"]}
     for t in tutorials.values():
@@ -523,4 +611,34 @@ def load(root: str | Path) -> Catalogue:
             if n not in services and n not in tutorials:
                 raise ContentError(f"tutorials/{t.id}.json", t.id, f"next[{i}]",
                                    f"links to {n!r}, which is not a service or tutorial")
-    return Catalogue(tuple(langs), services, tutorials, notes)
+    review = _review(r, index, langs)
+    return Catalogue(tuple(langs), services, tutorials, notes, councils=table,
+                     review_by_lang=review)
+
+
+def _review(r: _Reader, index: dict, langs: list[str]) -> dict[str, Review]:
+    """content.json's "review": per language, {"status": "unreviewed" | "reviewed", "by",
+    "date" (YYYY-MM-DD), "note"}; "reviewed" needs "by" and "date". A language without an
+    entry is unreviewed."""
+    data = r.obj(index.get("review", {}), "review")
+    out = {}
+    for code, entry in data.items():
+        path = f"review.{code}"
+        if code not in langs or code == "en":
+            raise r.fail(path, f"{code!r} is not one of the content's translated languages")
+        entry = r.obj(entry, path)
+        r.unknown_keys(entry, {"status", "by", "date", "note"}, path)
+        status = r.str(entry, "status", path, choices=REVIEW_STATES)
+        values = {}
+        for key in ("by", "date", "note"):
+            value = entry.get(key, "")
+            if not isinstance(value, str):
+                raise r.fail(f"{path}.{key}", f"must be a string, not {_kind(value)}")
+            values[key] = value.strip()
+        if values["date"] and not DATE_RE.match(values["date"]):
+            raise r.fail(f"{path}.date", f"must be a date as YYYY-MM-DD, not {values['date']!r}")
+        if status == "reviewed" and not (values["by"] and values["date"]):
+            raise r.fail(path, "a reviewed language needs \"by\" (the reviewer) and "
+                               "\"date\" (YYYY-MM-DD)")
+        out[code] = Review(status, **values)
+    return out

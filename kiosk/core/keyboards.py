@@ -2,6 +2,8 @@
 
 A layout lists rows of keys (each key one character, or a letter with its nukta), its
 script and direction, whether it has capitals, and the label of the key that switches to it.
+InScript layouts (India's standard keyboard) also list `shift_rows`, the letters each key
+types with Shift.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ class Layout:
     cased: bool
     switch_label: str
     rows: tuple[tuple[str, ...], ...]
+    # A second layer, key for key (InScript's shifted letters); () for cased scripts, whose
+    # second layer is their capitals.
+    shift_rows: tuple[tuple[str, ...], ...] = ()
+
+    def shifted(self, ch: str, lang: str) -> str:
+        """What a key types with Capital (or Shift) on."""
+        for row, other in zip(self.rows, self.shift_rows, strict=False):
+            if ch in row:
+                return other[row.index(ch)]
+        return upper(ch, lang) if self.cased else ch
 
 
 @cache
@@ -57,8 +69,15 @@ def load(name: str) -> Layout:
         raise LayoutError(f"{where}: 'direction' must be ltr or rtl")
     if data.get("name") != name:
         raise LayoutError(f"{where}: 'name' must be {name!r}")
+    shift_rows = data.get("shift_rows", [])
+    if shift_rows and (not isinstance(shift_rows, list) or len(shift_rows) != len(rows) or
+                       any(not isinstance(s, list) or len(s) != len(r) or
+                           not all(isinstance(k, str) and 0 < len(k) <= 3 for k in s)
+                           for s, r in zip(shift_rows, rows, strict=False))):
+        raise LayoutError(f"{where}: 'shift_rows' must have a key for each key of 'rows'")
     return Layout(name, script, data["direction"], bool(data.get("cased")),
-                  str(data.get("switch_label") or name), tuple(tuple(r) for r in rows))
+                  str(data.get("switch_label") or name), tuple(tuple(r) for r in rows),
+                  tuple(tuple(r) for r in shift_rows))
 
 
 def upper(ch: str, lang: str) -> str:

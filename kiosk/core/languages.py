@@ -29,6 +29,17 @@ class Language:
     def rtl(self) -> bool:
         return self.direction == "rtl"
 
+    def keyboard_layout(self, inscript: bool = False) -> str:
+        """The on-screen keyboard's layout: with `inscript` (the centre's choice), InScript's
+        for the Indian scripts that have one (assets/keyboards/<keyboard>-inscript.json)."""
+        if inscript and self.keyboard in INSCRIPT:
+            return f"{self.keyboard}-inscript"
+        return self.keyboard
+
+
+# The alphabetical layouts that have an InScript twin (India's standard keyboard, IS 13194).
+INSCRIPT = ("bengali", "gujarati", "gurmukhi", "tamil")
+
 
 _LATIN = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
 # Noto script fonts merged with Noto Sans (build_scripts/merge_fonts.py): Latin inside them
@@ -89,7 +100,10 @@ LANGUAGES: dict[str, Language] = {
               greeting="வரவேற்கிறோம்"),
         _lang("fa", "فارسی", "Persian", "Arab", "rtl", _ARABIC, "fa", keyboard="persian",
               greeting="خوش آمدید"),
-        _lang("so", "Soomaali", "Somali", "Latn", "ltr", _LATIN, None, greeting="Soo dhawoow"),
+        # Somali writes the glottal stop with an apostrophe (ba'an, lo'): its key comes first
+        # on the top row, a full key, not tucked at the end of a row.
+        _lang("so", "Soomaali", "Somali", "Latn", "ltr", _LATIN, None, keyboard="somali",
+              greeting="Soo dhawoow"),
     ]
 }
 

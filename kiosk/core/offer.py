@@ -65,6 +65,8 @@ class Offer:
     idle_timeout: int | None = None
     idle_warning: int | None = None
     read_aloud: bool = False
+    council: str = ""  # the centre's council, its official code (core/councils.py); "": none
+    inscript: bool = False           # Indian scripts' keys in InScript's places
 
     def shows(self, item_id: str) -> bool:
         """Whether citizens here may see a guide or tutorial (a hidden one is not linked
@@ -148,4 +150,5 @@ def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective]) -> Off
     return Offer(offered, default, services, top_s, tutorials, top_t,
                  centre_info(values), notice(values),
                  configured("session.idle_timeout"), configured("session.idle_warning"),
-                 values["session.read_aloud"])
+                 values["session.read_aloud"], council=values.get("centre.council") or "",
+                 inscript=values["typing.inscript"])

@@ -1,5 +1,5 @@
 """A Latin phrase inside right-to-left text that wraps onto a second line: Kivy breaks the
-lines in logical order and kiosk/app/textfix.py reverses Latin runs line by line, so the
+lines in logical order and kiosk/app/textfix.py reorders each line by UAX #9, so the
 phrase starts on the first line ("Universal" at the left end of line one, "account" on
 line two), as a bidi algorithm would show it."""
 
@@ -40,7 +40,7 @@ def test_a_wrapped_latin_phrase_starts_on_the_first_line(kiosk):
     first = next(i for i, t in enumerate(lines) if "Universal" in t)
     last = next(i for i, t in enumerate(lines) if "account" in t)
     assert first < last, lines  # the phrase wraps: it starts on the earlier line
-    # Each line is drawn with its own Latin runs reversed (the renderer draws right to
-    # left, so they read left to right).
+    # Each line is reordered on its own, its Latin runs given reversed (the renderer
+    # draws right to left, so they read left to right).
     assert drawn == [for_rtl_renderer(t) for t in lines if t]
     assert any("lasrevinU" in d for d in drawn)

@@ -3,10 +3,12 @@ Latin for addresses and emails, and typed Arabic and Tamil shown shaped."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from kiosk.app.widgets.keyboard import OnScreenKeyboard, TypedField
-from kiosk.core import keyboards, languages
+from kiosk.core import bidi, keyboards, languages
 
 
 def typing_screen(h, lang):
@@ -71,7 +73,7 @@ def test_typed_script_is_shaped(kiosk, tmp_path, code, word):
     assert label.font_script_name == languages.get(code).script
     assert label.font_direction == languages.get(code).direction
     h.frames(2)
-    reference = CoreLabel(text=word + "|", font_name=label.font_name,
+    reference = CoreLabel(text=bidi.with_caret(word), font_name=label.font_name,
                           font_size=label.font_size, font_script_name=label.font_script_name,
                           font_direction=label.font_direction)
     reference.refresh()
@@ -83,3 +85,67 @@ def keyboards_split(word: str) -> list[str]:
     """A word as the keys that type it (one code point each; our layouts have no
     multi-character keys for these words)."""
     return list(word)
+
+
+def test_somali_reaches_the_apostrophe_first(kiosk):
+    """Somali writes its glottal stop with an apostrophe (lo', ba'an): the key is the first
+    of the top row on its own layout, as big as a letter, and types straight in."""
+    h = kiosk
+    field, kb = typing_screen(h, "so")
+    layout = keyboards.load("somali")
+    assert layout.rows[0][0] == "'"
+    apostrophe, q = kb.keys["'"], kb.keys["q"]
+    row = apostrophe.parent
+    assert row is q.parent and row.key_rect(apostrophe.index)[2] == row.key_rect(q.index)[2]
+    assert apostrophe.index == 0
+    for ch in "lo'":
+        h.tap(kb.keys[ch])
+    assert field.text == "lo'"
+
+
+@pytest.mark.parametrize("code", ["bn", "gu", "pa", "ta"])
+def test_inscript_is_the_centres_choice_for_indian_scripts(kiosk, code):
+    """With typing.inscript on, the keys are in InScript's places (India's standard): the
+    key where QWERTY has "k" types KA, and with More letters its aspirate (KHA)."""
+    import dataclasses
+
+    from kiosk.app.widgets.keyboard import keyboard_for
+
+    h = kiosk
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["en"])
+    h.app.switch_language(code)
+    h.app.offer = dataclasses.replace(h.app.offer, inscript=True)
+    field = TypedField()
+    h.screen.page.add_widget(field)
+    kb = keyboard_for(field)
+    h.screen.page.add_widget(kb)
+    h.frames(3)
+    layout = keyboards.load(kb.layout_name)
+    assert kb.layout_name == languages.get(code).keyboard + "-inscript"
+    ka = layout.rows[1][7]  # QWERTY's "k"
+    assert unicodedata.name(ka).endswith("LETTER KA")
+    h.tap(kb.keys[ka])
+    h.tap(kb.keys["shift"])
+    assert kb.keys["shift"].text == h.app.tr("More letters") != "More letters"
+    h.tap(kb.keys[ka])
+    expected = "LETTER KA" if code == "ta" else "LETTER KHA"  # Tamil has no aspirates
+    assert unicodedata.name(field.text[0]).endswith("LETTER KA")
+    assert unicodedata.name(field.text[1]).endswith(expected)
+    h.app.offer = dataclasses.replace(h.app.offer, inscript=False)
+    kb = keyboard_for(field)
+    assert kb.layout_name == languages.get(code).keyboard  # alphabetical again
+
+
+@pytest.mark.parametrize("name", list(languages.INSCRIPT))
+def test_inscript_layouts_reach_every_letter(name):
+    """Every key of the alphabetical layout can be typed on the InScript one, on either
+    layer (a letter with a nukta as the letter then the nukta key)."""
+    alpha, ins = keyboards.load(name), keyboards.load(f"{name}-inscript")
+    reach = {unicodedata.normalize("NFC", k) for rows in (ins.rows, ins.shift_rows)
+             for r in rows for k in r}
+    missing = [k for r in alpha.rows for k in r
+               if unicodedata.normalize("NFC", k) not in reach
+               and not (len(unicodedata.normalize("NFD", k)) == 2
+                        and set(unicodedata.normalize("NFD", k)) <= reach)]
+    assert not missing, f"{name}-inscript cannot type {missing}"

@@ -72,3 +72,31 @@ def test_text_size_and_contrast_apply_to_the_shots(h, tmp_path, monkeypatch, siz
     assert [p.name for p in made] == ["bn-attract.png", "bn-home.png"]
     # The attract screen comes before a session: neither applies there.
     assert seen == [(1.0, theme.STANDARD.name), (size / 100, theme.HIGH_CONTRAST.name)]
+
+
+def test_a_review_sheet_shows_the_language_beside_english(h, tmp_path):
+    """`kiosk shots --lang ur --review`: each page in Urdu beside English, in index.html."""
+    from kiosk.app.shots import render_all, write_review
+
+    made = render_all(h.settings, tmp_path, ["ur", "en"], harness=h, all_pages=True,
+                      screens=["home", "lesson", "guide"], whole_pages=True)
+    index = write_review(tmp_path, "ur", made, h.app.catalogue)
+    page = index.read_text(encoding="utf-8")
+    for n in range(1, 5):
+        name = f"lesson-using-a-touchscreen-{n}.png"
+        assert (tmp_path / f"ur-{name}").exists() and (tmp_path / f"en-{name}").exists()
+        shown = name if f'src="ur-{name}"' in page else name.replace(".png", "-page.png")
+        assert f'src="en-{shown}"' in page and f'src="ur-{shown}"' in page
+    assert page.index('src="en-home.png"') < page.index('src="ur-home.png"')
+    assert "Tutorial “Using a touchscreen”, page 1: Tap to choose" in page
+    assert 'lang="ur" dir="rtl"' in page and "Review status: unreviewed" in page
+    # A guide with every step open, whole, below the fold too.
+    assert 'src="ur-guide-register-to-vote-page.png"' in page
+    assert "Guide: Register to vote" in page
+
+
+def test_review_needs_one_language_other_than_english(capsys):
+    from kiosk.cli import main
+
+    assert main(["shots", "--out", "x", "--review"]) != 0
+    assert "--review is for one language" in capsys.readouterr().err

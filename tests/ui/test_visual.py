@@ -131,7 +131,8 @@ def label_problems(root) -> list[tuple[object, str]]:
                             f"{w.width:.0f}x{w.height:.0f}")))
         words = set(w.text.split())
         if getattr(w, "font_direction", "ltr") == "rtl":  # drawn with its Latin runs reversed
-            words |= set(for_rtl_renderer(w.text).split())
+            for line in w.text.split("\n"):
+                words |= set(for_rtl_renderer(line).split())
         lines = w._label._cached_lines
         if len(lines) > 1:
             for line in lines:

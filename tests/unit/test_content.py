@@ -401,9 +401,10 @@ def test_cli_validate_good_content(tmp_path, capsys):
     lines = out.splitlines()
     by_lang = {line.split()[0]: line for line in lines
                if line.startswith("  ") and line.split()[0] in ("en", "ar", "bn")}
-    assert f"{total}/{total}" in by_lang["en"] and by_lang["en"].endswith("100%")
-    assert f" 2/{total}" in by_lang["ar"] and by_lang["ar"].endswith(f"{100 * 2 // total}%")
-    assert f" 0/{total}" in by_lang["bn"] and by_lang["bn"].endswith(" 0%")
+    assert f"{total}/{total}" in by_lang["en"] and by_lang["en"].endswith("100%  source")
+    assert f" 2/{total}" in by_lang["ar"] and \
+        by_lang["ar"].endswith(f"{100 * 2 // total}%  unreviewed")
+    assert f" 0/{total}" in by_lang["bn"] and by_lang["bn"].endswith(" 0%  not translated")
     rows = {line.split()[0]: line.split()[1:] for line in lines
             if line.strip() and line.split()[0] in ("register-to-vote", "spotting-scams",
                                                     "using-a-touchscreen")}
@@ -458,3 +459,42 @@ def test_cli_subprocess(tmp_path):
     assert helped.returncode == 0 and "SRC" in helped.stdout
     top = _run("--help")
     assert top.returncode == 0 and "validate" in top.stdout
+
+
+# Review status per language (issue 16)
+
+def test_review_status_is_read_and_validate_shows_it(tmp_path, files, capsys):
+    files["content.json"]["review"] = {
+        "ar": {"status": "reviewed", "by": "Layla Haddad", "date": "2026-11-30",
+               "note": "Tower Hamlets volunteers"},
+        "bn": {"status": "unreviewed", "date": "2026-12-03", "note": "machine translation"}}
+    cat = content.load(write(tmp_path, files))
+    assert cat.review("ar").reviewed and cat.review("ar").by == "Layla Haddad"
+    assert cat.review("bn") == content.Review("unreviewed", date="2026-12-03",
+                                              note="machine translation")
+    assert cat.review("en") is None
+    assert content_cli.main(["validate", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "reviewed by Layla Haddad, 2026-11-30 (Tower Hamlets volunteers)" in out
+    assert "0%  not translated" in out  # bn: nothing translated yet, whatever its status
+
+
+def test_a_language_without_a_review_entry_is_unreviewed(tmp_path, files):
+    cat = content.load(write(tmp_path, files))
+    assert cat.review("ar") == content.Review() and not cat.review("ar").reviewed
+
+
+@pytest.mark.parametrize("review,field,words", [
+    ({"ar": {"status": "reviewed", "by": "Layla"}}, "review.ar", ("needs", '"date"')),
+    ({"ar": {"status": "done"}}, "review.ar.status", ("'done'", "unreviewed, reviewed")),
+    ({"ar": {"status": "reviewed", "by": "L", "date": "30/11/2026"}}, "review.ar.date",
+     ("YYYY-MM-DD",)),
+    ({"fr": {"status": "unreviewed"}}, "review.fr", ("not one of",)),
+    ({"en": {"status": "unreviewed"}}, "review.en", ("not one of",)),
+    ({"ar": {"status": "unreviewed", "who": "x"}}, "review.ar.who", ("not a known",)),
+    ({"ar": "reviewed"}, "review.ar", ("object",)),
+])
+def test_a_wrong_review_status_is_named(tmp_path, files, review, field, words):
+    files["content.json"]["review"] = review
+    err = load_bad(tmp_path, files)
+    assert_names(err, "content.json", "", field, *words)

@@ -97,11 +97,13 @@ def test_demo_centre_texts_have_glyphs(code):
     assert values.get("centre.name") and not bad, "; ".join(bad[:5])
 
 
-@pytest.mark.parametrize("code", list(languages.LANGUAGES))
-def test_keyboard_keys_have_glyphs(code):
+@pytest.mark.parametrize("code,inscript", [(c, False) for c in languages.LANGUAGES] +
+                         [(c, True) for c, lang in languages.LANGUAGES.items()
+                          if lang.keyboard in languages.INSCRIPT])
+def test_keyboard_keys_have_glyphs(code, inscript):
     lang = languages.get(code)
-    layout = keyboards.load(lang.keyboard)
-    keys = "".join(k + keyboards.upper(k, code) for row in layout.rows for k in row)
+    layout = keyboards.load(lang.keyboard_layout(inscript))
+    keys = "".join(k + layout.shifted(k, code) for row in layout.rows for k in row)
     face = lang if layout.script != "Latn" else languages.get("en")
     assert not missing(keys + layout.switch_label, face)
 

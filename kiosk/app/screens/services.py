@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Rectangle
@@ -19,6 +21,7 @@ from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.paint import restyle_tree, style_key
 from kiosk.app.widgets.text import KButton, KLabel, fit_word
 from kiosk.core import content as model
+from kiosk.core import sites
 
 _STROKE = dp(1.5)  # the step line and the circles' ring (GOV.UK: a thin mid-grey line)
 
@@ -334,6 +337,9 @@ class StepView(BoxLayout):
             if isinstance(item, model.Paragraph):
                 self.screen.content(item.text, to=body)
                 continue
+            if isinstance(item, model.CouncilLink):
+                body.add_widget(self.screen.council_box(item))
+                continue
             for task in item.items:
                 text, lang = app.text(task.text)
                 if task.context:
@@ -433,6 +439,55 @@ class GuideScreen(KioskScreen):
 
     def open_task(self, url: str):
         self.app.open_official(self.service.id, url)
+
+    def council_box(self, item: model.CouncilLink) -> Panel:
+        """A council service at this centre: "Your council: Lambeth" and a link to the
+        council's page for it (or GOV.UK's, which asks for a postcode), with its QR code;
+        without a council set, GOV.UK's "find your local council"."""
+        from kiosk.app.widgets.qr import QRCode
+        from kiosk.core import councils
+
+        app, tr = self.app, self.tr
+        dest = councils.destination(app.catalogue.councils, app.offer.council, item.service)
+        table = app.catalogue.councils
+        svc = table.services.get(item.service) if table is not None else None
+        # On the page's own colour, framed: its link looks like the guide's other links.
+        box = Panel(orientation="horizontal", spacing=dp(24), padding=[dp(20), dp(16)],
+                    bg_name="background")
+        words = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(8),
+                          pos_hint={"top": 1})
+        words.bind(minimum_height=words.setter("height"))
+        # An interface string not translated yet shows as English (KLabel sees its script).
+        heading = tr("Your council: {council}").format(council=dest.council.name) \
+            if dest.council is not None else tr("Find your local council")
+        self.council_heading = KLabel(text=heading, role="lead", bold=True, size_hint_y=None)
+        words.add_widget(self.council_heading)
+        host = sites.site_of(sites.host_of(dest.url))
+        if svc is not None and dest.council is not None:
+            text, lang = app.text(svc.title)
+            self.council_link = KButton(text=f"{text} \u2013 {host}", text_lang=lang,
+                                        kind="link", align="start", pad=[0, dp(12)],
+                                        min_height=dp(64))
+        else:
+            # The heading already says it: the link is the address a citizen could type.
+            where = host + urlsplit(dest.url).path.rstrip("/")
+            self.council_link = KButton(text=where, text_lang="en", kind="link", align="start", pad=[0, dp(12)],
+                                        min_height=dp(64))
+        self.council_link.bind(on_release=lambda *_: self.open_task(dest.url))
+        self.council_url = dest.url
+        words.add_widget(self.council_link)
+        if not dest.on_council_site:
+            words.add_widget(KLabel(text=tr("GOV.UK asks for your postcode and takes you to "
+                                            "your council's page."), role="small",
+                                    colour_name="panel_text", size_hint_y=None))
+        words.add_widget(KLabel(text=tr("Point your phone's camera at a code to open the "
+                                        "website on your phone."), role="small",
+                                colour_name="panel_text", size_hint_y=None))
+        self.council_qr = QRCode(url=dest.url, size_hint=(None, None),
+                                 size=(dp(160), dp(160)), pos_hint={"top": 1})
+        for w in ((self.council_qr, words) if app.rtl else (words, self.council_qr)):
+            box.add_widget(w)
+        return box
 
     def toggle_all(self):
         expand = not all(s.expanded for s in self.steps)

@@ -20,7 +20,7 @@ from kiosk.app.widgets.dialogs import Dialog
 from kiosk.app.widgets.keyboard import KeyRow, OnScreenKeyboard
 from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.text import KButton, KLabel
-from kiosk.core import languages
+from kiosk.core import bidi, languages
 
 SIGNS = [",", ":", "/", "(", ")", "?", "!", "&", "+", "#", "_", "="]
 BACKSPACE, ENTER, NUMPAD_ENTER, ESCAPE = 8, 13, 271, 27
@@ -55,7 +55,7 @@ class TextBox(Panel):
 
     def _show(self, *_):
         self.shown.text_lang = self.text_lang
-        self.shown.text = self.text + "|"
+        self.shown.text = bidi.with_caret(self.text)  # beside the last character typed
 
     def type(self, s: str) -> None:
         room = self.max_length - len(self.text)

@@ -318,6 +318,8 @@ class LanguagesRow(FieldRow):
             english = small(lang.english_name, text_lang="en")
             names.add_widget(native)
             names.add_widget(english)
+            for said in self._content_state(code):
+                names.add_widget(small(said, text_lang=said.lang))
             names.bind(minimum_height=names.setter("height"))
             dflt = button(st("Default") if code == default else st("Make default"),
                           lambda c=code: self.change("languages.default", c), kind="choice",
@@ -330,6 +332,23 @@ class LanguagesRow(FieldRow):
             row = line(toggle, names, dflt, up, down)
             self.lines[code] = {"toggle": toggle, "default": dflt, "up": up, "down": down}
             body.add_widget(row)
+
+    def _content_state(self, code: str) -> list:
+        """How much of the guides and tutorials is in the language, and whether a native
+        speaker has reviewed it (content.json's "review"), in two short lines."""
+        catalogue = self.panel.app.catalogue
+        review = catalogue.review(code)
+        if review is None or code not in catalogue.languages:
+            return []
+        pct = int(catalogue.share(code) * 100)
+        if pct == 0:
+            return [st("Guides and tutorials: not translated yet")]
+        out = [sfmt("Guides and tutorials: {pct} % translated", pct=pct)]
+        if review.reviewed:
+            out.append(sfmt("Reviewed by {name}, {date}", name=review.by, date=review.date))
+        else:
+            out.append(st("Not yet reviewed by a native speaker"))
+        return out
 
     def _toggle(self, code: str) -> None:
         offered = list(self.value("languages.offered"))
@@ -438,3 +457,28 @@ class ItemsRow(FieldRow):
 
     def _all(self) -> None:
         self.change(f"{self.kind}.shown", None)
+
+
+class CouncilRow(FieldRow):
+    """The centre's council: its name and official code, chosen from London's 33 in a
+    list (a code typed wrong would send citizens to the wrong council)."""
+
+    def fill(self, body):
+        from kiosk.core import councils
+
+        code = self.value() or ""
+        shown = councils.named(code) if code else st("No council set")
+        self.shown = KLabel(text=shown, role="lead", bold=True, size_hint_y=None)
+        self.choose = button(st("Choose the council"), self.open_choice, width=dp(300),
+                             disabled=self.locked)
+        self.clear = button(st("No council"), lambda: self.change(self.key, ""),
+                            width=dp(220), disabled=self.locked or not code)
+        body.add_widget(self.shown)
+        body.add_widget(line(self.choose, self.clear, Widget()))
+
+    def open_choice(self) -> None:
+        from kiosk.app.staff.panel import CouncilDialog
+
+        app = App.get_running_app()
+        app.open_modal(CouncilDialog(self.value() or "",
+                                     lambda code: self.change(self.key, code)))

@@ -45,7 +45,7 @@ def section_names() -> dict[str, str]:
 def section_of(key: str) -> str:
     base = config.field_for(key.split("[")[0])[0].key
     return {"languages": "languages", "services": "items", "tutorials": "items",
-            "centre": "centre", "notice": "notice", "session": "session",
+            "centre": "centre", "notice": "notice", "session": "session", "typing": "session",
             "staff": "pin"}[base.split(".")[0]]
 
 
@@ -117,6 +117,32 @@ class LanguageDialog(Dialog):
         for code in codes:
             b = KButton(text=languages.get(code).native_name, text_lang=code, kind="choice",
                         min_height=dp(64))
+            b.selected = code == chosen
+            b.bind(on_release=lambda _b, c=code: (self.dismiss(animation=False),
+                                                  on_choose(c)))
+            self.choices[code] = b
+            grid.add_widget(b)
+        self.add(grid)
+        close = self.add(KButton(text=st("Cancel"), kind="secondary"))
+        close.bind(on_release=lambda *_: self.dismiss(animation=False))
+
+
+class CouncilDialog(Dialog):
+    """Choose the centre's council from London's 33, by name (its code beside it)."""
+
+    def __init__(self, chosen: str, on_choose, **kwargs):
+        from kiosk.core import councils
+
+        kwargs.setdefault("size_hint", (0.94, None))
+        super().__init__(**kwargs)
+        self.add(KLabel(text=st("Choose the centre's council"), role="heading", bold=True,
+                        size_hint_y=None))
+        grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        self.choices = {}
+        for code, name in sorted(councils.LONDON.items(), key=lambda kv: kv[1]):
+            b = KButton(text=name, text_lang="en", kind="choice", min_height=dp(52),
+                        role="small")
             b.selected = code == chosen
             b.bind(on_release=lambda _b, c=code: (self.dismiss(animation=False),
                                                   on_choose(c)))
@@ -309,6 +335,7 @@ class StaffPanel(KioskScreen):
                     "centre.help", "centre.phones", "centre.accessibility"):
             self._add_row(fields.TextRow(self, key, self.state.writing))
         self._add_row(fields.LinksRow(self, "centre.links"))
+        self._add_row(fields.CouncilRow(self, "centre.council"))
 
     def _notice(self) -> None:
         self._writing_choice()
@@ -320,6 +347,7 @@ class StaffPanel(KioskScreen):
         self._add_row(fields.StepperRow(self, "session.idle_timeout", step=10))
         self._add_row(fields.StepperRow(self, "session.idle_warning", step=5))
         self._add_row(fields.SwitchRow(self, "session.read_aloud"))
+        self._add_row(fields.SwitchRow(self, "typing.inscript"))
 
     def _pin(self) -> None:
         self.body.add_widget(KLabel(text=st("The PIN opens this panel. Changing it needs the "

@@ -25,12 +25,14 @@ def label(key: str) -> str:
         "centre.phones": st("Local phone numbers"),
         "centre.accessibility": st("Accessibility notes"),
         "centre.links": st("Local links"),
+        "centre.council": st("Local council"),
         "notice.text": st("Notice"),
         "notice.start": st("Notice from"),
         "notice.end": st("Notice until"),
         "session.idle_timeout": st("Idle timeout (seconds)"),
         "session.idle_warning": st("Idle warning (seconds)"),
         "session.read_aloud": st("Read aloud on by default"),
+        "typing.inscript": st("InScript keyboard for Indian scripts"),
         "staff.pin_hash": st("Staff panel PIN"),
     }[config.field_for(key)[0].key]
 
@@ -56,12 +58,17 @@ def help_text(key: str) -> str:
                                    "keyboard..."),
         "centre.links": st("Up to 5 addresses (https) with a title each; citizens get a QR "
                            "code."),
+        "centre.council": st("The London council the centre is in, by its official code "
+                             "(E09000022 is Lambeth): council services link to its pages. "
+                             "Empty: GOV.UK's 'find your local council'."),
         "notice.text": st("A short notice on the attract and home screens, e.g. 'Digital "
                           "help drop-in every Tuesday 10-12'."),
         "notice.start": st("The first day it shows (YYYY-MM-DD)."),
         "notice.end": st("The last day it shows (YYYY-MM-DD)."),
         "session.idle_timeout": st("Quiet time before 'Do you need more time?'."),
         "session.idle_warning": st("How long 'Do you need more time?' waits for an answer."),
+        "typing.inscript": st("Bengali, Gujarati, Punjabi and Tamil keys in InScript's places "
+                              "(India's standard keyboard) instead of in alphabetical order."),
     }.get(config.field_for(key)[0].key, "")
 
 

@@ -23,7 +23,7 @@ from kiosk.app import fonts
 from kiosk.app.widgets.layout import Panel
 from kiosk.app.widgets.paint import restyle_tree
 from kiosk.app.widgets.text import KButton, KLabel
-from kiosk.core import keyboards, languages
+from kiosk.core import bidi, keyboards, languages
 
 DIGITS = list("1234567890")
 KEY_HEIGHT = dp(68)
@@ -53,7 +53,7 @@ class TypedField(Panel):
 
     def _show(self, *_):
         self.shown.text_lang = self.text_lang
-        self.shown.text = self.text + "|"
+        self.shown.text = bidi.with_caret(self.text)  # beside the last character typed
         # Typing starts where the language's writing starts.
         rtl = languages.get(self.text_lang).rtl
         self.shown.pos_hint = {"right": 1} if rtl else {"x": 0}
@@ -131,7 +131,7 @@ class KeyRow(Widget):
     as widgets (a label and a button each) they were most of the cost of showing a typing
     lesson or switching its language. Touches are matched to keys by position."""
 
-    def __init__(self, keys: list[str], lang: str, on_key, **kwargs):
+    def __init__(self, keys: list[str], lang: str, on_key, layout=None, **kwargs):
         kwargs.setdefault("size_hint_y", None)
         kwargs.setdefault("height", KEY_HEIGHT)
         super().__init__(**kwargs)
@@ -143,6 +143,7 @@ class KeyRow(Widget):
         self.pressed: int | None = None
         self.shift = False
         self.lang = lang
+        self.layout = layout  # for its second layer (None: the digits' row)
         self.fbind("pos", self._draw)
         self.fbind("size", self._draw)
 
@@ -154,7 +155,11 @@ class KeyRow(Widget):
 
     def shown(self, i: int) -> str:
         ch = self.keys[i]
-        return keyboards.upper(ch, self.app.lang) if self.shift else ch
+        if not self.shift:
+            return ch
+        if self.layout is not None:
+            return self.layout.shifted(ch, self.app.lang)
+        return keyboards.upper(ch, self.app.lang)
 
     def restyle(self, *_):
         self._draw()
@@ -252,7 +257,7 @@ class OnScreenKeyboard(BoxLayout):
         lang = self.typing_lang
         self.target.text_lang = lang
         for row in [DIGITS, *layout.rows]:
-            key_row = KeyRow(row, lang, self.press)
+            key_row = KeyRow(row, lang, self.press, layout=None if row is DIGITS else layout)
             self.add_widget(key_row)
             self.rows.append(key_row)
             for handle in key_row.handles:
@@ -260,9 +265,9 @@ class OnScreenKeyboard(BoxLayout):
         bottom = self._row()
         tr = self.app.tr
         self.shift_key = None
-        if layout.cased:
-            self.shift_key = self._named("shift", tr("Capital"), self.toggle_shift,
-                                         size_hint_x=2)
+        if layout.cased or layout.shift_rows:
+            name = tr("Capital") if layout.cased else tr("More letters")
+            self.shift_key = self._named("shift", name, self.toggle_shift, size_hint_x=2)
             bottom.add_widget(self.shift_key)
         if self.native != "latin":
             other = keyboards.load("latin" if layout.name != "latin" else self.native)
@@ -301,7 +306,7 @@ class OnScreenKeyboard(BoxLayout):
 
     def press(self, ch: str) -> None:
         if self.shift:
-            ch = keyboards.upper(ch, self.lang or self.app.lang)
+            ch = self.layout.shifted(ch, self.lang or self.app.lang)
             self.shift = False
         self.target.type(ch)
 
@@ -326,10 +331,11 @@ def keyboard_for(target: TypedField, start_latin: bool = False) -> OnScreenKeybo
     typing lesson to build, and a keyboard holds nothing of the citizen (what is typed lives
     in the TypedField), so it is built once per language and reused."""
     app = App.get_running_app()
-    native = languages.get(app.lang).keyboard
+    offer = getattr(app, "offer", None)
+    native = languages.get(app.lang).keyboard_layout(bool(offer and offer.inscript))
     style = (app.lang, app.theme.name, app.text_scale, app.base_font)
     kb = app.shared_keyboard
-    if kb is None or kb.style[0] != app.lang:
+    if kb is None or kb.style[0] != app.lang or kb.native != native:
         kb = OnScreenKeyboard(target, native=native)
     else:
         if kb.parent is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kiosk.core import config, languages
+from kiosk.core import config, councils, languages
 from kiosk.core.config import ConfigError, Effective
 from kiosk.hub.auth import SignedIn
 from kiosk.hub.configuration import Scope, Snapshot
@@ -31,7 +31,7 @@ LINK_ROWS = config.MAX_LINKS
 LOCKS_SHOWN = "locks-shown"  # a hidden field: the form had lock checkboxes
 SECTIONS = (("languages", "Languages"), ("services", "Services and tutorials"),
             ("centre", "About the centre"), ("notice", "Notice"), ("session", "Sessions"))
-SECTION_OF = {"tutorials": "services"}
+SECTION_OF = {"tutorials": "services", "typing": "session"}
 
 
 def input_id(name: str) -> str:
@@ -58,6 +58,8 @@ def shown(key: str, value: Any) -> str:
         return "; ".join(f"{link['title']} ({link['url']})" for link in value)
     if f.kind == "language":
         return f"{languages.LANGUAGES[value].english_name} ({value})"
+    if f.kind == "council":
+        return councils.named(value)
     return config.show(value)
 
 
