@@ -10,7 +10,8 @@
   `kiosk-hub serve`) of 10, 50 and 200 MiB (the demo content plus 1 MiB files).
 
 Writes docs/performance-growth.png (when matplotlib is installed) and reports the slopes.
-No pass/fail target beyond running: the figure is the shape. BENCH_GROWTH_EVENTS (e.g.
+No pass/fail target beyond running: the figure is the shape. It is the slowest benchmark:
+filling 20 million rows took about 35 minutes on a loaded 2-core machine (the whole run 45). BENCH_GROWTH_EVENTS (e.g.
 "1,5,20", millions) and BENCH_GROWTH_PACKS ("10,50,200", MiB) choose the sizes.
 """
 
