@@ -1,6 +1,7 @@
 """The `lang_switch` benchmark: switching the whole interface to another language, live.
 
-Target (issue 3): median under 100 ms for the current screen. The citizen is on a guide with
+Target (issue 17): median at most 16 ms and p90 at most 50 ms for the current screen (issue
+3 had a median under 100 ms). The citizen is on a guide with
 its first step open and the lesson with the keyboard; each switch sets the language and
 rebuilds the screen and the toolbar in it, through the real app (kiosk.app.harness), until
 the new screen is laid out. Wall time, as the citizen waits for it. Baseline for context:
@@ -14,7 +15,8 @@ import time
 
 from common import Result, Settings
 
-TARGET_MS = 100.0
+TARGET_MS = 16.0
+TARGET_P90_MS = 50.0
 
 
 def bench_lang_switch(settings: Settings) -> Result:
@@ -48,11 +50,12 @@ def bench_lang_switch(settings: Settings) -> Result:
     finally:
         h.close()
     median = statistics.median(switches)
+    p90 = sorted(switches)[int(len(switches) * .9)]
     base = statistics.median(rebuilds)
     return Result.checked(
-        "lang_switch", median < TARGET_MS,
-        measured=f"median {median:.1f} ms, p90 {sorted(switches)[int(len(switches) * .9)]:.1f}",
+        "lang_switch", median <= TARGET_MS and p90 <= TARGET_P90_MS,
+        measured=f"median {median:.1f} ms, p90 {p90:.1f}",
         baseline=f"same-language rebuild {base:.1f} ms",
-        figure=f"{median:.1f} ms",
-        target=f"< {TARGET_MS:.0f} ms",
+        figure=f"{median:.1f} ms / p90 {p90:.1f} ms",
+        target=f"<= {TARGET_MS:.0f} ms, p90 <= {TARGET_P90_MS:.0f} ms",
         data={"switch_ms": switches, "rebuild_ms": rebuilds})

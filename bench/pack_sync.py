@@ -7,7 +7,10 @@ Issue 4's figures, measured in one run against a real `kiosk-hub serve` and real
 - resume: a download cut at 50 % (every file half on disk, as a cut leaves it) moves, in
   all, at most 1.05 times the pack;
 - install: installing the whole pack, compared in the same run with a plain HTTP download
-  (requests, one connection) of the same bytes from a plain HTTP server.
+  (requests, one connection) of the same bytes from a plain HTTP server. Both in this
+  process, as the terminal's syncer installs in the kiosk's process (issue 17: at least 0.6
+  of the plain download's throughput); `kiosk sync --once` as a new process (interpreter and
+  imports included) is shown beside it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +37,7 @@ from tests.serverproc import hub_process
 
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
+INSTALL_TARGET = 0.6  # of the plain download's throughput, at least
 
 
 def _run(cmd, env) -> subprocess.CompletedProcess:
@@ -96,10 +101,24 @@ def bench_pack_sync(settings: Settings) -> Result:
                 *a, directory=str(pack1)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         blobs = sorted(p.name for p in (pack1 / "files").iterdir())
-        for n in range(max(2, settings.runs // 3)):
-            report, took = _sync(env, terminal(f"t-install-{n}"))
+        from kiosk.core import packs
+        from kiosk.services import content_store, hub_client
+
+        trusted = packs.load_trusted_keys(tmp / "keys" / "publisher.pub")
+        processes = []
+        for n in range(max(3, settings.runs // 2)):
+            data = terminal(f"t-install-{n}")
+            enrolment = hub_client.load_enrolment(data)
+            start = time.perf_counter()
+            with hub_client.HubClient(url, enrolment["token"]) as client:
+                report = content_store.sync_content(client, content_store.ContentStore(data),
+                                                    trusted)
+            installs.append(time.perf_counter() - start)
             assert report["status"] == "updated", report
-            installs.append(took)
+            if n < 2:
+                report, took = _sync(env, terminal(f"t-process-{n}"))
+                assert report["status"] == "updated", report
+                processes.append(took)
             start = time.perf_counter()
             with requests.Session() as s:
                 for name in ["manifest.json", "manifest.sig"] + [f"files/{b}" for b in blobs]:
@@ -107,7 +126,8 @@ def bench_pack_sync(settings: Settings) -> Result:
                     got.raise_for_status()
             plains.append(time.perf_counter() - start)
         server.shutdown()
-        install, plain = min(installs), min(plains)
+        install, plain = statistics.median(installs), statistics.median(plains)
+        process = min(processes)
 
         # Delta: one 1 MB file changes.
         data = tmp / "t-install-0"
@@ -129,20 +149,22 @@ def bench_pack_sync(settings: Settings) -> Result:
         pack2_bytes = sum(p.stat().st_size for p in (tmp / "pack-2" / "files").iterdir())
         resume_ratio = (already + resumed["bytes_downloaded"]) / pack2_bytes
 
-        passed = delta_ratio <= 1.05 and resume_ratio <= 1.05
+        passed = delta_ratio <= 1.05 and resume_ratio <= 1.05 and plain / install >= INSTALL_TARGET
         return Result.checked(
             "pack_sync", passed,
             measured=(f"delta {delta['bytes_downloaded'] / MIB:.2f} MiB, resume "
                       f"{resume_ratio:.3f}x, install {pack_bytes / MIB / install:.0f} MiB/s"),
             baseline=f"plain HTTP {pack_bytes / MIB / plain:.0f} MiB/s",
             figure=f"{delta_ratio:.3f}x / {resume_ratio:.3f}x / {plain / install:.2f}",
-            target="delta, resume <= 1.05x",
+            target=f"delta, resume <= 1.05x; install >= {INSTALL_TARGET}",
             note=(f"pack {pack_bytes / MIB:.1f} MiB; one changed 1 MiB file moved "
                   f"{delta['bytes_downloaded']} bytes ({delta['files_downloaded']} file); "
-                  f"install (kiosk sync, verify, stage, switch) {install:.2f} s vs plain "
-                  f"download {plain:.2f} s: {plain / install:.2f} of plain throughput"),
+                  f"install (the syncer's sync_content: download, hash, stage, switch) "
+                  f"{install:.2f} s vs plain download {plain:.2f} s (medians of "
+                  f"{len(installs)}): {plain / install:.2f} of plain throughput; as a new "
+                  f"`kiosk sync --once` process {process:.2f} s ({plain / process:.2f})"),
             data={"delta": delta, "resume": resumed, "install_s": installs,
-                  "plain_s": plains, "pack_bytes": pack_bytes})
+                  "plain_s": plains, "process_s": processes, "pack_bytes": pack_bytes})
     finally:
         if hub is not None:
             hub.stop()

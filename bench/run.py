@@ -25,11 +25,13 @@ from importlib import metadata
 from pathlib import Path
 
 from bidi_lines import bench_bidi_lines
+from city import bench_city_day
 from common import ERROR, PASS, Result, Settings
 from config_apply import bench_config_apply
 from config_fetch import bench_config_fetch
 from event_record import bench_event_record
 from fleet import bench_fleet_page, bench_heartbeat
+from growth import bench_growth
 from lang_switch import bench_lang_switch
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
@@ -53,6 +55,8 @@ BENCHMARKS = {
     "staff_panel": bench_staff_panel,
     "heartbeat": bench_heartbeat,
     "fleet_page": bench_fleet_page,
+    "city_day": bench_city_day,
+    "growth": bench_growth,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

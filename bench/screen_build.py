@@ -1,12 +1,15 @@
 """The `screen_build` benchmark: Python time to build and lay out each screen.
 
-Target (issue 2): building and showing any screen, median under 16 ms of Python time. Each
-screen of the journey is built through the real app (kiosk.app.harness) in English, Arabic
-and Bengali, `runs` times, measuring process CPU time of the frame in which navigation
-happens, as a touch does it: the screen is built and laid out, and its textures made, in that
-frame (the GPU's draw is not Python time). Long card lists add their cards below the fold on
-the following frame (KioskScreen.fill), which is not counted.
-Baseline for context: a bare Kivy Screen with one Label, built the same way.
+Target (issue 17): building and showing any screen, median at most 8 ms of CPU time (half
+a frame) and at most 6 times a bare Screen in the same run. Each screen of the journey is
+built through the real app (kiosk.app.harness) in English, Arabic and Bengali, `runs`
+times, measuring process CPU time of the frame in which navigation happens, as a touch does
+it, and of the frame after it: the screen is built and laid out, and its textures made, in
+those frames. Long card lists add their cards below the fold on the following frame
+(KioskScreen.fill): that frame is counted too (issue 17: no "rest on the next frame" left
+out of the figure). The GPU's draw is not counted (with software GL it is the same for every
+screen; the note gives one drawn frame for context).
+Baseline: a bare Kivy Screen with one Label, built and measured the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import time
 
 from common import Result, Settings
 
-TARGET_MS = 16.0
+TARGET_MS = 8.0
+TARGET_RATIO = 6.0  # of the bare Screen, at most
+FRAMES = 2  # the tap's frame and the next (where KioskScreen.fill's rest lands)
 SCREENS = [
     ("home", {}), ("services", {}), ("service", {"id": "universal-credit"}),
     ("guide", {"id": "universal-credit"}), ("tutorials", {}),
@@ -57,7 +62,7 @@ def bench_screen_build(settings: Settings) -> Result:
                     # As in use: navigation happens inside a frame (a touch), and the
                     # frame it happens in is the first that shows the new screen.
                     Clock.schedule_once(lambda dt, n=name, p=params: h.app.go(n, **p), -1)
-                    ms = _cpu_ms(lambda: h.frames(1))
+                    ms = _cpu_ms(lambda: h.frames(FRAMES))
                     per_screen.setdefault(key, []).append(ms)
 
                     def bare():
@@ -65,10 +70,15 @@ def bench_screen_build(settings: Settings) -> Result:
                         s.add_widget(Label(text="Hello"))
                         h.app.manager.add_widget(s)
                         h.app.manager.current = s.name
-                        h.frames(1)
+                        h.frames(FRAMES)
                         h.app.manager.remove_widget(s)
 
                     baseline.append(_cpu_ms(bare))
+        def drawn_frame():
+            h.window.canvas.ask_update()  # a whole redraw, as after a screen change
+            h.frames(1, draw=True)
+
+        drawn = statistics.median(_cpu_ms(drawn_frame) for _ in range(5))
     finally:
         h.close()
     medians = {k: statistics.median(v) for k, v in per_screen.items()}
@@ -76,11 +86,13 @@ def bench_screen_build(settings: Settings) -> Result:
     worst = medians[worst_key]
     base = statistics.median(baseline)
     return Result.checked(
-        "screen_build", worst < TARGET_MS,
+        "screen_build", worst <= TARGET_MS and worst <= TARGET_RATIO * base,
         measured=f"slowest median {worst:.1f} ms ({worst_key})",
         baseline=f"bare Screen {base:.1f} ms",
-        figure=f"{worst:.1f} ms",
-        target=f"< {TARGET_MS:.0f} ms per screen",
-        note="median CPU ms per screen: " + ", ".join(f"{k} {v:.1f}"
-                                                     for k, v in sorted(medians.items())),
-        data={"median_ms": medians, "baseline_ms": base, "runs": runs * 3})
+        figure=f"{worst:.1f} ms, {worst / base:.1f}x",
+        target=f"<= {TARGET_MS:.0f} ms and <= {TARGET_RATIO:.0f}x per screen",
+        note="median CPU ms per screen (its two frames): " + ", ".join(
+            f"{k} {v:.1f}" for k, v in sorted(medians.items()))
+             + f"; one frame drawn (software GL, whole window): {drawn:.1f} ms",
+        data={"median_ms": medians, "baseline_ms": base, "runs": runs * 3,
+              "drawn_frame_ms": drawn})

@@ -8,8 +8,10 @@ barrier and post their batches back to back (10 batches of 100 events by default
 fast as the hub answers. Figures: events per second (all events / wall time from the
 barrier to the last reply) and p50/p99 request latency. The hub must then hold exactly the
 events sent (rows counted in its database; every reply's accepted adds up, no duplicates):
-anything else is a FAIL. There is no numeric target; a raw batched SQLite insert of the same
-rows (see raw_sqlite_rate) is shown for context.
+anything else is a FAIL. Target (issue 17): the hub's CPU per ingested event on PostgreSQL
+(one worker: its process's user + system time over the events sent) at most
+PG_CPU_TARGET_US; a raw batched SQLite insert of the same rows (see raw_sqlite_rate) is
+shown for context.
 
 The events are like real ones: `kiosk simulate --sessions 30 --seed 1` is run once and its
 outbox rows are the templates, cloned with fresh event and session ids and shifted times
@@ -52,6 +54,7 @@ BATCHES = 10          # per terminal
 BATCH_EVENTS = 100    # per batch
 RAW_TXN = 1000        # rows per transaction in the raw insert baseline
 TICK = os.sysconf("SC_CLK_TCK")
+PG_CPU_TARGET_US = 8.0  # hub CPU per ingested event on PostgreSQL, at most
 
 _templates: list[list[dict]] | None = None
 
@@ -405,19 +408,23 @@ def bench_stats_ingest(settings: Settings) -> Result:
                 "postgresql_2_workers": pg2_out if pg_out else None,
                 "raw_sqlite_rows_per_s": [r for r, _ in raws],
                 "terminals": TERMINALS, "batches": BATCHES, "batch_events": BATCH_EVENTS}
+        pg_us = 1e6 * pg_out["hub_cpu_s"] / pg_out["sent"] if pg_out else None
+        if pg_out:
+            data["postgresql_hub_cpu_us_per_event"] = pg_us
         columns = {
             "measured": measured,
             "baseline": f"raw SQLite insert {raw:,.0f} rows/s (best of 3)",
             "figure": (f"SQLite {sqlite_out['events_per_s'] / raw:.3f} of raw"
                        + (f", PostgreSQL {pg_out['events_per_s'] / raw:.3f}" if pg_out else "")
+                       + (f"; PostgreSQL hub CPU {pg_us:.1f} us/event" if pg_out else "")
                        + ("; counts exact" if exact else "; COUNTS WRONG")),
-            "target": "stored == sent (no numeric target)",
+            "target": f"stored == sent; PostgreSQL hub CPU <= {PG_CPU_TARGET_US:.0f} us/event",
             "note": "; ".join(notes), "data": data}
         if raw_n != 100_000:
             columns["note"] += f"; raw baseline stored {raw_n} rows of 100000"
         if exact and pg_why:
             return Result("stats_ingest", NOT_AVAILABLE, **columns)
-        return Result.checked("stats_ingest", exact, **columns)
+        return Result.checked("stats_ingest", exact and pg_us <= PG_CPU_TARGET_US, **columns)
     finally:
         if pg is not None:
             pg.stop()

@@ -83,13 +83,19 @@ def _load_content(s: settings_mod.Settings):
 
 def _enrolment(s: settings_mod.Settings) -> dict | None:
     """This terminal's enrolment with a hub, or None (not enrolled, or unreadable: as far
-    as the kiosk can tell, not enrolled)."""
-    from kiosk.services.hub_client import HubError, load_enrolment
+    as the kiosk can tell, not enrolled). Read here, not through services.hub_client, so
+    that start-up does not import requests and ssl (a sixth of the kiosk's own start-up,
+    16 MiB; docs/performance.md): the syncer imports them after the first frame."""
+    import json
 
     try:
-        return load_enrolment(Path(s.data_dir))
-    except HubError:
+        data = json.loads((Path(s.data_dir) / "hub.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) and data.get(k)
+                                             for k in ("hub_url", "terminal_id", "token")):
+        return None
+    return data
 
 
 def centre_id_for(s: settings_mod.Settings, enrolment: dict | None) -> str:
@@ -167,8 +173,12 @@ def run_kiosk(args) -> int:
                         staff_access=StaffAccess(data_dir, s.kiosk_id))
     app = KioskApp(s, catalogue, services)
     app.first_frame_callbacks.append(first_frame.set)
-    syncer = None if args.smoke else _start_syncer(s, app, outbox)
-    services.syncer = syncer
+    # The syncer (requests, ssl, the content store) starts after the first frame, off the
+    # UI thread: nothing citizens see waits for it. services.syncer is None until then.
+    syncer_started = threading.Thread(target=_start_syncer_later, args=(s, app, outbox, services),
+                                      daemon=True, name="syncer-start")
+    if not args.smoke:
+        app.first_frame_callbacks.append(syncer_started.start)
     ready_file = os.environ.get("KIOSK_READY_FILE")
     if ready_file:  # for a supervisor or a test: the window is up and the app is listening
         app.first_frame_callbacks.append(lambda: _write_ready(Path(ready_file)))
@@ -194,8 +204,10 @@ def run_kiosk(args) -> int:
         services.speech.stop()
         services.browser.close()
         services.browser.wait_closed(10)
-        if syncer is not None:
-            syncer.stop()
+        if syncer_started.is_alive():
+            syncer_started.join(30)
+        if services.syncer is not None:
+            services.syncer.stop()
         outbox.close()
     return app.exit_status
 
@@ -238,6 +250,13 @@ def make_browser(s: settings_mod.Settings):
     browser = ChromiumBrowser(s.browser)
     threading.Thread(target=browser.sweep, daemon=True, name="browser-sweep").start()
     return browser
+
+
+def _start_syncer_later(s: settings_mod.Settings, app, outbox, services) -> None:
+    try:
+        services.syncer = _start_syncer(s, app, outbox)
+    except Exception:  # the kiosk goes on serving citizens without a hub
+        logging.getLogger(__name__).exception("the syncer did not start")
 
 
 def _start_syncer(s: settings_mod.Settings, app, outbox=None):

@@ -42,6 +42,11 @@ def prepare(windowed: bool = False, kivy_home: Path | None = None,
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")
     # A fullscreen window that loses focus (the browser over it) is not minimised.
     os.environ.setdefault("SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS", "0")
+    # No multisample antialiasing: on the software or weak GL of a library's cheapest PC
+    # its buffers were 50 MiB, a third of the whole kiosk, and 0.1 s of its start-up
+    # (docs/performance.md). Text is drawn from textures and is not affected; only the
+    # curves of rounded corners lose their smoothing.
+    Config.set("graphics", "multisamples", "0")
     Config.set("graphics", "maxfps", str(max_fps))  # 0: headless runs never wait for vsync
     Config.set("graphics", "fullscreen", "0" if windowed else "auto")
     if not windowed:

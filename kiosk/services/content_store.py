@@ -8,10 +8,14 @@
     DATA_DIR/content/previous                the version before (kept for a staff rollback)
     DATA_DIR/content/etag                    the ETag of the current manifest
 
-A new version is staged in a hidden folder, every file hashed again as it is copied, the tree
-loaded by the content loader, fsynced, renamed to versions/<N>, and only then is `current`
-switched with os.replace (written to a temporary file and fsynced first). A crash at any point
-leaves `current` naming a complete version. Blobs and versions named by neither `current` nor
+Each blob is hashed once, when its download is complete, fsynced, and only then named
+blobs/<sha256>: a blob's name promises its content. A new version is staged in a hidden
+folder as hard links to its blobs (no second copy of the bytes to write and fsync; a copy,
+hashed again, where the file system has no hard links), the tree loaded by the content
+loader, its folders fsynced, renamed to versions/<N>, and only then is `current` switched
+with os.replace (written to a temporary file and fsynced first). A crash at any point leaves
+`current` naming a complete version. The blobs folder is fsynced once per sync, not once per
+blob: a blob whose new name a crash lost is still its complete .part file, hashed again. Blobs and versions named by neither `current` nor
 `previous` are then garbage-collected.
 
 A manifest is refused (and the installed content kept) when its signature is bad or by an
@@ -168,10 +172,12 @@ class ContentStore:
                 out.append(e)
         return out
 
-    def commit_part(self, entry: packs.FileEntry) -> None:
+    def commit_part(self, entry: packs.FileEntry, durable: bool = True) -> None:
         """Check a finished .part file's size and hash and move it to blobs/<sha256>.
 
-        A file that does not match is deleted (never kept, never resumed) and refused."""
+        A file that does not match is deleted (never kept, never resumed) and refused.
+        `durable=False` leaves the blobs folder's fsync (the new name) to the caller, who
+        commits several and then calls sync_blobs() once."""
         part = self.part_path(entry.sha256)
         label = f"{packs.FILES}/{entry.sha256} ({entry.path})"
         try:
@@ -184,8 +190,15 @@ class ContentStore:
         except packs.PackError:
             part.unlink(missing_ok=True)
             raise
-        files.fsync_file(part)
-        files.replace(part, self.blob_path(entry.sha256))
+        files.fsync_file(part)  # the content first: the name below promises it
+        if durable:
+            files.replace(part, self.blob_path(entry.sha256))
+        else:
+            os.replace(part, self.blob_path(entry.sha256))
+
+    def sync_blobs(self) -> None:
+        """Make the names of blobs committed with durable=False durable (one fsync)."""
+        files.fsync_dir(self.blobs)
 
     # -- install ----------------------------------------------------------------------------
 
@@ -200,19 +213,16 @@ class ContentStore:
             shutil.rmtree(final)
         tmp = Path(tempfile.mkdtemp(prefix=f".staging-{manifest.version}.", dir=self.versions))
         try:
-            # packs.extract copies from <pack>/files/<sha>: the blobs folder has that shape.
-            pseudo_pack = tmp / "pack"
-            pseudo_pack.mkdir()
-            os.symlink(self.blobs, pseudo_pack / packs.FILES)
-            tree = packs.extract(pseudo_pack, manifest, tmp / "tree")
+            tree, copied = self._link_tree(manifest, tmp)
             try:
                 content.load(tree)
             except content.ContentError as e:
                 raise packs.PackError(f"version {manifest.version}: the content is not "
                                       f"valid: {e}") from None
             for dirpath, _, names in os.walk(tree):
-                for name in names:
-                    files.fsync_file(os.path.join(dirpath, name))
+                for name in names:  # a link's content is its blob's, fsynced already
+                    if os.path.join(dirpath, name) in copied:
+                        files.fsync_file(os.path.join(dirpath, name))
                 files.fsync_dir(dirpath)
             self.manifests.mkdir(parents=True, exist_ok=True)
             files.write_atomic(self.manifests / f"{manifest.version}.sig", sig)
@@ -221,6 +231,43 @@ class ContentStore:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return final
+
+    def _link_tree(self, manifest: packs.Manifest, tmp: Path) -> tuple[Path, set[str]]:
+        """The version's content tree in tmp/tree: each file a hard link to its blob (checked
+        and fsynced when it was committed); where the file system refuses links, a copy
+        hashed as it is made (packs.extract). The tree, and the paths that were copied."""
+        tree = tmp / "tree"
+        tree.mkdir()
+        root = tree.resolve()
+        copied: set[str] = set()
+        for i, e in enumerate(manifest.files):
+            packs.check_path(e.path, f"files[{i}].path")
+            target = tree.joinpath(*e.path.split("/"))
+            if root not in target.resolve().parents:
+                raise packs._fail(f"files[{i}].path", f"{e.path!r} is outside the content "
+                                  "folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            blob = self.blob_path(e.sha256)
+            label = f"{packs.FILES}/{e.sha256} ({e.path})"
+            try:
+                st = blob.lstat()
+            except OSError:
+                raise packs.MissingFileError(f"{label}: is missing") from None
+            if not os.path.isfile(blob) or blob.is_symlink() or st.st_size != e.size:
+                raise packs.SizeMismatchError(f"{label}: is {st.st_size} bytes, but the "
+                                              f"manifest says {e.size}")
+            try:
+                os.link(blob, target)
+                continue
+            except OSError:
+                pass
+            with target.open("xb") as sink:
+                sha, size = packs._hash_file(blob, label, e.size, sink=sink)
+            if size != e.size or sha != e.sha256:
+                raise packs.HashMismatchError(f"{label}: SHA-256 mismatch (changed since it "
+                                              "was downloaded)")
+            copied.add(str(target))
+        return tree, copied
 
     def switch(self, version: int) -> None:
         """Make versions/<version> current (atomically); the old current becomes previous."""
@@ -307,8 +354,9 @@ def sync_content(client, store: ContentStore, trusted_keys: Mapping[str, Any] | 
     for entry in store.missing(manifest):
         report["bytes_downloaded"] += client.download(
             entry.sha256, store.part_path(entry.sha256), entry.size, progress=progress)
-        store.commit_part(entry)
+        store.commit_part(entry, durable=False)
         report["files_downloaded"] += 1
+    store.sync_blobs()
     store.install(manifest, raw, sig)
     store.save_etag(etag)
     report.update(status="updated", content_version=manifest.version)
@@ -334,8 +382,9 @@ def install_pack(pack_dir: str | Path, store: ContentStore,
         part = store.part_path(entry.sha256)
         part.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pack / packs.FILES / entry.sha256, part)
-        store.commit_part(entry)  # hashed again: the stick may have changed since verify
+        store.commit_part(entry, durable=False)  # hashed again: the stick may have changed
         report["files_copied"] += 1
+    store.sync_blobs()
     store.install(manifest, raw, sig)
     report.update(status="updated", content_version=manifest.version)
     return report

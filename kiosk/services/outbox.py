@@ -33,20 +33,45 @@ COLUMNS = {
 }
 
 
-def open_db(path: Path):
-    import sqlite_utils  # here, not at the top: the writer thread pays for the import
+SCHEMA = """
+create table if not exists "events" (
+   "event_id" TEXT PRIMARY KEY NOT NULL,
+   "kiosk" TEXT,
+   "centre" TEXT,
+   "time" REAL NOT NULL,
+   "session" TEXT,
+   "type" TEXT NOT NULL,
+   "content_id" TEXT,
+   "language" TEXT,
+   "duration_ms" INTEGER,
+   "outcome" TEXT,
+   "sent" INTEGER DEFAULT 0
+);
+create index if not exists "idx_events_sent_time" on "events" ("sent", "time");
+"""
+EVENT_FIELDS = [c for c in COLUMNS if c != "sent"]
+INSERT = (f"insert or ignore into events ({', '.join(EVENT_FIELDS)}) "
+          f"values ({', '.join(':' + c for c in EVENT_FIELDS)})")
 
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The outbox database, made if new (the table sqlite-utils made before, so old outboxes
+    open unchanged). Plain sqlite3: the kiosk need not import sqlite-utils (13 MiB, 0.1 s
+    of CPU) to write events."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    if "events" not in db.table_names():
-        db["events"].create(COLUMNS, pk="event_id", not_null={"event_id", "type", "time"},
-                            defaults={"sent": 0})
-        db["events"].create_index(["sent", "time"])
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(SCHEMA)
     ensure_indexes(conn)
-    return db
+    return conn
+
+
+def open_db(path: Path):
+    """The outbox as a sqlite_utils Database (for tools and tests that fill it directly)."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(connect(path))
 
 
 def ensure_indexes(conn: sqlite3.Connection) -> None:
@@ -107,7 +132,7 @@ class Outbox:
 
     def _open(self) -> bool:
         try:
-            self._db = open_db(self.path)
+            self._db = connect(self.path)
             self._open_error = None
             return True
         except Exception as e:  # unwritable or full disk: events wait in memory, retried
@@ -151,7 +176,9 @@ class Outbox:
             try:
                 if self._db is None and not self._open():
                     raise self._open_error
-                self._db["events"].insert_all(batch, ignore=True)
+                with self._db:  # one transaction: the batch is on disk whole or not at all
+                    self._db.execute("begin")
+                    self._db.executemany(INSERT, batch)
             except Exception:
                 self._queue.extendleft(reversed(batch))  # keep them for the next try
                 raise
@@ -174,7 +201,9 @@ class Outbox:
 
     def all_events(self) -> list[dict]:
         self.flush()
-        return list(self._database()["events"].rows_where(order_by="time"))
+        cur = self._database().execute("select * from events order by time")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
 
     def close(self) -> None:
         self._stopping = True
@@ -184,4 +213,4 @@ class Outbox:
         self._thread.join(timeout=5)
         self.flush()
         if self._db is not None:
-            self._db.conn.close()
+            self._db.close()

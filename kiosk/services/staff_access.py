@@ -12,14 +12,12 @@ Hashing and checking take tens of milliseconds on purpose: never on the UI threa
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from kiosk.core import config, files
 from kiosk.services.config_store import FOLDER, ConfigStore
@@ -28,7 +26,14 @@ MAX_TRIES = 5           # wrong PINs before the panel locks
 FIRST_LOCK = 30.0       # seconds, then doubled for each further wrong PIN
 MAX_LOCK = 3600.0
 STATE_FILE = "pin-tries.json"
-_hasher = PasswordHasher(**config.PIN_HASH_PARAMS)
+
+
+@functools.cache
+def _hasher():
+    """argon2, imported when a PIN is first set or checked, not at the kiosk's start-up."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(**config.PIN_HASH_PARAMS)
 
 
 class PinError(ValueError):
@@ -43,7 +48,7 @@ def check_pin_format(pin: str) -> str:
 
 
 def hash_pin(pin: str) -> str:
-    return _hasher.hash(check_pin_format(pin))
+    return _hasher().hash(check_pin_format(pin))
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,10 @@ class StaffAccess:
         stored = self.pin_hash()
         ok = False
         if stored and isinstance(pin, str) and len(pin) <= 8:
+            from argon2.exceptions import InvalidHashError, VerificationError
+
             try:
-                ok = _hasher.verify(stored, pin)
+                ok = _hasher().verify(stored, pin)
             except (VerificationError, InvalidHashError):
                 ok = False
         state = self._state()

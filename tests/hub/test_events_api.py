@@ -383,3 +383,31 @@ def test_fuzzed_bodies_get_a_reason_never_a_crash(hub):
                              "time": good["time"], "session": row.session, "type": row.type,
                              "content_id": row.content_id, "language": row.language,
                              "duration_ms": row.duration_ms, "outcome": row.outcome})
+
+
+def test_postgresql_copy_stores_what_sqlite_stores(tmp_path, pg_url):
+    """PostgreSQL ingests through COPY text made from the events (usage._copy_text), SQLite
+    through to_row: the same rows in both, a centre's tab and backslash kept, nulls null,
+    times to the microsecond, and a second ingest all duplicates."""
+    sq = Store(f"sqlite:///{tmp_path / 'hub.db'}")
+    pg = Store(pg_url)
+    try:
+        t = 1_790_000_000.0
+        batch = make_events(3, t=t + 0.9999996) + make_events(2, t=t + 0.5, duration_ms=1234,
+                                                              outcome="done")
+        batch[0]["content_id"] = None
+        batch.append(dict(batch[1]))  # the same id twice in one batch: a duplicate
+        for store in (sq, pg):
+            assert store.ingest("term\\1", "Centre\tNorth \\ East", batch) == (5, 1)
+            assert store.ingest("term\\1", "Centre\tNorth \\ East", batch) == (0, 6)
+
+        def rows(store):
+            with store.engine.connect() as c:
+                return [tuple(r) for r in c.execute(
+                    sa.select(events_table).order_by(events_table.c.event_id))]
+
+        assert rows(pg) == rows(sq)
+        assert rows(pg)[0][1:3] == ("term\\1", "Centre\tNorth \\ East")
+    finally:
+        sq.close()
+        pg.close()

@@ -464,3 +464,31 @@ def test_retry_policy():
     client = hub_client.HubClient("http://127.0.0.1:9", "t")
     assert client.timeout == (5.0, 30.0)
     assert client.session.headers["Authorization"] == "Bearer t"
+
+
+def test_versions_are_hard_links_to_the_blobs_or_hashed_copies(terminal, hub, built, capsys,
+                                                                monkeypatch):
+    """A version's files are links to their checked blobs (no second copy to write); where
+    the file system refuses links, copies hashed as they are made, and a blob changed on
+    disk since it was checked is refused then."""
+    rc, r, _ = sync(terminal, capsys)
+    assert rc == 0 and r["status"] == "updated"
+    store = content_store.ContentStore(terminal)
+    f = next(p for p in store.current_content_dir().rglob("*") if p.is_file())
+    assert f.stat().st_nlink == 2 and any(b.samefile(f) for b in store.blobs.iterdir())
+
+    def no_links(*_):
+        raise OSError("links not supported")
+
+    monkeypatch.setattr(content_store.os, "link", no_links)
+    raw, sig = (store.manifest_raw(1), (store.manifests / "1.sig").read_bytes())
+    m = packs.parse_manifest(raw)
+    shutil.rmtree(store.versions / "1")
+    store.stage(m, raw, sig)
+    assert_installed(terminal, 1, DEMO)
+    assert all(p.stat().st_nlink == 1 for p in store.blobs.iterdir())
+    victim = store.blob_path(m.files[0].sha256)
+    victim.write_bytes(b"x" * m.files[0].size)  # same size, other bytes
+    shutil.rmtree(store.versions / "1")
+    with pytest.raises(packs.HashMismatchError):
+        store.stage(m, raw, sig)
