@@ -46,7 +46,7 @@ setup: system-deps $(STAMP) i18n
 system-deps:
 	@scripts/system-deps.sh
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,dev]'
