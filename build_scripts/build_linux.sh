@@ -36,6 +36,8 @@ if [ $build = 1 ]; then
         exit 1; }
 fi
 [ -x "$bundle/kiosk" ] || { echo "build_linux.sh: no bundle at $bundle" >&2; exit 1; }
+# The bundle carries its installer: a USB stick with dist/kiosk on it is all a terminal needs.
+install -m 0755 "$here/build_scripts/install-terminal.sh" "$bundle/install-terminal.sh"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT INT TERM
