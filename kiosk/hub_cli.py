@@ -123,7 +123,8 @@ def cmd_serve(args, s: HubSettings) -> int:
     from kiosk.hub import observe
 
     common = {"host": s.host, "port": s.port, "log_level": "info",
-              "proxy_headers": False, "server_header": False,
+              "proxy_headers": bool(s.trusted_proxies),
+              "forwarded_allow_ips": s.trusted_proxies or None, "server_header": False,
               "log_config": observe.log_config(s.log_format == "json") or
               uvicorn.config.LOGGING_CONFIG, "access_log": s.log_format != "json"}
     if s.workers == 1:
@@ -649,6 +650,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--log-format", choices=("text", "json"),
                    help="text (default; $KIOSK_LOG_FORMAT, the config file) or json: one "
                         "JSON object a line, one line per request")
+    s.add_argument("--trusted-proxies", metavar="ADDRESSES",
+                   help="behind a reverse proxy: its addresses (commas between), whose "
+                        "X-Forwarded-For/-Proto are believed (default: "
+                        "$KIOSK_HUB_TRUSTED_PROXIES, the config file, or none)")
     s.add_argument("--workers", type=_workers,
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "

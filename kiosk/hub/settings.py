@@ -101,6 +101,12 @@ class HubSettings:
     smtp_from: str = field(default="kiosk-hub@localhost", metadata=_source(
         env="KIOSK_SMTP_FROM", flag="--smtp-from", kind="text",
         want="an e-mail address to send from"))
+    # Behind a reverse proxy (nginx, config/kiosk-hub.nginx): the proxies' addresses whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed, so the hub sees the real client
+    # (/metrics' loopback rule, the audit) and https (Secure cookies). Empty: none.
+    trusted_proxies: str = field(default="", metadata=_source(
+        env="KIOSK_HUB_TRUSTED_PROXIES", flag="--trusted-proxies", kind="text",
+        want="proxy addresses separated by commas", optional=True))
     # The server's logs: "text" for people, "json" for one JSON object a line.
     log_format: str = field(default="text", metadata=_source(
         env="KIOSK_LOG_FORMAT", flag="--log-format", kind="text", want="text or json",
