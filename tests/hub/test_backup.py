@@ -150,3 +150,27 @@ def test_hub_refuses_a_newer_schema(hub_db_url, tmp_path, capsys, monkeypatch):
     set_revision(hub_db_url, migrate.head())
     rc, _, err = run(capsys, monkeypatch, "restore", str(newer), *flags)
     assert rc == 1 and "newer than this kiosk-hub knows" in err
+
+
+def test_an_upgrade_migrates_an_older_database_and_an_older_backup(hub_db_url, tmp_path,
+                                                                   capsys, monkeypatch):
+    """A hub upgraded over an older database brings it to its schema when it first opens it
+    (serve does so before any worker starts); a backup made by an older hub is restored and
+    migrated the same way."""
+    flags = ["--data-dir", str(tmp_path / "data"), "--db", hub_db_url]
+    Store(hub_db_url).close()
+    engine = sa.create_engine(with_driver(hub_db_url))
+    migrate.downgrade(engine, "0001")
+    assert migrate.current(engine) == "0001"
+    old = tmp_path / "old.backup"
+    from kiosk.hub import backup
+
+    backup.backup(with_driver(hub_db_url), old)
+    assert run(capsys, monkeypatch, "terminals", *flags)[0] == 0
+    assert migrate.current(engine) == migrate.head() != "0001"
+    lose(hub_db_url, tmp_path / "data")
+    rc, said, err = run(capsys, monkeypatch, "restore", str(old), *flags)
+    assert rc == 0, err
+    assert "schema 0001" in said
+    assert migrate.current(engine) == migrate.head()
+    engine.dispose()
