@@ -24,6 +24,7 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
+from bundle import bench_bundle_size, bench_bundle_startup
 from common import ERROR, PASS, Result, Settings
 from config_apply import bench_config_apply
 from config_fetch import bench_config_fetch
@@ -51,6 +52,8 @@ BENCHMARKS = {
     "staff_panel": bench_staff_panel,
     "heartbeat": bench_heartbeat,
     "fleet_page": bench_fleet_page,
+    "bundle_size": bench_bundle_size,
+    "bundle_startup": bench_bundle_startup,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")
