@@ -70,6 +70,8 @@ def test_wheel_carries_the_files(installed):
                  "kiosk/assets/fonts/OFL.txt", "kiosk/assets/keyboards/arabic.json",
                  "kiosk/assets/content/content.json", "kiosk/config/kiosk.toml",
                  "kiosk/config/hub.toml", "kiosk/config/demo-centre.json",
+                 "kiosk/config/kiosk-hub.service", "kiosk/config/kiosk-hub.nginx",
+                 "kiosk/config/session/xinitrc", "kiosk/config/chromium-policy.json",
                  "kiosk/locale/ar/LC_MESSAGES/kiosk.mo", "kiosk/locale/bn/LC_MESSAGES/staff.mo",
                  "kiosk/hub/migrations/versions/0001_terminals.py",
                  "kiosk/hub/templates/base.html"):
