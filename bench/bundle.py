@@ -73,7 +73,7 @@ def breakdown(bundle: Path) -> dict[str, int]:
     def add(name: str, size: int) -> None:
         groups[name] = groups.get(name, 0) + size
 
-    for path in (p for p in bundle.rglob("*") if p.is_file()):
+    for path in (p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()):
         size = path.stat().st_size
         rel = path.relative_to(inside).parts if path.is_relative_to(inside) else ("programs",)
         top = rel[0]
@@ -90,7 +90,7 @@ def breakdown(bundle: Path) -> dict[str, int]:
         elif top.startswith(("libcrypto", "libssl")):
             add("OpenSSL", size)
         elif top == "programs" or top == "install-terminal.sh":
-            add("kiosk and kiosk-content (each with its Python code archive)", size)
+            add("the program (bootloader and its Python code archive), installer", size)
         elif top.endswith(".so") or ".so." in top:
             add("other shared libraries", size)
         else:

@@ -165,11 +165,11 @@ install_all() {
     elif [ -n "$root" ]; then
         run mkdir -p "$root/etc"
         for f in passwd group shadow gshadow; do run touch "$root/etc/$f"; done
-        run useradd --prefix "$root" --create-home --home-dir /home/kiosk --shell /bin/sh \
+        run useradd --prefix "$root" --create-home --home-dir /home/kiosk --shell /bin/bash \
             --comment "Connecting London kiosk" kiosk
         [ $dry = 1 ] || echo user >>"$STATE/created"
     else
-        run useradd --create-home --home-dir /home/kiosk --shell /bin/sh \
+        run useradd --create-home --home-dir /home/kiosk --shell /bin/bash \
             --comment "Connecting London kiosk" kiosk
         [ $dry = 1 ] || echo user >>"$STATE/created"
     fi
@@ -211,17 +211,20 @@ install_all() {
         rm -f "$settings"
     fi
 
+    # The kiosk user owns its home and data (the enrolment below writes there as that user).
+    if [ $dry = 0 ] && user_exists; then
+        chown -R "$(uid_gid)" "$HOME_DIR"
+        chmod 0700 "$HOME_DIR"
+    fi
+
     step enrol "enrolment with a hub${hub:+ ($hub)}"
     if [ -z "$hub" ]; then
         note "no --hub given: the terminal runs the bundled demo content until enrolled (kiosk enrol CODE --hub URL)"
     elif [ -n "$root" ]; then
         run "$OPT/bin/kiosk" enrol "$code" --hub "$hub" --data-dir "$DATA"
+        [ $dry = 1 ] || chown -R "$(uid_gid)" "$DATA"  # written as root here: the user's
     else
         run runuser -u kiosk -- "$OPT/bin/kiosk" enrol "$code" --hub "$hub" --data-dir "/home/kiosk/.local/share/kiosk"
-    fi
-    if [ $dry = 0 ] && user_exists; then
-        chown -R "$(uid_gid)" "$HOME_DIR"
-        chmod 0700 "$HOME_DIR"
     fi
     if [ $dry = 1 ]; then
         echo "dry run done: $step_n steps"

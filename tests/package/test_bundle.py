@@ -176,7 +176,9 @@ def test_real_install_into_a_root_enrols_and_uninstall_puts_it_back(built, tmp_p
                   if line.startswith("kiosk:"))
     assert shadow.split(":")[1].startswith("!"), "no password: the account is locked"
     home = root / "home" / "kiosk"
-    assert user[5] == "/home/kiosk" and home.stat().st_uid == int(user[2])
+    assert user[5] == "/home/kiosk" and user[6] == "/bin/bash", user  # reads .bash_profile
+    owners = {p.stat().st_uid for p in [home, *home.rglob("*")]}
+    assert owners == {int(user[2])}, "the kiosk user owns its home and data"
     autologin = root / "etc/systemd/system/getty@tty1.service.d/autologin.conf"
     assert "--autologin kiosk" in autologin.read_text()
     assert "startx /opt/kiosk/config/session/xinitrc" in (home / ".bash_profile").read_text()
