@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
         --dist) dist=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n 2,9p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "build_linux.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -24,7 +24,7 @@
 # Needs root, except with --dry-run or --root. Exit 0 only when every step succeeded.
 set -eu
 
-usage() { sed -n 2,27p "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 fail() { echo "install-terminal: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,7 +49,7 @@ if [ -n "$hub" ] && [ -z "$code" ]; then fail "--hub needs --code CODE (kiosk-hu
 if [ -n "$code" ] && [ -z "$hub" ]; then fail "--code needs --hub URL"; fi
 case $hub in ""|http://*|https://*) ;; *) fail "--hub '$hub' is not an http:// or https:// URL" ;; esac
 if [ -n "$root" ]; then
-    mkdir -p "$root" 2>/dev/null || [ $dry = 1 ] || fail "cannot create --root $root"
+    [ $uninstall = 1 ] || mkdir -p "$root" 2>/dev/null || [ $dry = 1 ] || fail "cannot create --root $root"
     root=$(cd "$root" 2>/dev/null && pwd || echo "$root")
 fi
 [ $dry = 1 ] || [ -n "$root" ] || [ "$(id -u)" = 0 ] || fail "run as root (sudo), or try --dry-run"
