@@ -79,6 +79,14 @@ def test_dropped_screens_leave_no_pixel_scale_observers_after_a_quiet_moment(kio
         h.app.go(("services", "tutorials", "help_here", "home")[i % 4])
         h.frames(1)
     assert dpi_callbacks() > before + 1000, "the test no longer makes Kivy bind callbacks"
+    import time
+
+    from kivy.animation import Animation
+
+    end = time.monotonic() + 20  # scroll animations hold their screen until they finish
+    while Animation._instances and time.monotonic() < end:
+        h.frames(1)
+        time.sleep(0.02)
     for _ in range(2):  # the first frees the screens, the second their entries
         h.app.collector.last_busy = -1e9
         gc.collect(1)  # something happened between the two quiet moments
