@@ -94,6 +94,19 @@ def cmd_serve(args, s: HubSettings) -> int:
     from kiosk.hub.app import WORKER_ENV, create_app
 
     d = make_data_dir(s)
+    if (s.tls_cert is None) != (s.tls_key is None):
+        raise UserError("--tls-cert and --tls-key go together: give both, or neither")
+    tls = {}
+    if s.tls_cert is not None:
+        import ssl
+
+        try:  # a wrong file stops the server now, with one line
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                s.tls_cert, s.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            raise UserError(f"--tls-cert/--tls-key: cannot use {s.tls_cert} with "
+                            f"{s.tls_key}: {e}") from None
+        tls = {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key)}
     if s.workers > 1:  # before anything imports prometheus_client (observe.py)
         from kiosk.hub import observe
 
@@ -108,7 +121,8 @@ def cmd_serve(args, s: HubSettings) -> int:
         reason = os.strerror(e.errno) if e.errno else str(e)
         raise UserError(f"cannot listen on {s.host}:{s.port}: {reason}") from None
     workers = f", {s.workers} workers" if s.workers > 1 else ""
-    said = (f"serving {d} on http://{s.host}:{s.port} (API under /api/v1, described by "
+    scheme = "https" if tls else "http"
+    said = (f"serving {d} on {scheme}://{s.host}:{s.port} (API under /api/v1, described by "
             f"/openapi.json; dashboard at /admin/{workers})")
     if s.log_format == "json":  # every line of the log is JSON
         import time
@@ -120,7 +134,8 @@ def cmd_serve(args, s: HubSettings) -> int:
     print(said, file=sys.stderr, flush=True)
     from kiosk.hub import observe
 
-    common = {"host": s.host, "port": s.port, "log_level": "info",
+    # Proxy headers are read by the app itself, from trusted proxies only (app.py).
+    common = {"host": s.host, "port": s.port, "log_level": "info", **tls,
               "proxy_headers": False, "server_header": False,
               "log_config": observe.log_config(s.log_format == "json") or
               uvicorn.config.LOGGING_CONFIG, "access_log": s.log_format != "json"}
@@ -137,7 +152,7 @@ def cmd_serve(args, s: HubSettings) -> int:
     stop = threading.Event()
 
     def roll_up_daily() -> None:  # once for all workers, here in their parent
-        from kiosk.hub import fleet
+        from kiosk.hub import fleet, limits
 
         hours = 0
         while not stop.is_set():
@@ -150,6 +165,10 @@ def cmd_serve(args, s: HubSettings) -> int:
                 fleet.thin(store.engine)
             except Exception:  # logged; tried again in an hour
                 logging.getLogger(__name__).exception("thinning the heartbeats failed")
+            try:  # counted attempts whose window is over
+                limits.sweep(store.engine)
+            except Exception:  # logged; tried again in an hour
+                logging.getLogger(__name__).exception("sweeping old attempts failed")
             hours += 1
             stop.wait(3600)
 
@@ -626,6 +645,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "
                         "writer at a time)")
+    s.add_argument("--tls-cert", metavar="FILE",
+                   help="serve HTTPS with this PEM certificate (chain); with --tls-key "
+                        "(default: $KIOSK_TLS_CERT, the config file, or plain HTTP)")
+    s.add_argument("--tls-key", metavar="FILE",
+                   help="the certificate's PEM private key (default: $KIOSK_TLS_KEY, the "
+                        "config file)")
+    s.add_argument("--trusted-proxies", metavar="ADDRESSES",
+                   help="reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+                        "believed, as addresses or networks (default: "
+                        "$KIOSK_TRUSTED_PROXIES, the config file, or none)")
     e = sub.add_parser("enrol-code", parents=[common],
                        help="print a one-time enrolment code for a new terminal",
                        description="Make a one-time enrolment code; it is printed alone on "

@@ -14,7 +14,7 @@ from kiosk.core import protocol
 from kiosk.core.protocol import MAX_EVENTS_BODY, MAX_EVENTS_PER_BATCH
 from kiosk.hub import observe
 from kiosk.hub.deps import UNAUTHORISED, CurrentTerminal, StoreDep
-from kiosk.hub.errors import BUSY, Detail
+from kiosk.hub.errors import BAD_JSON, BUSY, Detail
 
 router = APIRouter(prefix=protocol.API_PREFIX, tags=["statistics"])
 
@@ -40,6 +40,10 @@ class BadBatch(ValueError):
     """A body that does not fit: the message names the event and field."""
 
 
+class NotJson(BadBatch):
+    """A body that is not JSON at all (400)."""
+
+
 async def read_capped(request: Request, cap: int) -> bytes:
     """The request body, or TooBig as soon as it passes cap bytes (not after reading it all)."""
     declared = request.headers.get("content-length")
@@ -59,10 +63,12 @@ def parse_batch(body: bytes) -> list[dict]:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadBatch(f"the body is not JSON: {e}") from None
+        raise NotJson(f"the body is not JSON: {e}") from None
     except RecursionError:
         raise BadBatch("the body is not JSON an event batch could be: nested too deeply") \
             from None
+    except ValueError:  # a number of thousands of digits (Python's int limit)
+        raise BadBatch("the body holds a number too long for any event field") from None
     if not isinstance(data, dict) or set(data) != {"events"}:
         raise BadBatch('the body must be an object with one field, "events"')
     batch = data["events"]
@@ -83,7 +89,8 @@ def parse_batch(body: bytes) -> list[dict]:
 @router.post("/" + protocol.EVENTS, response_model=EventAck,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": EventBatch.model_json_schema()}}}},
-             responses={413: {"model": Detail,
+             responses={**BAD_JSON,
+                        413: {"model": Detail,
                               "description": f"over {MAX_EVENTS_BODY // 2**20} MiB or over "
                                              f"{MAX_EVENTS_PER_BATCH} events: send smaller "
                                              "batches"},
@@ -104,7 +111,7 @@ async def post_events(request: Request, who: CurrentTerminal, store: StoreDep) -
                                  f"{MAX_EVENTS_BODY} bytes in one request") from None
     except BadBatch as e:
         observe.metrics().refused.labels("invalid").inc()
-        raise HTTPException(422, str(e)) from None
+        raise HTTPException(400 if isinstance(e, NotJson) else 422, str(e)) from None
     # A busy database raises OperationalError: errors.database_busy answers 503.
     accepted, duplicates = await run_in_threadpool(store.ingest, who.id, who.centre, batch)
     counted = observe.metrics().ingested
