@@ -227,7 +227,8 @@ def cmd_terminals(args, s: HubSettings) -> int:
     store = open_store(s)
     try:
         rows = store.terminals()
-        health = {r["id"]: r["status"] for r in fleet.overview(store.engine)}
+        overview = {r["id"]: r for r in fleet.overview(store.engine)}
+        health = {k: r["status"] for k, r in overview.items()}
     finally:
         store.close()
     if args.json:
@@ -236,6 +237,7 @@ def cmd_terminals(args, s: HubSettings) -> int:
                            "content_version": t.content_version,
                            "queue_depth": t.queue_depth, "status": t.status,
                            "health": health[t.id].key,
+                           "refused_events": overview[t.id]["refused"],
                            "health_reasons": list(health[t.id].reasons)}
                           for t in rows], indent=2))
         return 0
@@ -243,10 +245,11 @@ def cmd_terminals(args, s: HubSettings) -> int:
         print("no terminals enrolled")
         return 0
 
-    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS",
-                  "HEALTH"),
+    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "REFUSED",
+                  "STATUS", "HEALTH"),
                  [(t.id, t.centre, _iso(t.last_seen) or "never", t.app_version,
-                   t.content_version, t.queue_depth, t.status, health[t.id].word)
+                   t.content_version, t.queue_depth, overview[t.id]["refused"], t.status,
+                   health[t.id].word)
                   for t in rows])
     return 0
 

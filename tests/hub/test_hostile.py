@@ -31,8 +31,9 @@ MiB = 2**20
 
 
 class Hub:
-    def __init__(self, server, token: str, codes: list[str], data: Path):
+    def __init__(self, server, token: str, codes: list[str], data: Path, other: tuple):
         self.server, self.token, self.codes, self.data = server, token, codes, data
+        self.other_id, self.other_token = other  # a terminal of its own for the rate tests
         self.url = server.url
 
     def peak_rss(self) -> int:
@@ -58,11 +59,12 @@ def hub(tmp_path_factory):
             auth.set_admin_password(store.engine, name, PASSWORD)
         _, token, _ = store.enrol(store.create_enrol_code("Hostile Library"))
         codes = [store.create_enrol_code("Hostile Library") for _ in range(2)]
+        other = store.enrol(store.create_enrol_code("Hostile Library"))[:2]
     finally:
         store.close()
     server = hub_process(data, dict(os.environ), log=root / "hub.log").start()
     try:
-        yield Hub(server, token, codes, data)
+        yield Hub(server, token, codes, data, other)
     finally:
         server.stop()
 
@@ -84,13 +86,13 @@ def post_login(url: str, name: str, password: str, token: str, cookie: str,
 
 
 def api_times(hub: Hub, n: int) -> list[float]:
-    """Seconds each of n terminal requests took (an empty upload: token check, a worker
-    thread, the database)."""
+    """Seconds each of n terminal requests took (the manifest: the token check, then a
+    worker thread of the shared pool; no content is published, so 404)."""
     out = []
     for _ in range(n):
         started = time.perf_counter()
-        r = hub.api("/api/v1/events", json={"events": []})
-        assert r.status_code == 200, r.text
+        r = hub.api("/api/v1/content/manifest.json")
+        assert r.status_code == 404, r.text
         out.append(time.perf_counter() - started)
     return out
 
@@ -202,6 +204,44 @@ def test_a_huge_body_is_refused_while_it_streams_in(hub, path):
     grown = hub.peak_rss() - before
     print(f"{path}: 64 MiB body: {status}, peak +{grown / MiB:.1f} MiB")
     assert grown < 16 * MiB, f"the body raised the hub's peak by {grown / MiB:.0f} MiB"
+
+
+# --- finding 7: fabricated statistics ---------------------------------------------------
+
+def test_events_dated_out_of_bounds_or_sent_too_fast_are_refused_and_counted(hub):
+    """Issue 15, finding 7: a terminal's token stored events dated 2017 to 2102 (here 2018), at any
+    rate. Now an event more than a day ahead or older than the hub keeps events is refused
+    (422 naming it), past the rate a terminal gets 429 with Retry-After, and the refused
+    events are counted on the fleet view."""
+    from kiosk.core import events as schema
+    from kiosk.hub.store import Store, default_db_url
+
+    headers = {"Authorization": f"Bearer {hub.other_token}"}
+
+    def send(*times: float) -> requests.Response:
+        batch = [schema.make("k", "c", schema.new_session_id(), "session_start", t) for t in times]
+        return requests.post(hub.url + "/api/v1/events", json={"events": batch},
+                             headers=headers, timeout=30)
+
+    now = time.time()
+    assert send(now - 3600).status_code == 200
+    for when in (now + 2 * 86400, time.mktime((2102, 1, 1, 0, 0, 0, 0, 0, -1)),
+                 time.mktime((2018, 1, 1, 0, 0, 0, 0, 0, -1))):
+        r = send(now, when)
+        assert r.status_code == 422, (when, r.status_code)
+        assert r.json()["detail"].startswith("event 1: field 'time'")
+    statuses = [send(now).status_code for _ in range(limits.EVENT_BATCHES.count)]
+    assert statuses[-1] == 429, statuses
+    r = send(now)
+    assert r.status_code == 429 and r.headers["Retry-After"].isdigit()
+    store = Store(default_db_url(hub.data))
+    try:
+        from kiosk.hub import fleet
+
+        row = next(t for t in fleet.overview(store.engine) if t["id"] == hub.other_id)
+    finally:
+        store.close()
+    assert row["refused"] == 3
 
 
 # --- finding 9: inputs that gave a 500 ------------------------------------------------
