@@ -48,6 +48,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 MAX_CODE_CHARS = protocol.MAX_CODE_CHARS
 LAST_SEEN_EVERY = timedelta(seconds=60)
+URGENT_EVERY = timedelta(seconds=10)  # changes stored at once, at most this often
 TITLED_FILE = re.compile(r"(services|tutorials)/[^/]+\.json")
 
 
@@ -121,6 +122,8 @@ class Seen:
     # Kept under a replacement token not yet confirmed (fleet.py): its first use confirms
     # it, and from then on the old one is refused.
     pending: bool = False
+    # When a change was last stored at once (seen_changes), in this process.
+    urgent_at: datetime | None = None
 
 
 def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict | None:
@@ -130,12 +133,21 @@ def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict |
     content_version, queue_depth, each optional) with it, at once when a version changes
     or its queue empties or fills. `seen` is what this process stored or read last: with
     several workers another may have stored something newer, which costs at worst one
-    write too many, or a value a minute late."""
+    write too many, or a value a minute late.
+
+    A change is stored at once only if the last one stored at once is URGENT_EVERY old:
+    a terminal (or a stolen token) that changes its headers on every request must not
+    cost a write each (issue 15); a real terminal changes them once a sync round at most,
+    and what a flurry changed is stored with the next minute's write."""
     values = {k: v for k, v in report.items() if v is not None}
     urgent = any(getattr(seen, k) != values[k] for k in ("app_version", "content_version")
                  if k in values)
     if "queue_depth" in values:
         urgent = urgent or (values["queue_depth"] == 0) != (seen.queue_depth == 0)
+    if urgent and seen.urgent_at is not None and now - seen.urgent_at < URGENT_EVERY:
+        urgent = False
+    if urgent:
+        seen.urgent_at = now
     if urgent or seen.last_seen is None or now - seen.last_seen >= LAST_SEEN_EVERY:
         return {"last_seen": now, **values}
     return None

@@ -415,3 +415,29 @@ def test_the_sign_in_token_must_be_one_the_hub_issued(two_workers):
     assert r.status_code == 403
     token, cookie = login_token(url_a)
     assert post_login(url_a, ADMIN, PASSWORD, token, cookie).status_code == 303
+
+
+# --- finding 10: smaller items -------------------------------------------------------------
+
+def test_a_header_changed_on_every_request_does_not_cost_a_write_each():
+    """Issue 15, finding 10: a changed X-Kiosk-Content-Version forced a database write on
+    every request. 100 requests in 10 seconds alternating versions now cost at most two."""
+    from datetime import datetime, timedelta
+
+    from kiosk.hub.store import Seen, seen_changes
+
+    start = datetime(2026, 12, 1, 12, 0, 0)
+    seen = Seen("t", "c", start, "1.0", 1, 0)
+    writes = 0
+    for i in range(100):
+        now = start + timedelta(seconds=i / 10)
+        changes = seen_changes(seen, {"app_version": "1.0", "content_version": i % 2 + 2,
+                                      "queue_depth": None}, now)
+        if changes:
+            writes += 1
+            for key, value in changes.items():
+                setattr(seen, key, value)
+    assert writes <= 2, writes
+    # A real change alone is still stored at once.
+    later = start + timedelta(minutes=5)
+    assert seen_changes(seen, {"content_version": 7}, later) is not None
