@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 CHUNK = 64 * 1024
+# What is read of an answer that is not the one asked for (an error's JSON detail): a hostile
+# or broken hub's 404 of 400 MiB made `kiosk sync` grow to 1.2 GiB (issue 15). Every answer
+# is read as a stream and capped: errors here, the rest by their own limits (protocol.py).
+MAX_ERROR_BYTES = 16 * 1024
+MAX_ENROL_REPLY_BYTES = 16 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 HUB_FILE = "hub.json"
 # Written when the hub refuses this terminal's token (services/enrolment.py).
@@ -130,6 +135,8 @@ class HubClient:
         from kiosk import __version__
 
         self.session.headers["User-Agent"] = user_agent or f"{USER_AGENT_PREFIX}{__version__}"
+        # The hub never compresses; a compressed answer could inflate past any cap.
+        self.session.headers["Accept-Encoding"] = "identity"
         if content_version is not None:
             self.session.headers[CONTENT_VERSION_HEADER] = str(content_version)
         if token:
@@ -151,13 +158,16 @@ class HubClient:
         return f"{self.base_url}{protocol.path(route.lstrip('/'))}"
 
     def _request(self, method: str, route: str, **kwargs) -> requests.Response:
+        """Always a stream: nothing of the body is read until the caller reads it, capped."""
         url = self.url(route)
+        kwargs["stream"] = True
         try:
             r = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.exceptions.RetryError as e:
             raise HubError(f"{method} {url}: the hub kept failing ({_reason(e)})") from None
         except requests.RequestException as e:
             raise HubError(f"{method} {url}: cannot reach the hub ({_reason(e)})") from None
+        _refuse_compressed(r, method, url)
         if r.status_code in (401, 403):
             detail = _detail(r)
             r.close()
@@ -179,10 +189,13 @@ class HubClient:
     def enrol(self, code: str) -> dict:
         """Exchange a one-time code for {"terminal_id", "token", "centre"}."""
         r = self._check(self._request("POST", protocol.ENROL, json={"code": code}), 200)
+        raw = _read_capped(r, MAX_ENROL_REPLY_BYTES)
         try:
-            data = r.json()
+            data = json.loads(raw) if raw is not None else None
         except ValueError:
-            raise HubError(f"POST {r.url}: the answer is not JSON") from None
+            data = None
+        if data is None:
+            raise HubError(f"POST {r.url}: the answer is not an enrolment")
         if not isinstance(data, dict) or not all(
                 isinstance(data.get(k), str) and data.get(k) for k in ("terminal_id", "token")):
             raise HubError(f"POST {r.url}: the answer lacks terminal_id or token")
@@ -320,6 +333,7 @@ class HubClient:
         except requests.RequestException as e:
             raise TransientError(f"POST {url}: cannot reach the hub ({_reason(e)})") from None
         try:
+            _refuse_compressed(r, "POST", url)
             try:
                 raw = r.raw.read(MAX_ACK_BYTES + 1, decode_content=True)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
@@ -436,19 +450,36 @@ def _range_start(content_range: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _detail(r: requests.Response) -> str:
+def _refuse_compressed(r: requests.Response, method: str, url: str) -> None:
+    encoding = r.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        r.close()
+        raise HubError(f"{method} {url}: the hub sent a compressed answer ({encoding[:20]}), "
+                       "which it never does")
+
+
+def _read_capped(r: requests.Response, cap: int) -> bytes | None:
+    """At most cap bytes of a streamed answer, then the connection is closed; None when the
+    answer is longer than cap or cut."""
     try:
-        data = r.json()
-    except ValueError:
-        return ""
-    detail = data.get("detail") if isinstance(data, dict) else None
-    return str(detail)[:200] if detail else ""
+        raw = r.raw.read(cap + 1, decode_content=False)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        return None
+    finally:
+        r.close()
+    return raw if len(raw) <= cap else None
+
+
+def _detail(r: requests.Response) -> str:
+    """The "detail" of an error answer, read from at most MAX_ERROR_BYTES of it."""
+    raw = _read_capped(r, MAX_ERROR_BYTES)
+    return _detail_of(raw) if raw else ""
 
 
 def _detail_of(raw: bytes) -> str:
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     detail = data.get("detail") if isinstance(data, dict) else None
     return " ".join(str(detail).split())[:200] if detail else ""
