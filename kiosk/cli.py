@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kiosk import clikit
 from kiosk.clikit import Progress, UserError
+from kiosk.core import files
 from kiosk.core import settings as settings_mod
 from kiosk.core.settings import REPO_ROOT, SettingsError
 
@@ -36,6 +37,18 @@ def default_data_dir() -> Path:
     return Path(base) / "kiosk"
 
 
+def _private(data_dir: Path) -> None:
+    """The terminal's data folder (its token, the outbox, content) is its owner's alone:
+    0700, checked at every start (issue 15); made so with a warning when it was not."""
+
+    try:
+        if files.private_dir(data_dir) if data_dir.exists() else False:
+            logging.getLogger("kiosk").warning(
+                "%s was open to other users of this machine; it is now 0700", data_dir)
+    except OSError as e:
+        raise UserError(f"cannot make {data_dir} private: {e}") from None
+
+
 def load_settings(args) -> settings_mod.Settings:
     data_dir = args.data_dir or os.environ.get("KIOSK_DATA_DIR") or str(default_data_dir())
     config = args.config or os.environ.get("KIOSK_CONFIG")
@@ -53,6 +66,7 @@ def load_settings(args) -> settings_mod.Settings:
             raise UserError(f"cannot read config file {path}: {e}") from None
     elif args.config:
         raise UserError(f"config file {path} does not exist")
+    _private(Path(data_dir))
     try:
         return settings_mod.load(text, str(path), data_dir=data_dir,
                                  windowed=True if getattr(args, "windowed", False) else None,
@@ -124,7 +138,7 @@ def setup_logging(data_dir: Path | None = None) -> None:
     root.addHandler(console)
     if data_dir is not None:
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            files.private_dir(data_dir)
             log_file = logging.handlers.RotatingFileHandler(
                 data_dir / "kiosk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
         except OSError:
@@ -145,7 +159,7 @@ def run_kiosk(args) -> int:
 
     data_dir = Path(s.data_dir)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        files.private_dir(data_dir)
     except OSError as e:
         raise UserError(f"cannot create data directory {data_dir}: {e}") from None
     prepare(windowed=s.windowed, kivy_home=data_dir / "kivy")
@@ -243,7 +257,7 @@ def make_browser(s: settings_mod.Settings):
 def _start_syncer(s: settings_mod.Settings, app, outbox=None):
     """Events go to the hub in the background when this terminal is enrolled; content updates
     too when it also trusts a publisher key. Demo mode talks to no hub."""
-    from kiosk.services.hub_client import HubError, load_enrolment
+    from kiosk.services.hub_client import HubError, hub_address, load_enrolment
     from kiosk.services.syncer import Syncer
 
     if s.demo:
@@ -268,7 +282,12 @@ def _start_syncer(s: settings_mod.Settings, app, outbox=None):
         if folder is not None:
             app.content_installed(str(folder))
 
-    syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
+    try:
+        address = hub_address(s.hub_url, enrolment, s.allow_insecure_hub)
+    except HubError as e:
+        logging.getLogger(__name__).error("no sync with the hub: %s", e)
+        return None
+    syncer = Syncer(s.data_dir, address, enrolment["token"],
                     s.trusted_keys, installed, outbox=outbox, hub_timeout=s.hub_timeout,
                     terminal_id=enrolment["terminal_id"], on_new_config=app.config_changed,
                     app_status=app.heartbeat_status, on_action=app.remote_action)
@@ -300,7 +319,7 @@ def run_simulate(args) -> int:
 
     if args.sessions < 1:
         raise UserError("--sessions must be at least 1")
-    Path(s.data_dir).mkdir(parents=True, exist_ok=True)
+    files.private_dir(s.data_dir)
 
     with Progress("simulating", args.sessions, "sessions") as progress:
         report = run(s, args.sessions, args.seed, progress.update)
@@ -386,7 +405,10 @@ def status_text(r: dict) -> str:
             "settings; to enrol again, get a new code from an admin and run kiosk enrol CODE "
             "--hub URL" if r.get("revoked") else
             f"enrolled with {r['hub_url']}" if r["enrolled"] else
-            "not enrolled (kiosk enrol CODE --hub URL)"),
+            "not enrolled (kiosk enrol CODE --hub URL)")
+        + (f"; NOT SYNCING: {r['hub_problem']}" if r.get("hub_problem") else
+           "; INSECURE: http:// allowed by allow_insecure_hub (development only)"
+           if r.get("hub_insecure") and r["enrolled"] else ""),
         f"last sync:    {_outcome(r['last_sync'])}",
         f"last upload:  {_outcome(r['last_event_upload'])}"
         + (f" ({upload['events_uploaded']} sent)" if upload.get("events_uploaded") else ""),
@@ -402,6 +424,7 @@ def run_enrol(args) -> int:
     if not hub:
         raise UserError("give the hub's address with --hub URL")
     try:
+        hub = hub_client.check_hub_url(hub, s.allow_insecure_hub)
         with hub_client.HubClient(hub) as client:
             enrolment = client.enrol(args.code)
         path = hub_client.save_enrolment(s.data_dir, hub, enrolment)
@@ -491,7 +514,8 @@ def run_sync(args) -> int:
         if enrolment is None:
             raise UserError(f"not enrolled (no {hub_client.hub_file(s.data_dir)}): "
                             "run kiosk enrol CODE --hub URL first")
-        with hub_client.HubClient(s.hub_url or enrolment["hub_url"], enrolment["token"],
+        address = hub_client.hub_address(s.hub_url, enrolment, s.allow_insecure_hub)
+        with hub_client.HubClient(address, enrolment["token"],
                                   read_timeout=s.hub_timeout,
                                   content_version=store.installed_version()) as client:
             # A replacement token a kill left pending (services/token_swap.py) first.

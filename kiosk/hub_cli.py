@@ -54,7 +54,7 @@ def load_settings(args) -> HubSettings:
 
 def make_data_dir(s: HubSettings) -> Path:
     try:
-        s.data_dir.mkdir(parents=True, exist_ok=True)
+        files.private_dir(s.data_dir)  # 0700: app.private_data checks and says more
     except OSError as e:
         raise UserError(f"cannot create data directory {s.data_dir}: {e.strerror or e}") \
             from None

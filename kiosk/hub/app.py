@@ -32,7 +32,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
-from kiosk.core import packs
+from kiosk.core import files, packs
 from kiosk.hub import auth, configuration, errors, fleet, fresh, limits, observe
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.bodycap import BodyCap
@@ -71,8 +71,11 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     keys, if set, are loaded now so a bad keys file stops the server at start (publishing
     itself is `kiosk-hub publish`). roll_up: run the daily retention roll-up in this
     process (with several workers, their parent does)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data(settings)
     store = Store(settings.db_url)
+    if store.engine.dialect.name == "sqlite" and store.engine.url.database:
+        for suffix in ("", "-wal", "-shm"):  # SQLite gives the last two the first's mode
+            files.private_file(store.engine.url.database + suffix)
     secret = auth.load_secret(settings.data_dir)
     trusted = packs.load_trusted_keys(settings.trusted_keys) if settings.trusted_keys else None
 
@@ -143,6 +146,18 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware,
                            trusted_hosts=settings.trusted_proxies.split())
     return app
+
+
+def private_data(settings: HubSettings) -> None:
+    """The data folder (published packs, the SQLite database, the secret) is the owner's
+    alone: 0700, made so at every start, with a warning when it was not."""
+    if files.private_dir(settings.data_dir):
+        log.warning("%s was open to other users of this machine; it is now 0700 (owner "
+                    "only)", settings.data_dir)
+    for name in ("hub.db", "hub.db-wal", "hub.db-shm", auth.SECRET_FILE):
+        if files.private_file(settings.data_dir / name):
+            log.warning("%s was readable by others; it is now 0600",
+                        settings.data_dir / name)
 
 
 async def roll_up_daily(store: Store, retention_days: int) -> None:

@@ -530,12 +530,44 @@ def hub_file(data_dir: str | Path) -> Path:
 
 def save_enrolment(data_dir: str | Path, hub_url: str, enrolment: dict) -> Path:
     """Write DATA_DIR/hub.json atomically, mode 0600 from the start (it holds the token)."""
+    files.private_dir(data_dir)  # 0700: the token's folder is the terminal's alone
     path = hub_file(data_dir)
     data = {"hub_url": hub_url.rstrip("/"), "terminal_id": enrolment["terminal_id"],
             "token": enrolment["token"], "centre": enrolment.get("centre", "")}
     files.write_atomic(path, json.dumps(data, indent=2) + "\n", perms=0o600)
     (Path(data_dir) / REFUSED_FILE).unlink(missing_ok=True)  # a new token: not refused yet
     return path
+
+
+INSECURE_HINT = ("set allow_insecure_hub = true (KIOSK_ALLOW_INSECURE_HUB=1) only for a hub "
+                 "on this machine, in development")
+
+
+def check_hub_url(url: str, allow_insecure: bool = False) -> str:
+    """The hub's address if the terminal may use it: https://, or http:// only when
+    allow_insecure_hub is set (tokens and usage events must not travel in clear; issue
+    15). HubError otherwise, saying what to do."""
+    url = (url or "").strip()
+    if url.startswith("https://") or (allow_insecure and url.startswith("http://")):
+        return url.rstrip("/")
+    if url.startswith("http://"):
+        raise HubError(f"hub URL {url!r}: refused, it is not https:// (the token and usage "
+                       f"events would travel in clear); use the hub's https:// address, or "
+                       f"{INSECURE_HINT}")
+    raise HubError(f"hub URL {url!r}: must start with https://")
+
+
+def hub_address(configured: str, enrolment: dict, allow_insecure: bool = False) -> str:
+    """Where this terminal sends its token: the hub it enrolled with. A hub_url setting (the
+    config file, KIOSK_HUB_URL) that says otherwise is refused rather than followed, so a
+    changed setting cannot send the token elsewhere (issue 15): enrol again to change
+    hub."""
+    enrolled = enrolment["hub_url"].rstrip("/")
+    if configured and configured.strip().rstrip("/") != enrolled:
+        raise HubError(f"the hub_url setting ({configured.strip()}) is not the hub this "
+                       f"terminal enrolled with ({enrolled}), which alone gets its token; "
+                       "remove the setting, or enrol again: kiosk enrol CODE --hub URL")
+    return check_hub_url(enrolled, allow_insecure)
 
 
 def load_enrolment(data_dir: str | Path) -> dict | None:
