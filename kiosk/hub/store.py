@@ -48,7 +48,8 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 MAX_CODE_CHARS = protocol.MAX_CODE_CHARS
 LAST_SEEN_EVERY = timedelta(seconds=60)
-URGENT_EVERY = timedelta(seconds=10)  # changes stored at once, at most this often
+URGENT_BURST = 4  # changes a terminal may have stored at once in a row ...
+URGENT_EVERY = timedelta(seconds=10)  # ... and one more every this often
 TITLED_FILE = re.compile(r"(services|tutorials)/[^/]+\.json")
 
 
@@ -122,7 +123,9 @@ class Seen:
     # Kept under a replacement token not yet confirmed (fleet.py): its first use confirms
     # it, and from then on the old one is refused.
     pending: bool = False
-    # When a change was last stored at once (seen_changes), in this process.
+    # Changes it may still have stored at once (seen_changes), in this process, and when
+    # that was last worked out.
+    urgent_budget: float = 0.0
     urgent_at: datetime | None = None
 
 
@@ -135,19 +138,22 @@ def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict |
     several workers another may have stored something newer, which costs at worst one
     write too many, or a value a minute late.
 
-    A change is stored at once only if the last one stored at once is URGENT_EVERY old:
-    a terminal (or a stolen token) that changes its headers on every request must not
-    cost a write each (issue 15); a real terminal changes them once a sync round at most,
-    and what a flurry changed is stored with the next minute's write."""
+    Changes stored at once come from a budget per terminal (URGENT_BURST, one more every
+    URGENT_EVERY): a terminal (or a stolen token) that changes its headers on every
+    request must not cost a write each (issue 15). A real terminal changes them a few
+    times a sync round at most (a new version, its queue filling and emptying), and what
+    a flurry changed past the budget is stored with the next minute's write."""
     values = {k: v for k, v in report.items() if v is not None}
     urgent = any(getattr(seen, k) != values[k] for k in ("app_version", "content_version")
                  if k in values)
     if "queue_depth" in values:
         urgent = urgent or (values["queue_depth"] == 0) != (seen.queue_depth == 0)
-    if urgent and seen.urgent_at is not None and now - seen.urgent_at < URGENT_EVERY:
-        urgent = False
     if urgent:
+        budget = URGENT_BURST if seen.urgent_at is None else min(
+            URGENT_BURST, seen.urgent_budget + (now - seen.urgent_at) / URGENT_EVERY)
         seen.urgent_at = now
+        seen.urgent_budget = budget - 1 if budget >= 1 else budget
+        urgent = budget >= 1
     if urgent or seen.last_seen is None or now - seen.last_seen >= LAST_SEEN_EVERY:
         return {"last_seen": now, **values}
     return None

@@ -421,7 +421,8 @@ def test_the_sign_in_token_must_be_one_the_hub_issued(two_workers):
 
 def test_a_header_changed_on_every_request_does_not_cost_a_write_each():
     """Issue 15, finding 10: a changed X-Kiosk-Content-Version forced a database write on
-    every request. 100 requests in 10 seconds alternating versions now cost at most two."""
+    every request. 100 requests in 10 seconds alternating versions now cost a burst of
+    four and one more for the ten seconds (there were 100)."""
     from datetime import datetime, timedelta
 
     from kiosk.hub.store import Seen, seen_changes
@@ -437,7 +438,43 @@ def test_a_header_changed_on_every_request_does_not_cost_a_write_each():
             writes += 1
             for key, value in changes.items():
                 setattr(seen, key, value)
-    assert writes <= 2, writes
+    assert writes <= 5, writes
     # A real change alone is still stored at once.
     later = start + timedelta(minutes=5)
     assert seen_changes(seen, {"content_version": 7}, later) is not None
+
+
+# --- finding 4: transport security ------------------------------------------------------
+
+def test_the_hub_serves_https_itself_and_a_terminal_enrols_over_it(tmp_path, monkeypatch,
+                                                                   capsys):
+    """Issue 15, finding 4: `serve` could not do TLS. With --tls-cert and --tls-key it
+    serves HTTPS (Secure cookies, HSTS), and a terminal that refuses http:// enrols."""
+    import subprocess
+
+    from kiosk import cli
+
+    cert, key = tmp_path / "hub.pem", tmp_path / "hub.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(default_db_url(data))
+    code = store.create_enrol_code("TLS Library")
+    store.close()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # this test's requests trust it
+    monkeypatch.delenv("KIOSK_ALLOW_INSECURE_HUB", raising=False)
+    server = hub_process(data, dict(os.environ), log=tmp_path / "hub.log")
+    server.argv += ["--tls-cert", str(cert), "--tls-key", str(key)]
+    server.url = server.url.replace("http://", "https://")
+    with server:
+        r = requests.get(server.url + "/admin/login", timeout=30)
+        assert "Secure" in r.headers["set-cookie"]
+        assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+        with pytest.raises(requests.ConnectionError):
+            requests.get(server.url.replace("https://", "http://") + "/healthz", timeout=30)
+        rc = cli.main(["enrol", code, "--hub", server.url, "--data-dir",
+                       str(tmp_path / "kiosk")])
+        assert rc == 0, capsys.readouterr().err
