@@ -469,7 +469,8 @@ def test_the_hub_serves_https_itself_and_a_terminal_enrols_over_it(tmp_path, mon
     server = hub_process(data, dict(os.environ), log=tmp_path / "hub.log")
     server.argv += ["--tls-cert", str(cert), "--tls-key", str(key)]
     server.url = server.url.replace("http://", "https://")
-    with server:
+    server.start()
+    try:
         r = requests.get(server.url + "/admin/login", timeout=30)
         assert "Secure" in r.headers["set-cookie"]
         assert r.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -478,3 +479,7 @@ def test_the_hub_serves_https_itself_and_a_terminal_enrols_over_it(tmp_path, mon
         rc = cli.main(["enrol", code, "--hub", server.url, "--data-dir",
                        str(tmp_path / "kiosk")])
         assert rc == 0, capsys.readouterr().err
+    finally:
+        # A graceful stop waits out the connection that spoke plain HTTP to it: kill after
+        # a moment (the whole process group, as always).
+        server.stop(grace=2)
