@@ -9,7 +9,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from typing import Annotated
+
 from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
 
 from kiosk.core import protocol
@@ -121,15 +124,15 @@ def signature(_: CurrentTerminal, packs: PacksDep) -> Response:
                              "description": "not in the current or previous pack"},
                        416: {"description": "the range starts past the end"},
                        **UNAUTHORISED},
-            # The route checks the name itself (400 with a message, not a 422), so the
-            # pattern it enforces is written here for /openapi.json.
+            # Range is read from the request by hand: described here for /openapi.json.
             openapi_extra={"parameters": [
-                {"name": "sha256", "in": "path", "required": True,
-                 "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
                 {"name": "Range", "in": "header", "required": False,
                  "schema": {"type": "string", "maxLength": 100,
                             "description": "bytes=N- or bytes=N-M"}}]})
-def file(sha256: str, request: Request, _: CurrentTerminal, packs: PacksDep) -> Response:
+def file(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-f]{64}$",
+                                          description="the file's SHA-256, 64 lowercase "
+                                                      "hex digits")],
+         request: Request, _: CurrentTerminal, packs: PacksDep) -> Response:
     """A content file by its SHA-256; one `Range: bytes=N-` or `bytes=N-M` resumes."""
     if not SHA256_RE.fullmatch(sha256):
         raise HTTPException(400, "a file is named by its SHA-256: 64 lowercase hex digits")

@@ -35,6 +35,13 @@ class EventBatch(BaseModel):
                                            "(kiosk.core.events) allows")
 
 
+# What parse_batch enforces, for /openapi.json: one field, at most 1000 events, each as
+# kiosk.core.events allows, nothing else.
+BATCH_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["events"],
+                "properties": {"events": {"type": "array", "maxItems": MAX_EVENTS_PER_BATCH,
+                                          "items": event_schema.json_schema()}}}
+
+
 class EventAck(BaseModel):
     accepted: int = Field(description="events stored now for the first time")
     duplicates: int = Field(description="events the hub already had (sent again after a "
@@ -121,7 +128,7 @@ def parse_batch(body: bytes) -> list[dict]:
 # openapi_extra describes it, from the same model.
 @router.post("/" + protocol.EVENTS, response_model=EventAck,
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": EventBatch.model_json_schema()}}}},
+                 "application/json": {"schema": BATCH_SCHEMA}}}},
              responses={**BAD_JSON,
                         413: {"model": Detail,
                               "description": f"over {MAX_EVENTS_BODY // 2**20} MiB or over "
