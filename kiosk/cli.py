@@ -409,6 +409,12 @@ def status_text(r: dict) -> str:
         + (f"; NOT SYNCING: {r['hub_problem']}" if r.get("hub_problem") else
            "; INSECURE: http:// allowed by allow_insecure_hub (development only)"
            if r.get("hub_insecure") and r["enrolled"] else ""),
+    ]
+    for note in r.get("set_aside") or []:
+        lines.append(f"DAMAGED:      {note.get('what')} could not be read at {note.get('at')}"
+                     f" and was set aside as {note.get('kept_as')} (kept for inspection); "
+                     "the terminal started afresh")
+    lines += [
         f"last sync:    {_outcome(r['last_sync'])}",
         f"last upload:  {_outcome(r['last_event_upload'])}"
         + (f" ({upload['events_uploaded']} sent)" if upload.get("events_uploaded") else ""),

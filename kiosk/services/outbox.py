@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -33,10 +34,88 @@ COLUMNS = {
 }
 
 
+SET_ASIDE_FILE = "set-aside.json"  # damaged data kept for inspection, for staff
+
+
+def set_aside_if_damaged(path: Path) -> Path | None:
+    """An outbox database that SQLite cannot read, or whose quick check fails (a power cut
+    on a bad disk, a full disk at the wrong moment), is moved aside with its -wal and -shm
+    files (kept for inspection, never deleted) so the terminal starts a clean outbox and
+    keeps recording (issue 15). Staff are told (`kiosk status`, DATA_DIR/set-aside.json)
+    and the fleet view too (the heartbeat's last error). The new name, or None if the
+    database is sound or absent."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    problem = None
+    try:
+        conn = sqlite3.connect(str(path), timeout=10)
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+            if [tuple(r) for r in rows] != [("ok",)]:
+                problem = "; ".join(str(r[0]) for r in rows[:3])
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            return None  # in use by the other connection: not damage
+        problem = str(e)
+    except sqlite3.DatabaseError as e:
+        problem = str(e)
+    if problem is None:
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    kept = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("-wal", "-shm", ""):  # the main file last: it is what marks damage
+        part = Path(str(path) + suffix)
+        if part.exists():
+            os.replace(part, str(kept) + suffix)
+    log.error("the event outbox %s was damaged (%s): kept as %s, a new one started",
+              path, problem[:200], kept.name)
+    _tell(path.parent, "outbox", kept, problem)
+    return kept
+
+
+def _tell(data_dir: Path, what: str, kept: Path, problem: str) -> None:
+    """Note what was set aside: for `kiosk status` (set-aside.json) and the heartbeat."""
+    import json
+
+    from kiosk.core import files
+
+    notes_path = data_dir / SET_ASIDE_FILE
+    try:
+        notes = json.loads(notes_path.read_text(encoding="utf-8"))
+        notes = notes if isinstance(notes, list) else []
+    except (OSError, ValueError):
+        notes = []
+    notes = (notes + [{"what": what, "kept_as": kept.name, "problem": problem[:200],
+                       "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}])[-20:]
+    try:
+        files.write_atomic(notes_path, json.dumps(notes, indent=2) + "\n")
+        from kiosk.services.heartbeat import Tracker
+
+        Tracker(data_dir).noted("DamagedData", f"{what}: damaged, set aside as {kept.name}; "
+                                               "started afresh")
+    except Exception:  # noqa: BLE001 (telling is best effort: the outbox must open)
+        log.exception("could not note the damaged %s", what)
+
+
+def set_aside_notes(data_dir: Path) -> list[dict]:
+    """What was set aside as damaged, oldest first (for `kiosk status`)."""
+    import json
+
+    try:
+        notes = json.loads((Path(data_dir) / SET_ASIDE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return notes if isinstance(notes, list) else []
+
+
 def open_db(path: Path):
     import sqlite_utils  # here, not at the top: the writer thread pays for the import
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    set_aside_if_damaged(path)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA journal_mode=WAL")

@@ -139,6 +139,8 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
         # Why this terminal will not talk to its hub (http:// not allowed, a hub_url
         # setting that is not the enrolled hub), or None.
         "hub_problem": hub_problem,
+        # Damaged data set aside at start, kept for inspection (services/outbox.py).
+        "set_aside": outbox.set_aside_notes(data_dir),
         "demo": s.demo,
     }
 
