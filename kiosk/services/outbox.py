@@ -100,6 +100,17 @@ def _tell(data_dir: Path, what: str, kept: Path, problem: str) -> None:
         log.exception("could not note the damaged %s", what)
 
 
+def _disk_full(e: BaseException) -> bool:
+    """SQLite's "database or disk is full" or "disk I/O error" (what a file-size limit
+    gives), or ENOSPC, EFBIG or EDQUOT as an OSError."""
+    import errno
+
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    text = str(e).lower()
+    return isinstance(e, sqlite3.Error) and ("full" in text or "disk i/o" in text)
+
+
 def set_aside_notes(data_dir: Path) -> list[dict]:
     """What was set aside as damaged, oldest first (for `kiosk status`)."""
     import json
@@ -175,6 +186,7 @@ class Outbox:
         self._ready = threading.Event()
         self._open_error: Exception | None = None
         self._open_after = open_after
+        self._disk_full = False
         self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
         self._thread.start()
 
@@ -231,10 +243,31 @@ class Outbox:
                 if self._db is None and not self._open():
                     raise self._open_error
                 self._db["events"].insert_all(batch, ignore=True)
-            except Exception:
+            except Exception as e:
                 self._queue.extendleft(reversed(batch))  # keep them for the next try
+                if _disk_full(e) and not self._disk_full:
+                    self._disk_full = True
+                    self._tell_disk_full()
                 raise
+            if self._disk_full:
+                self._disk_full = False
+                log.warning("the disk has space again: %d events written", len(batch))
             return len(batch)
+
+    def _tell_disk_full(self) -> None:
+        """Once a full disk: staff (kiosk status) and the fleet view (the heartbeat's last
+        error) hear that events wait in memory until there is space; SQLite's own
+        transaction keeps the file whole meanwhile."""
+        message = ("the disk is full or failing: usage events wait in memory and are "
+                   "written when it takes them again; free space on the terminal, or check "
+                   "its disk")
+        log.error("%s (%s)", message, self.path)
+        try:
+            from kiosk.services.heartbeat import Tracker
+
+            Tracker(self.path.parent).noted("DiskFull", message)
+        except Exception:  # noqa: BLE001 (with a full disk, telling may fail too)
+            pass
 
     def pending(self) -> int:
         """Events not yet acknowledged by the hub (on disk plus in memory)."""
