@@ -111,7 +111,7 @@ def json_schema() -> dict:
     allows). The time's bounds here are the schema's; the hub also refuses events more
     than a day ahead or older than it keeps them, which no static schema can say."""
     text = {"type": "string"}
-    nullable = lambda s: {"anyOf": [s, {"type": "null"}]}  # noqa: E731
+    nullable = lambda s: {"anyOf": [s, {"type": "null"}]}
     return {
         "type": "object", "additionalProperties": False,
         "required": ["event_id", "kiosk", "centre", "time", "session", "type"],

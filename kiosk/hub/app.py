@@ -27,15 +27,15 @@ from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk.core import files, packs
 from kiosk.hub import auth, configuration, errors, fleet, fresh, limits, observe
-from kiosk.hub.pages import PREFIX
 from kiosk.hub.bodycap import BodyCap
+from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.headers import SecurityHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes

@@ -51,10 +51,10 @@ class BodyCap:
             return
         cap = cap_for(scope.get("path", ""))
         for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                if not value.isdigit() or len(value) > 18 or int(value) > cap:
-                    await too_large(send, cap)
-                    return
+            if name == b"content-length" and (not value.isdigit() or len(value) > 18
+                                              or int(value) > cap):
+                await too_large(send, cap)
+                return
         received = 0
         started = False
 

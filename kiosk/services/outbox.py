@@ -96,7 +96,7 @@ def _tell(data_dir: Path, what: str, kept: Path, problem: str) -> None:
 
         Tracker(data_dir).noted("DamagedData", f"{what}: damaged, set aside as {kept.name}; "
                                                "started afresh")
-    except Exception:  # noqa: BLE001 (telling is best effort: the outbox must open)
+    except Exception:
         log.exception("could not note the damaged %s", what)
 
 
@@ -266,8 +266,8 @@ class Outbox:
             from kiosk.services.heartbeat import Tracker
 
             Tracker(self.path.parent).noted("DiskFull", message)
-        except Exception:  # noqa: BLE001 (with a full disk, telling may fail too)
-            pass
+        except Exception as e:  # noqa: BLE001 (with a full disk, telling may fail too)
+            log.warning("could not note the full disk for the heartbeat: %s", e)
 
     def pending(self) -> int:
         """Events not yet acknowledged by the hub (on disk plus in memory)."""

@@ -116,7 +116,7 @@ def test_wrong_password_and_unknown_name_get_the_same_answer(hub, name, password
 
 
 def test_repeated_failures_for_one_name_are_paused(hub, monkeypatch):
-    base, _, app = hub
+    base, _, _ = hub
     monkeypatch.setattr(limits, "SIGN_IN", limits.Limit("sign-in", 2, 15 * 60))
     s = requests.Session()
     for _ in range(2):

@@ -75,7 +75,7 @@ def test_every_operation_answers_as_documented(api_schema, fuzzed_hub):
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        def fuzz(case):
+        def fuzz(case, excluded=excluded):
             case.call_and_validate(base_url=url, timeout=30, excluded_checks=excluded,
                                    headers={"Authorization": f"Bearer {token}"},
                                    cookies={auth.SESSION_COOKIE: session})

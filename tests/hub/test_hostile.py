@@ -144,7 +144,6 @@ def test_a_login_flood_costs_bounded_memory_and_leaves_the_api_fast(hub):
     assert slow < max(50 * baseline, 1.0), (
         f"terminals' requests took {slow * 1000:.0f} ms during the flood, "
         f"{baseline * 1000:.1f} ms before")
-    _, fresh_cookie = login_token(hub.url)
     token, cookie = login_token(hub.url)
     ok = post_login(hub.url, ADMIN, PASSWORD, token, cookie)
     assert ok.status_code == 303, ok.text

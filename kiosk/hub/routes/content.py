@@ -8,7 +8,6 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request

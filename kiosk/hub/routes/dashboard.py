@@ -116,8 +116,8 @@ async def login(request: Request, store: StoreDep) -> Response:
             auth.verify_login, store.engine, name, form.get("password", ""))
     except limits.Busy:
         log.warning("sign-in from %s turned away: too many at once", client)
-        response = login_page(request, 503, ["Too many people are signing in just now. "
-                                             "Try again in a few seconds."],
+        busy = "Too many people are signing in just now. Try again in a few seconds."
+        response = login_page(request, 503, [busy],
                               name=name, next_url=next_url)
         response.headers["Retry-After"] = str(limits.BUSY_RETRY_AFTER)
         return response
