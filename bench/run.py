@@ -30,6 +30,7 @@ from config_fetch import bench_config_fetch
 from event_record import bench_event_record
 from fleet import bench_fleet_page, bench_heartbeat
 from lang_switch import bench_lang_switch
+from login_flood import bench_login_flood
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
 from staff_panel import bench_staff_panel
@@ -51,6 +52,7 @@ BENCHMARKS = {
     "staff_panel": bench_staff_panel,
     "heartbeat": bench_heartbeat,
     "fleet_page": bench_fleet_page,
+    "login_flood": bench_login_flood,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")
