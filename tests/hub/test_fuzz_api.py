@@ -20,7 +20,7 @@ from kiosk.hub import auth
 from kiosk.hub.store import Store, default_db_url
 from tests.serverproc import hub_process
 
-EXAMPLES = int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "10"))
 ADMIN, PASSWORD = "fuzz-admin", "correct horse battery staple"
 
 
