@@ -648,6 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "
                         "writer at a time)")
+    s.add_argument("--event-batches-per-minute", metavar="N", type=int,
+                   help="batches of usage events one terminal may send a minute, beyond "
+                        "which it is told to wait (default: $KIOSK_EVENT_BATCHES_PER_MINUTE, "
+                        "the config file, or 60)")
     s.add_argument("--tls-cert", metavar="FILE",
                    help="serve HTTPS with this PEM certificate (chain); with --tls-key "
                         "(default: $KIOSK_TLS_CERT, the config file, or plain HTTP)")

@@ -62,6 +62,11 @@ def _key(limit: Limit, parts: tuple[str, ...]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def event_batches(per_minute: int) -> Limit:
+    """The events' limit with the hub's setting (event_batches_per_minute)."""
+    return Limit(EVENT_BATCHES.what, per_minute, EVENT_BATCHES.window)
+
+
 def count(engine: sa.Engine, limit: Limit, *parts: str, now: datetime | None = None) -> int:
     """Count one attempt for `parts` under `limit`; the seconds to wait before trying
     again when it is over the limit, else 0. One statement: parallel attempts are each

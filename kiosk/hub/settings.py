@@ -101,6 +101,10 @@ class HubSettings:
     smtp_from: str = field(default="kiosk-hub@localhost", metadata=_source(
         env="KIOSK_SMTP_FROM", flag="--smtp-from", kind="text",
         want="an e-mail address to send from"))
+    # Batches of usage events one terminal may send a minute (429 with Retry-After past it).
+    event_batches_per_minute: int = field(default=60, metadata=_source(
+        env="KIOSK_EVENT_BATCHES_PER_MINUTE", flag="--event-batches-per-minute", kind="int",
+        want="a number of batches", bounds=(1, 100_000)))
     # Transport security (issue 15): serve HTTPS directly with a certificate and its key
     # (PEM files; both or neither) ...
     tls_cert: Path | None = field(default=None, metadata=_source(

@@ -5,8 +5,8 @@ all. The body is capped while it streams in, not after.
 A terminal's token must not let it make the figures up (issue 15: events dated from 2017
 to 2102, at any rate): an event more than a day in the future or older than the hub keeps
 raw events (retention_days) is refused with 422 naming it (the uploader sets it aside and
-sends the rest), and each terminal may send at most limits.EVENT_BATCHES batches a
-minute (429 with Retry-After, which the uploader honours). Refused events are counted per
+sends the rest), and each terminal may send at most event_batches_per_minute batches a
+minute (60 unless set) (429 with Retry-After, which the uploader honours). Refused events are counted per
 terminal (terminals.refused_events) for the fleet view.
 """
 
@@ -150,7 +150,9 @@ async def post_events(request: Request, who: CurrentTerminal, store: StoreDep,
     stored whole or not at all. Events dated more than a day ahead or older than the hub
     keeps them are refused (422 naming the event); past limits.EVENT_BATCHES batches a
     minute, 429 with Retry-After."""
-    wait = await run_in_threadpool(limits.count, store.engine, limits.EVENT_BATCHES, who.id)
+    wait = await run_in_threadpool(limits.count, store.engine,
+                                   limits.event_batches(settings.event_batches_per_minute),
+                                   who.id)
     if wait:
         observe.metrics().refused.labels("rate").inc()
         raise HTTPException(429, "too many batches from this terminal; send again after "
