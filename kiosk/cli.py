@@ -85,14 +85,35 @@ def content_dir_for(s: settings_mod.Settings) -> tuple[str, int | None]:
 def _load_content(s: settings_mod.Settings):
     from kiosk.core import content  # imported by the worker thread, in parallel with Kivy
 
-    folder, _ = content_dir_for(s)
+    folder, version = content_dir_for(s)
     try:
         catalogue = content.load(folder)
-    except content.ContentError as e:
-        raise UserError(f"content in {folder} is not valid: {e}") from None
+    except (content.ContentError, OSError, ValueError) as e:
+        if version is None:  # the bundled or a configured folder: the operator's to fix
+            raise UserError(f"content in {folder} is not valid: {e}") from None
+        # The installed pack was verified when installed: it has been damaged since (a
+        # disk fault, a power cut). Kept aside for inspection; the bundled content serves
+        # citizens until the next sync installs the pack again (issue 15).
+        folder = _set_content_aside(s, str(e))
+        catalogue = content.load(folder)
     for note in catalogue.notes:
         logging.getLogger(__name__).warning("content in %s: %s", folder, note)
     return catalogue
+
+
+def _set_content_aside(s: settings_mod.Settings, problem: str) -> str:
+    """Move DATA_DIR/content aside as content.damaged-TIME (kept), tell staff and the
+    fleet; the folder of the bundled content, which the kiosk starts on instead."""
+    from kiosk.services import outbox
+
+    root = Path(s.data_dir) / "content"
+    kept = root.with_name(f"content.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+    os.replace(root, kept)
+    logging.getLogger(__name__).error("the installed content could not be read (%s): kept "
+                                      "as %s; starting on the bundled content", problem[:200],
+                                      kept.name)
+    outbox.note_set_aside(Path(s.data_dir), "content", kept, problem)
+    return s.content_dir
 
 
 def _enrolment(s: settings_mod.Settings) -> dict | None:

@@ -72,12 +72,14 @@ def set_aside_if_damaged(path: Path) -> Path | None:
             os.replace(part, str(kept) + suffix)
     log.error("the event outbox %s was damaged (%s): kept as %s, a new one started",
               path, problem[:200], kept.name)
-    _tell(path.parent, "outbox", kept, problem)
+    note_set_aside(path.parent, "outbox", kept, problem)
     return kept
 
 
-def _tell(data_dir: Path, what: str, kept: Path, problem: str) -> None:
-    """Note what was set aside: for `kiosk status` (set-aside.json) and the heartbeat."""
+def note_set_aside(data_dir: Path, what: str, kept: Path, problem: str) -> None:
+    """Note damaged data set aside (the outbox here, the content store in kiosk/cli.py):
+    for `kiosk status` and the staff panel (set-aside.json) and the fleet view (the
+    heartbeat's last error)."""
     import json
 
     from kiosk.core import files

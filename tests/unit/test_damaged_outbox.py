@@ -68,3 +68,28 @@ def test_a_sound_outbox_is_left_alone(tmp_path):
     assert len(again.all_events()) == 1
     again.close()
     assert not list(tmp_path.glob("*.damaged-*"))
+
+
+def test_a_damaged_content_store_is_set_aside_and_the_bundled_content_serves(tmp_path):
+    """The installed pack damaged since it was verified (a file cut short by a disk fault):
+    the kiosk used to refuse to start on it. Now it is kept aside, staff and the fleet are
+    told, and the kiosk starts on the bundled content until the next sync."""
+    import shutil
+
+    from kiosk.core import settings as settings_mod
+    from kiosk.services.outbox import set_aside_notes
+
+    data = tmp_path / "data"
+    version = data / "content" / "versions" / "7"
+    shutil.copytree(settings_mod.DEFAULT_CONTENT_DIR, version)
+    guide = next(version.rglob("services/*.json"))
+    guide.write_bytes(guide.read_bytes()[: len(guide.read_bytes()) // 2])  # cut short
+    (data / "content" / "current").write_text('{"version": 7, "dir": "versions/7"}')
+    s = settings_mod.load(None, data_dir=str(data))
+    catalogue = cli._load_content(s)
+    assert catalogue.services  # the bundled content
+    kept = list(data.glob("content.damaged-*"))
+    assert len(kept) == 1 and (kept[0] / "versions" / "7").is_dir()
+    assert not (data / "content").exists()
+    assert set_aside_notes(data)[-1]["what"] == "content"
+    assert "content: damaged" in heartbeat.Tracker(data).state()["last_error"]["message"]
