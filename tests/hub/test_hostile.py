@@ -333,9 +333,13 @@ def test_enrolment_is_rate_limited_per_address_with_one_message_for_any_bad_code
 # --- finding 2: across workers, and behind a proxy --------------------------------------
 
 @pytest.fixture
-def two_workers(tmp_path):
-    """Two hub apps over one database, as `--workers 2` has: (url A, url B, engine)."""
+def two_workers(tmp_path, monkeypatch):
+    """Two hub apps over one database, as `--workers 2` has: (url A, url B). Failed
+    sign-ins answer at once here (the half-second delay is tested in test_dashboard.py)."""
     from kiosk.hub.app import create_app
+    from kiosk.hub.routes import dashboard
+
+    monkeypatch.setattr(dashboard, "FAILED_LOGIN_DELAY", 0)
     from kiosk.hub.settings import HubSettings
     from tests.hubtools import running
 
