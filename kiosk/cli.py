@@ -104,7 +104,7 @@ def _load_content(s: settings_mod.Settings):
 def _set_content_aside(s: settings_mod.Settings, problem: str) -> str:
     """Move DATA_DIR/content aside as content.damaged-TIME (kept), tell staff and the
     fleet; the folder of the bundled content, which the kiosk starts on instead."""
-    from kiosk.services import outbox
+    from kiosk.services import damaged
 
     root = Path(s.data_dir) / "content"
     kept = root.with_name(f"content.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
@@ -112,7 +112,7 @@ def _set_content_aside(s: settings_mod.Settings, problem: str) -> str:
     logging.getLogger(__name__).error("the installed content could not be read (%s): kept "
                                       "as %s; starting on the bundled content", problem[:200],
                                       kept.name)
-    outbox.note_set_aside(Path(s.data_dir), "content", kept, problem)
+    damaged.note_set_aside(Path(s.data_dir), "content", kept, problem)
     return s.content_dir
 
 

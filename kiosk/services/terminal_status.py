@@ -80,7 +80,7 @@ def refused_at(data_dir: str | Path) -> str | None:
 
 def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
     """The terminal's state as `kiosk status --json` prints it."""
-    from kiosk.services import event_sync, outbox, sync_log
+    from kiosk.services import damaged, event_sync, outbox, sync_log
     from kiosk.services.hub_client import HubError, load_enrolment
 
     data_dir = Path(s.data_dir)
@@ -140,7 +140,7 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
         # setting that is not the enrolled hub), or None.
         "hub_problem": hub_problem,
         # Damaged data set aside at start, kept for inspection (services/outbox.py).
-        "set_aside": outbox.set_aside_notes(data_dir),
+        "set_aside": damaged.set_aside_notes(data_dir),
         "demo": s.demo,
     }
 

@@ -77,7 +77,7 @@ def test_a_damaged_content_store_is_set_aside_and_the_bundled_content_serves(tmp
     import shutil
 
     from kiosk.core import settings as settings_mod
-    from kiosk.services.outbox import set_aside_notes
+    from kiosk.services.damaged import set_aside_notes
 
     data = tmp_path / "data"
     version = data / "content" / "versions" / "7"
