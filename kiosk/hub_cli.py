@@ -661,7 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--trusted-proxies", metavar="ADDRESSES",
                    help="reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
                         "believed, as addresses or networks (default: "
-                        "$KIOSK_TRUSTED_PROXIES, the config file, or none)")
+                        "$KIOSK_HUB_TRUSTED_PROXIES, the config file, or none)")
     e = sub.add_parser("enrol-code", parents=[common],
                        help="print a one-time enrolment code for a new terminal",
                        description="Make a one-time enrolment code; it is printed alone on "

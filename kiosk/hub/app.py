@@ -144,7 +144,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
         app.add_middleware(ProxyHeadersMiddleware,
-                           trusted_hosts=settings.trusted_proxies.split())
+                           trusted_hosts=settings.trusted_proxies.split(","))
     return app
 
 

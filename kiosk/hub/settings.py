@@ -114,10 +114,10 @@ class HubSettings:
         env="KIOSK_TLS_KEY", flag="--tls-key", kind="path", want="a PEM private key file",
         optional=True))
     # ... or behind a reverse proxy that does: the proxies' addresses or networks (spaces
-    # or commas between them). Only from these are X-Forwarded-For and -Proto believed
+    # or commas between them; kept comma-separated, as uvicorn's forwarded_allow_ips). Only from these are X-Forwarded-For and -Proto believed
     # (the client's address for the sign-in throttle; https for Secure cookies and HSTS).
     trusted_proxies: str = field(default="", metadata=_source(
-        env="KIOSK_TRUSTED_PROXIES", flag="--trusted-proxies", kind="text",
+        env="KIOSK_HUB_TRUSTED_PROXIES", flag="--trusted-proxies", kind="text",
         want="IP addresses or networks, such as 127.0.0.1 10.0.0.0/8", optional=True))
     # The server's logs: "text" for people, "json" for one JSON object a line.
     log_format: str = field(default="text", metadata=_source(
@@ -194,7 +194,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         raise wrong()
     if name == "trusted_proxies":
         try:
-            return " ".join(str(ipaddress.ip_network(part, strict=False))
+            return ",".join(str(ipaddress.ip_network(part, strict=False))
                             for part in re.split(r"[\s,]+", value.strip()) if part)
         except ValueError:
             raise wrong() from None
