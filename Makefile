@@ -99,3 +99,5 @@ clean:
 # app (make test runs 2,000). KIOSK_MONKEY_SEED picks another stream of actions.
 soak: setup
 	KIOSK_MONKEY_ACTIONS=$${KIOSK_MONKEY_ACTIONS:-20000} scripts/with-display.sh $(PY) -m pytest -q -s -p no:randomly tests/ui/test_monkey.py
+	# The hub's API fuzzed at length from its own OpenAPI document (make test: 10 a route).
+	KIOSK_FUZZ_EXAMPLES=$${KIOSK_FUZZ_EXAMPLES:-300} $(PY) -m pytest -q tests/hub/test_fuzz_api.py

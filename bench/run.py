@@ -34,6 +34,7 @@ from event_record import bench_event_record
 from fleet import bench_fleet_page, bench_heartbeat
 from growth import bench_growth
 from lang_switch import bench_lang_switch
+from login_flood import bench_login_flood
 from pack_sync import bench_pack_sync
 from screen_build import bench_screen_build
 from staff_panel import bench_staff_panel
@@ -60,6 +61,7 @@ BENCHMARKS = {
     "growth": bench_growth,
     "bundle_size": bench_bundle_size,
     "bundle_startup": bench_bundle_startup,
+    "login_flood": bench_login_flood,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kiosk import clikit
 from kiosk.clikit import Progress, UserError
-from kiosk.core import resources
+from kiosk.core import files, resources
 from kiosk.core import settings as settings_mod
 from kiosk.core.settings import SettingsError
 
@@ -37,6 +37,18 @@ def default_data_dir() -> Path:
     return Path(base) / "kiosk"
 
 
+def _private(data_dir: Path) -> None:
+    """The terminal's data folder (its token, the outbox, content) is its owner's alone:
+    0700, checked at every start (issue 15); made so with a warning when it was not."""
+
+    try:
+        if files.private_dir(data_dir) if data_dir.exists() else False:
+            logging.getLogger("kiosk").warning(
+                "%s was open to other users of this machine; it is now 0700", data_dir)
+    except OSError as e:
+        raise UserError(f"cannot make {data_dir} private: {e}") from None
+
+
 def load_settings(args) -> settings_mod.Settings:
     data_dir = args.data_dir or os.environ.get("KIOSK_DATA_DIR") or str(default_data_dir())
     config = args.config or os.environ.get("KIOSK_CONFIG")
@@ -54,6 +66,7 @@ def load_settings(args) -> settings_mod.Settings:
             raise UserError(f"cannot read config file {path}: {e}") from None
     elif args.config:
         raise UserError(f"config file {path} does not exist")
+    _private(Path(data_dir))
     try:
         return settings_mod.load(text, str(path), data_dir=data_dir,
                                  windowed=True if getattr(args, "windowed", False) else None,
@@ -72,14 +85,35 @@ def content_dir_for(s: settings_mod.Settings) -> tuple[str, int | None]:
 def _load_content(s: settings_mod.Settings):
     from kiosk.core import content  # imported by the worker thread, in parallel with Kivy
 
-    folder, _ = content_dir_for(s)
+    folder, version = content_dir_for(s)
     try:
         catalogue = content.load(folder)
-    except content.ContentError as e:
-        raise UserError(f"content in {folder} is not valid: {e}") from None
+    except (content.ContentError, OSError, ValueError) as e:
+        if version is None:  # the bundled or a configured folder: the operator's to fix
+            raise UserError(f"content in {folder} is not valid: {e}") from None
+        # The installed pack was verified when installed: it has been damaged since (a
+        # disk fault, a power cut). Kept aside for inspection; the bundled content serves
+        # citizens until the next sync installs the pack again (issue 15).
+        folder = _set_content_aside(s, str(e))
+        catalogue = content.load(folder)
     for note in catalogue.notes:
         logging.getLogger(__name__).warning("content in %s: %s", folder, note)
     return catalogue
+
+
+def _set_content_aside(s: settings_mod.Settings, problem: str) -> str:
+    """Move DATA_DIR/content aside as content.damaged-TIME (kept), tell staff and the
+    fleet; the folder of the bundled content, which the kiosk starts on instead."""
+    from kiosk.services import damaged
+
+    root = Path(s.data_dir) / "content"
+    kept = root.with_name(f"content.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+    os.replace(root, kept)
+    logging.getLogger(__name__).error("the installed content could not be read (%s): kept "
+                                      "as %s; starting on the bundled content", problem[:200],
+                                      kept.name)
+    damaged.note_set_aside(Path(s.data_dir), "content", kept, problem)
+    return s.content_dir
 
 
 def _enrolment(s: settings_mod.Settings) -> dict | None:
@@ -131,7 +165,7 @@ def setup_logging(data_dir: Path | None = None) -> None:
     root.addHandler(console)
     if data_dir is not None:
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            files.private_dir(data_dir)
             log_file = logging.handlers.RotatingFileHandler(
                 data_dir / "kiosk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
         except OSError:
@@ -152,7 +186,7 @@ def run_kiosk(args) -> int:
 
     data_dir = Path(s.data_dir)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        files.private_dir(data_dir)
     except OSError as e:
         raise UserError(f"cannot create data directory {data_dir}: {e}") from None
     prepare(windowed=s.windowed, kivy_home=data_dir / "kivy")
@@ -263,7 +297,7 @@ def _start_syncer_later(s: settings_mod.Settings, app, outbox, services) -> None
 def _start_syncer(s: settings_mod.Settings, app, outbox=None):
     """Events go to the hub in the background when this terminal is enrolled; content updates
     too when it also trusts a publisher key. Demo mode talks to no hub."""
-    from kiosk.services.hub_client import HubError, load_enrolment
+    from kiosk.services.hub_client import HubError, hub_address, load_enrolment
     from kiosk.services.syncer import Syncer
 
     if s.demo:
@@ -288,7 +322,12 @@ def _start_syncer(s: settings_mod.Settings, app, outbox=None):
         if folder is not None:
             app.content_installed(str(folder))
 
-    syncer = Syncer(s.data_dir, s.hub_url or enrolment["hub_url"], enrolment["token"],
+    try:
+        address = hub_address(s.hub_url, enrolment, s.allow_insecure_hub)
+    except HubError as e:
+        logging.getLogger(__name__).error("no sync with the hub: %s", e)
+        return None
+    syncer = Syncer(s.data_dir, address, enrolment["token"],
                     s.trusted_keys, installed, outbox=outbox, hub_timeout=s.hub_timeout,
                     terminal_id=enrolment["terminal_id"], on_new_config=app.config_changed,
                     app_status=app.heartbeat_status, on_action=app.remote_action)
@@ -333,7 +372,7 @@ def run_simulate(args) -> int:
 
     if args.sessions < 1:
         raise UserError("--sessions must be at least 1")
-    Path(s.data_dir).mkdir(parents=True, exist_ok=True)
+    files.private_dir(s.data_dir)
 
     with Progress("simulating", args.sessions, "sessions") as progress:
         report = run(s, args.sessions, args.seed, progress.update)
@@ -419,7 +458,16 @@ def status_text(r: dict) -> str:
             "settings; to enrol again, get a new code from an admin and run kiosk enrol CODE "
             "--hub URL" if r.get("revoked") else
             f"enrolled with {r['hub_url']}" if r["enrolled"] else
-            "not enrolled (kiosk enrol CODE --hub URL)"),
+            "not enrolled (kiosk enrol CODE --hub URL)")
+        + (f"; NOT SYNCING: {r['hub_problem']}" if r.get("hub_problem") else
+           "; INSECURE: http:// allowed by allow_insecure_hub (development only)"
+           if r.get("hub_insecure") and r["enrolled"] else ""),
+    ]
+    for note in r.get("set_aside") or []:
+        lines.append(f"DAMAGED:      {note.get('what')} could not be read at {note.get('at')}"
+                     f" and was set aside as {note.get('kept_as')} (kept for inspection); "
+                     "the terminal started afresh")
+    lines += [
         f"last sync:    {_outcome(r['last_sync'])}",
         f"last upload:  {_outcome(r['last_event_upload'])}"
         + (f" ({upload['events_uploaded']} sent)" if upload.get("events_uploaded") else ""),
@@ -435,6 +483,7 @@ def run_enrol(args) -> int:
     if not hub:
         raise UserError("give the hub's address with --hub URL")
     try:
+        hub = hub_client.check_hub_url(hub, s.allow_insecure_hub)
         with hub_client.HubClient(hub) as client:
             enrolment = client.enrol(args.code)
         path = hub_client.save_enrolment(s.data_dir, hub, enrolment)
@@ -524,7 +573,8 @@ def run_sync(args) -> int:
         if enrolment is None:
             raise UserError(f"not enrolled (no {hub_client.hub_file(s.data_dir)}): "
                             "run kiosk enrol CODE --hub URL first")
-        with hub_client.HubClient(s.hub_url or enrolment["hub_url"], enrolment["token"],
+        address = hub_client.hub_address(s.hub_url, enrolment, s.allow_insecure_hub)
+        with hub_client.HubClient(address, enrolment["token"],
                                   read_timeout=s.hub_timeout,
                                   content_version=store.installed_version()) as client:
             # A replacement token a kill left pending (services/token_swap.py) first.

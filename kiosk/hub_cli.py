@@ -56,7 +56,7 @@ def load_settings(args) -> HubSettings:
 
 def make_data_dir(s: HubSettings) -> Path:
     try:
-        s.data_dir.mkdir(parents=True, exist_ok=True)
+        files.private_dir(s.data_dir)  # 0700: app.private_data checks and says more
     except OSError as e:
         raise UserError(f"cannot create data directory {s.data_dir}: {e.strerror or e}") \
             from None
@@ -96,6 +96,19 @@ def cmd_serve(args, s: HubSettings) -> int:
     from kiosk.hub.app import WORKER_ENV, create_app
 
     d = make_data_dir(s)
+    if (s.tls_cert is None) != (s.tls_key is None):
+        raise UserError("--tls-cert and --tls-key go together: give both, or neither")
+    tls = {}
+    if s.tls_cert is not None:
+        import ssl
+
+        try:  # a wrong file stops the server now, with one line
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                s.tls_cert, s.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            raise UserError(f"--tls-cert/--tls-key: cannot use {s.tls_cert} with "
+                            f"{s.tls_key}: {e}") from None
+        tls = {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key)}
     if s.workers > 1:  # before anything imports prometheus_client (observe.py)
         from kiosk.hub import observe
 
@@ -110,7 +123,8 @@ def cmd_serve(args, s: HubSettings) -> int:
         reason = os.strerror(e.errno) if e.errno else str(e)
         raise UserError(f"cannot listen on {s.host}:{s.port}: {reason}") from None
     workers = f", {s.workers} workers" if s.workers > 1 else ""
-    said = (f"serving {d} on http://{s.host}:{s.port} (API under /api/v1, described by "
+    scheme = "https" if tls else "http"
+    said = (f"serving {d} on {scheme}://{s.host}:{s.port} (API under /api/v1, described by "
             f"/openapi.json; dashboard at /admin/{workers})")
     if s.log_format == "json":  # every line of the log is JSON
         import time
@@ -122,9 +136,9 @@ def cmd_serve(args, s: HubSettings) -> int:
     print(said, file=sys.stderr, flush=True)
     from kiosk.hub import observe
 
-    common = {"host": s.host, "port": s.port, "log_level": "info",
-              "proxy_headers": bool(s.trusted_proxies),
-              "forwarded_allow_ips": s.trusted_proxies or None, "server_header": False,
+    # Proxy headers are read by the app itself, from trusted proxies only (app.py).
+    common = {"host": s.host, "port": s.port, "log_level": "info", **tls,
+              "proxy_headers": False, "server_header": False,
               "log_config": observe.log_config(s.log_format == "json") or
               uvicorn.config.LOGGING_CONFIG, "access_log": s.log_format != "json"}
     if s.workers == 1:
@@ -140,7 +154,7 @@ def cmd_serve(args, s: HubSettings) -> int:
     stop = threading.Event()
 
     def roll_up_daily() -> None:  # once for all workers, here in their parent
-        from kiosk.hub import fleet
+        from kiosk.hub import fleet, limits
 
         hours = 0
         while not stop.is_set():
@@ -153,6 +167,10 @@ def cmd_serve(args, s: HubSettings) -> int:
                 fleet.thin(store.engine)
             except Exception:  # logged; tried again in an hour
                 logging.getLogger(__name__).exception("thinning the heartbeats failed")
+            try:  # counted attempts whose window is over
+                limits.sweep(store.engine)
+            except Exception:  # logged; tried again in an hour
+                logging.getLogger(__name__).exception("sweeping old attempts failed")
             hours += 1
             stop.wait(3600)
 
@@ -211,7 +229,8 @@ def cmd_terminals(args, s: HubSettings) -> int:
     store = open_store(s)
     try:
         rows = store.terminals()
-        health = {r["id"]: r["status"] for r in fleet.overview(store.engine)}
+        overview = {r["id"]: r for r in fleet.overview(store.engine)}
+        health = {k: r["status"] for k, r in overview.items()}
     finally:
         store.close()
     if args.json:
@@ -220,6 +239,7 @@ def cmd_terminals(args, s: HubSettings) -> int:
                            "content_version": t.content_version,
                            "queue_depth": t.queue_depth, "status": t.status,
                            "health": health[t.id].key,
+                           "refused_events": overview[t.id]["refused"],
                            "health_reasons": list(health[t.id].reasons)}
                           for t in rows], indent=2))
         return 0
@@ -227,10 +247,11 @@ def cmd_terminals(args, s: HubSettings) -> int:
         print("no terminals enrolled")
         return 0
 
-    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "STATUS",
-                  "HEALTH"),
+    clikit.table(("ID", "CENTRE", "LAST SEEN (UTC)", "APP", "CONTENT", "QUEUED", "REFUSED",
+                  "STATUS", "HEALTH"),
                  [(t.id, t.centre, _iso(t.last_seen) or "never", t.app_version,
-                   t.content_version, t.queue_depth, t.status, health[t.id].word)
+                   t.content_version, t.queue_depth, overview[t.id]["refused"], t.status,
+                   health[t.id].word)
                   for t in rows])
     return 0
 
@@ -658,6 +679,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "
                         "writer at a time)")
+    s.add_argument("--event-batches-per-minute", metavar="N", type=int,
+                   help="batches of usage events one terminal may send a minute, beyond "
+                        "which it is told to wait (default: $KIOSK_EVENT_BATCHES_PER_MINUTE, "
+                        "the config file, or 60)")
+    s.add_argument("--tls-cert", metavar="FILE",
+                   help="serve HTTPS with this PEM certificate (chain); with --tls-key "
+                        "(default: $KIOSK_TLS_CERT, the config file, or plain HTTP)")
+    s.add_argument("--tls-key", metavar="FILE",
+                   help="the certificate's PEM private key (default: $KIOSK_TLS_KEY, the "
+                        "config file)")
+    s.add_argument("--trusted-proxies", metavar="ADDRESSES",
+                   help="reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+                        "believed, as addresses or networks (default: "
+                        "$KIOSK_HUB_TRUSTED_PROXIES, the config file, or none)")
     e = sub.add_parser("enrol-code", parents=[common],
                        help="print a one-time enrolment code for a new terminal",
                        description="Make a one-time enrolment code; it is printed alone on "

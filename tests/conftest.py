@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.pgserver import PgServer, PgUnavailable
@@ -30,3 +32,23 @@ def hub_db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hub.db'}"
     return request.getfixturevalue("pg_url")
+
+
+# The tests' hubs listen on loopback without TLS: the terminal refuses http:// hub addresses
+# unless allow_insecure_hub is set (issue 15), so the tests set it for themselves and every
+# process they start. The tests of the refusal itself clear it.
+os.environ.setdefault("KIOSK_ALLOW_INSECURE_HUB", "1")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_server_left_running():
+    """Every `kiosk-hub serve` a test module starts is stopped by the end of it, passed or
+    failed (tests/serverproc.py kills the whole process group and checks that nothing of
+    it is left): a module that leaves one fails here, and the server is killed."""
+    from tests import serverproc
+
+    yield
+    left = serverproc.live_servers()
+    for server in list(serverproc._LIVE):
+        server.kill()
+    assert not left, f"servers left running by this module: {left}"

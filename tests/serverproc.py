@@ -100,12 +100,20 @@ class ServerProcess:
             pass
 
     def kill(self) -> None:
-        """SIGKILL the whole process group (a crash, as tests of recovery need) and reap."""
+        """SIGKILL the whole process group (a crash, as tests of recovery need), reap, and
+        check that nothing of the group is left (RuntimeError naming it otherwise)."""
         if self.proc is None:
             return
         self._signal_group(signal.SIGKILL)
         self.proc.wait()
         _LIVE.discard(self)
+        deadline = time.monotonic() + 10
+        while (left := group_members(self.proc.pid)) and time.monotonic() < deadline:
+            self._signal_group(signal.SIGKILL)
+            time.sleep(0.05)
+        if left:
+            raise RuntimeError(f"{self.argv[0]}: processes of its group outlived SIGKILL: "
+                               f"{left}")
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the group, then SIGKILL whatever is left after `grace` seconds."""
@@ -139,6 +147,29 @@ def hub_process(data_dir: Path, env: dict | None = None, db_url: str | None = No
     """A `kiosk-hub serve` (not yet started) on a free loopback port."""
     port = port or free_port()
     return ServerProcess(hub_argv(data_dir, port, db_url, workers), env, port, **kw)
+
+
+def group_members(pgid: int) -> list[str]:
+    """The live processes of process group pgid (zombies, already dead, are not counted),
+    as "pid command" strings."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ")"
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(f"{entry.name} {stat[stat.index('(') + 1:stat.rindex(')')]}")
+    return out
+
+
+def live_servers() -> list[str]:
+    """Servers started here and not stopped yet (a test that forgot one)."""
+    return [" ".join(server.argv[:3]) for server in _LIVE]
 
 
 @atexit.register

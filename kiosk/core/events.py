@@ -103,3 +103,30 @@ def make(kiosk: str, centre: str, session: str, type: str, time: float, *,
 def new_session_id() -> str:
     """A random session id: random, so it links nothing to anything outside the session."""
     return str(uuid.uuid4())
+
+
+def json_schema() -> dict:
+    """The schema above as JSON Schema, for the hub's /openapi.json (what `validate`
+    enforces, written from the same constants; tests/hub/test_fuzz_api.py sends what it
+    allows). The time's bounds here are the schema's; the hub also refuses events more
+    than a day ahead or older than it keeps them, which no static schema can say."""
+    text = {"type": "string"}
+    nullable = lambda s: {"anyOf": [s, {"type": "null"}]}
+    return {
+        "type": "object", "additionalProperties": False,
+        "required": ["event_id", "kiosk", "centre", "time", "session", "type"],
+        "properties": {
+            "event_id": {**text, "pattern": UUID_RE.pattern.replace("\\Z", "$")},
+            "session": {**text, "pattern": UUID_RE.pattern.replace("\\Z", "$")},
+            "kiosk": {**text, "pattern": ID_RE.pattern},
+            "centre": {**text, "pattern": ID_RE.pattern},
+            "time": {"type": "number", "exclusiveMinimum": 1.5e9, "exclusiveMaximum": 4.2e9,
+                     "description": "Unix time in seconds"},
+            "type": {**text, "enum": sorted(TYPES)},
+            "content_id": nullable({**text, "pattern": ID_RE.pattern}),
+            "language": nullable({**text, "pattern": LANG_RE.pattern}),
+            "duration_ms": nullable({"type": "integer", "minimum": 0,
+                                     "exclusiveMaximum": 86_400_000}),
+            "outcome": nullable({**text, "pattern": OUTCOME_RE.pattern}),
+        },
+    }

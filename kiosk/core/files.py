@@ -94,3 +94,36 @@ def _umask() -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0o022
+
+
+# --- private folders and files ---------------------------------------------------------
+# A terminal's and a hub's data hold tokens, the outbox, the database: nobody else on the
+# machine may read them (issue 15). The folder is what protects them (0700: nobody else
+# can even list it, whatever the files' own modes); files that may live elsewhere (a
+# SQLite database given with --db) are made 0600 themselves. Checked at every start.
+
+def private_dir(path: str | Path) -> bool:
+    """Make `path` a folder only its owner may enter (0700), creating it if needed. True if
+    an existing folder was open to others and has been closed (the caller says so)."""
+    path = Path(path)
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        os.chmod(path, 0o700)  # the umask may have taken bits mkdir was given; none extra
+        return False
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700 | 0o700)
+        return True
+    return False
+
+
+def private_file(path: str | Path) -> bool:
+    """Make an existing file readable by its owner only (0600); True if it was not."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return False
+    if mode & 0o077:
+        os.chmod(path, mode & 0o600)
+        return True
+    return False

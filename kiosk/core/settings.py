@@ -40,6 +40,9 @@ class Settings:
     windowed: bool = False
     demo: bool = False
     hub_url: str = ""
+    # http:// hub addresses are refused unless this is set: for a hub on this machine, in
+    # development (tokens and usage events must not travel in clear).
+    allow_insecure_hub: bool = False
     trusted_keys: str = ""
     hub_timeout: float = 30.0  # seconds to wait for the hub's answer before trying again
     speech: bool = True

@@ -28,13 +28,15 @@ from collections.abc import AsyncIterator
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
-from kiosk.core import packs
-from kiosk.hub import auth, configuration, errors, fleet, fresh, observe
+from kiosk.core import files, packs
+from kiosk.hub import auth, configuration, errors, fleet, fresh, limits, observe
+from kiosk.hub.bodycap import BodyCap
 from kiosk.hub.pages import PREFIX
-from kiosk.hub.pages.headers import AdminHeaders
+from kiosk.hub.pages.headers import SecurityHeaders
 from kiosk.hub.pages.render import STATIC_DIR
 from kiosk.hub.routes import config as config_routes
 from kiosk.hub.routes import (
@@ -69,8 +71,12 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     keys, if set, are loaded now so a bad keys file stops the server at start (publishing
     itself is `kiosk-hub publish`). roll_up: run the daily retention roll-up in this
     process (with several workers, their parent does)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data(settings)
     store = Store(settings.db_url)
+    if store.engine.dialect.name == "sqlite" and store.engine.url.database:
+        for suffix in ("", "-wal", "-shm"):  # SQLite gives the last two the first's mode
+            files.private_file(store.engine.url.database + suffix)
+    secret = auth.load_secret(settings.data_dir)
     trusted = packs.load_trusted_keys(settings.trusted_keys) if settings.trusted_keys else None
 
     @contextlib.asynccontextmanager
@@ -81,7 +87,7 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
         if task is not None:
             task.cancel()
         for kept in (app.state.versions, app.state.tokens, app.state.seen_writes,
-                     app.state.config_documents):
+                     app.state.config_documents, app.state.password_checks):
             kept.close()
         store.close()
         observe.process_exited()
@@ -101,11 +107,14 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.state.seen_writes = fresh.SharedWrite(lambda seen: store.record_seen(seen), "seen")
     app.state.config_documents = configuration.Documents(store.engine)
     app.state.trusted_keys = trusted
-    # In memory, per process: failed sign-ins per (name, address).
-    app.state.admin_throttle = auth.LoginThrottle()
+    app.state.secret = secret
+    # Password checks on threads of their own, a few at a time (limits.py): a login flood
+    # neither fills the memory nor takes the threads terminals' requests run on.
+    app.state.password_checks = limits.PasswordChecks()
 
     # A locked, restarting or unreachable database, wherever it is met: 503 + Retry-After.
     app.add_exception_handler(sa.exc.OperationalError, errors.database_busy)
+    app.add_exception_handler(RequestValidationError, errors.invalid_request)
     app.add_exception_handler(errors.LoginRequired, errors.login_required)
     app.add_exception_handler(errors.AdminOnly, errors.admin_only)
 
@@ -121,11 +130,34 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
     app.include_router(config_pages.router)
     app.include_router(fleet_pages.router)
     app.include_router(dashboard.router)
-    app.add_middleware(AdminHeaders)
-    # Outermost: every request counted and timed (and logged as JSON when asked).
+    # Bodies capped as they stream in, on every route, before anything reads them.
+    app.add_middleware(BodyCap)
+    # Security headers on every response, 413s and 500s included (an exception is answered
+    # there).
+    app.add_middleware(SecurityHeaders)
+    # Every request counted and timed (and logged as JSON when asked).
     app.add_middleware(observe.RequestObserver, engine=store.engine,
                        json_logs=settings.log_format == "json")
+    # Outermost: the client's address and scheme as a trusted proxy forwarded them (and
+    # only then), before anything reads them.
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware,
+                           trusted_hosts=settings.trusted_proxies.split(","))
     return app
+
+
+def private_data(settings: HubSettings) -> None:
+    """The data folder (published packs, the SQLite database, the secret) is the owner's
+    alone: 0700, made so at every start, with a warning when it was not."""
+    if files.private_dir(settings.data_dir):
+        log.warning("%s was open to other users of this machine; it is now 0700 (owner "
+                    "only)", settings.data_dir)
+    for name in ("hub.db", "hub.db-wal", "hub.db-shm", auth.SECRET_FILE):
+        if files.private_file(settings.data_dir / name):
+            log.warning("%s was readable by others; it is now 0600",
+                        settings.data_dir / name)
 
 
 async def roll_up_daily(store: Store, retention_days: int) -> None:
@@ -145,4 +177,8 @@ async def roll_up_daily(store: Store, retention_days: int) -> None:
             await run_in_threadpool(fleet.thin, store.engine)
         except Exception:  # logged; tried again in an hour
             log.exception("thinning the heartbeats' history failed")
+        try:
+            await run_in_threadpool(limits.sweep, store.engine)
+        except Exception:  # logged; tried again in an hour
+            log.exception("sweeping old attempts failed")
         await asyncio.sleep(3600)

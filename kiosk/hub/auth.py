@@ -2,8 +2,12 @@
 login throttle. Two kinds of login share one sign-in page and one cookie: admins (see and
 set everything) and centre staff (see and set only their own centres' settings).
 
-Passwords are stored only as argon2id hashes (argon2-cffi's defaults, which follow RFC 9106);
-a hash made with older parameters is replaced at the next successful login. Checking a login
+Passwords are stored only as argon2id hashes, with parameters for a small server
+(PASSWORD_HASH_PARAMS: OWASP's first choice for argon2id, 19 MiB, 2 passes, 1 lane; about
+50 ms on one core here). argon2-cffi's defaults (RFC 9106's second choice: 64 MiB, 3
+passes, 4 lanes) cost 64 MiB a check, and sixty sign-ins at once took a hub to 2.3 GiB
+(issue 15). How many checks run at once is bounded too (limits.PasswordChecks). A hash made
+with other parameters is replaced at the next successful login. Checking a login
 for a name that does not exist still verifies a (dummy) hash, so the time taken does not say
 which names exist.
 
@@ -23,12 +27,13 @@ through kiosk/hub/deps.py, which turns a session into a SignedIn).
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -50,7 +55,9 @@ MAX_CENTRE_CHARS = 200  # staff_centres.centre, as terminals.centre
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_COOKIE = "kiosk_admin"  # holds the session's token; HttpOnly, path /admin
 
-_hasher = PasswordHasher()
+# argon2id for a small server (see the module's docstring); docs/admin-guide.md says why.
+PASSWORD_HASH_PARAMS = {"time_cost": 2, "memory_cost": 19_456, "parallelism": 1}
+_hasher = PasswordHasher(**PASSWORD_HASH_PARAMS)
 _dummy_hash: str | None = None
 _dummy_lock = threading.Lock()
 
@@ -329,50 +336,28 @@ def same_token(a: str | None, b: str | None) -> bool:
     return secrets.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
-# --- failed logins -------------------------------------------------------------------
+# --- the hub's own secret -------------------------------------------------------------------
 
-class LoginThrottle:
-    """Failed logins per (name, client address), in memory: after `limit` failures within
-    `window` seconds, further attempts for that pair are refused until the oldest failure
-    is `window` seconds old. Guessing is slowed for one name from one place without letting
-    anyone lock an admin out from everywhere. At most `max_keys` pairs are remembered (the
-    oldest are dropped), so a flood of made-up names cannot fill the memory."""
+SECRET_FILE = "secret.key"
 
-    def __init__(self, limit: int = 5, window: float = 15 * 60, max_keys: int = 10_000):
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._failures: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        times = [t for t in self._failures.get(key, ()) if now - t < self.window]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
-
-    def retry_after(self, name: str, client: str, now: float | None = None) -> float:
-        """Seconds before this pair may try again; 0 if it may try now."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._recent((name.strip().casefold(), client), now)
-            if len(times) < self.limit:
-                return 0.0
-            return max(0.0, times[-self.limit] + self.window - now)
-
-    def failed(self, name: str, client: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        key = (name.strip().casefold(), client)
-        with self._lock:
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
-            self._failures.move_to_end(key)
-            while len(self._failures) > self.max_keys:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, name: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((name.strip().casefold(), client), None)
+def load_secret(data_dir: Path) -> bytes:
+    """The hub's secret (32 random bytes in DATA_DIR/secret.key, mode 0600, made at the
+    first start): it signs the sign-in form's token (pages/forms.py), and every worker
+    reads the same file. Made with O_EXCL, so two processes starting together agree."""
+    path = Path(data_dir) / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it: a moment
+            data = path.read_bytes()
+            if len(data) == 64:
+                return bytes.fromhex(data.decode("ascii"))
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is not a secret this hub wrote; delete it to make a new "
+                           "one (signed-in forms will have to be opened again)") from None
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+        f.flush()
+        os.fsync(f.fileno())
+    return bytes.fromhex(path.read_text(encoding="ascii"))

@@ -144,13 +144,6 @@ def signed_in(request: Request, store: StoreDep) -> auth.SignedIn | None:
 MaybeSignedIn = Annotated[auth.SignedIn | None, Depends(signed_in)]
 
 
-async def get_login_throttle(request: Request) -> auth.LoginThrottle:
-    return request.app.state.admin_throttle
-
-
-LoginThrottleDep = Annotated[auth.LoginThrottle, Depends(get_login_throttle)]
-
-
 async def current_staff(who: MaybeSignedIn) -> auth.SignedIn:
     """Anyone signed in: an admin, or centre staff with `centres` they may see (a route
     that serves a centre's data checks `who.may_see(centre)`). LoginRequired otherwise:

@@ -31,6 +31,24 @@ class Detail(BaseModel):
 
 
 BUSY = {503: {"model": Detail, "description": "busy: try again after Retry-After seconds"}}
+BAD_JSON = {400: {"model": Detail, "description": "the body is not JSON"}}
+MAX_VALIDATION_ERRORS = 20
+
+
+async def invalid_request(request: Request, exc: Exception) -> Response:
+    """FastAPI's RequestValidationError, answered without the submitted input (a wrong code,
+    a password pasted into the wrong field: nothing sent comes back, nor reaches a log):
+    400 when the body is not JSON at all, else 422 naming each field and what is wrong."""
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse({"detail": "the body is not JSON"}, 400)
+    if errors and all(e.get("loc", ("",))[0] == "path" for e in errors):
+        # An address that names nothing that could exist (a file by a malformed hash)
+        return JSONResponse({"detail": "the address is malformed: " + "; ".join(
+            f"{e.get('loc', ('', ''))[-1]}: {e.get('msg', '')}" for e in errors[:3])}, 400)
+    detail = [{"loc": [str(x) for x in e.get("loc", ())][:10], "msg": str(e.get("msg", "")),
+               "type": str(e.get("type", ""))} for e in errors[:MAX_VALIDATION_ERRORS]]
+    return JSONResponse({"detail": detail}, 422)
 
 
 def is_page(request: Request) -> bool:

@@ -394,7 +394,7 @@ def overview(engine: sa.Engine, now: datetime | None = None,
     t, h = terminals.c, terminal_health.c
     q = (sa.select(t.id, t.centre, t.created, t.revoked, t.last_seen, t.app_version,
                    t.content_version, t.queue_depth, h.terminal_id,
-                   *(h[name] for name in OVERVIEW_COLUMNS))
+                   *(h[name] for name in OVERVIEW_COLUMNS), t.refused_events)
          .select_from(terminals.outerjoin(terminal_health, h.terminal_id == t.id))
          .order_by(t.centre, t.id))
     if centres is not None:
@@ -412,7 +412,8 @@ def overview(engine: sa.Engine, now: datetime | None = None,
             app, content, queued, set_aside, maintenance = (
                 r.app_version, r.content_version, r.queue_depth, None, False)
         else:
-            health = dict(zip(OVERVIEW_COLUMNS, r[9:], strict=True))
+            health = dict(zip(OVERVIEW_COLUMNS, r[9:9 + len(OVERVIEW_COLUMNS)],
+                              strict=True))
             heard = r.last_seen if r.last_seen and r.last_seen > health["at"] \
                 else health["at"]
             app, content, queued, set_aside, maintenance = (
@@ -422,6 +423,7 @@ def overview(engine: sa.Engine, now: datetime | None = None,
                     "revoked": bool(r.revoked), "last_seen": heard, "app_version": app,
                     "content_version": content, "queued": queued, "set_aside": set_aside,
                     "maintenance": maintenance, "health": health,
+                    "refused": r.refused_events,
                     "status": judge(now, revoked=bool(r.revoked), last_seen=r.last_seen,
                                     health=health)})
     return out

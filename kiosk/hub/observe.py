@@ -5,7 +5,7 @@ Metrics (prometheus_client, never hand-written text):
     kiosk_hub_requests_total{method,route,status}        requests, by route template
     kiosk_hub_request_duration_seconds{method,route}     their latency (a histogram)
     kiosk_hub_events_ingested_total{result}              usage events stored, or duplicates
-    kiosk_hub_events_refused_total{reason}               batches refused: too_large, invalid
+    kiosk_hub_events_refused_total{reason}               batches refused: too_large, invalid, rate
     kiosk_hub_terminals{status}                          terminals by fleet status (read from
                                                          the database at each scrape)
     kiosk_hub_db_pool_connections{state}                 the database pool: in_use, idle

@@ -34,6 +34,9 @@ Table objects describe the result for queries, and a test checks that the two ag
     terminal_actions remote actions queued for a terminal, and their outcome (0008)
     digest_subscriptions  admins who get the daily e-mail of terminals needing attention,
                     and where to (0009)
+    attempts        counted attempts per key (the SHA-256 of "sign-in, name, address",
+                    "enrol, address", "events, terminal"), in a fixed window: the throttles
+                    every worker shares (hub/limits.py, 0010)
 
 Times are naive UTC datetimes; `day` and `hour_of_week` are in Europe/London time, which is
 what a London admin means by "Tuesday" or "9 to 10".
@@ -61,6 +64,9 @@ terminals = sa.Table(
     # until it is, both work; the first request with it makes it the only one
     sa.Column("pending_token_sha256", sa.String(64), nullable=True),
     sa.UniqueConstraint("pending_token_sha256", name="uq_terminals_pending_token_sha256"),
+    # events refused from this terminal (dated out of bounds, or over its rate), for the
+    # fleet view (migration 0010)
+    sa.Column("refused_events", sa.Integer, nullable=False, server_default="0"),
 )
 
 enrol_codes = sa.Table(
@@ -265,4 +271,12 @@ digest_subscriptions = sa.Table(
               primary_key=True),
     sa.Column("email", sa.String(254), nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
+)
+
+attempts = sa.Table(
+    "attempts", metadata,
+    sa.Column("key_sha256", sa.String(64), primary_key=True),
+    sa.Column("window_start", sa.DateTime, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Index("ix_attempts_window_start", "window_start"),
 )

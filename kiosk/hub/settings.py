@@ -8,6 +8,7 @@ from ("KIOSK_RETENTION_DAYS: retention_days must be ...").
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -101,12 +102,24 @@ class HubSettings:
     smtp_from: str = field(default="kiosk-hub@localhost", metadata=_source(
         env="KIOSK_SMTP_FROM", flag="--smtp-from", kind="text",
         want="an e-mail address to send from"))
-    # Behind a reverse proxy (nginx, config/kiosk-hub.nginx): the proxies' addresses whose
-    # X-Forwarded-For and X-Forwarded-Proto are believed, so the hub sees the real client
-    # (/metrics' loopback rule, the audit) and https (Secure cookies). Empty: none.
+    # Batches of usage events one terminal may send a minute (429 with Retry-After past it).
+    event_batches_per_minute: int = field(default=60, metadata=_source(
+        env="KIOSK_EVENT_BATCHES_PER_MINUTE", flag="--event-batches-per-minute", kind="int",
+        want="a number of batches", bounds=(1, 100_000)))
+    # Transport security (issue 15): serve HTTPS directly with a certificate and its key
+    # (PEM files; both or neither) ...
+    tls_cert: Path | None = field(default=None, metadata=_source(
+        env="KIOSK_TLS_CERT", flag="--tls-cert", kind="path", want="a PEM certificate file",
+        optional=True))
+    tls_key: Path | None = field(default=None, metadata=_source(
+        env="KIOSK_TLS_KEY", flag="--tls-key", kind="path", want="a PEM private key file",
+        optional=True))
+    # ... or behind a reverse proxy that does: the proxies' addresses or networks (spaces
+    # or commas between them; kept comma-separated, as uvicorn's forwarded_allow_ips). Only from these are X-Forwarded-For and -Proto believed
+    # (the client's address for the sign-in throttle; https for Secure cookies and HSTS).
     trusted_proxies: str = field(default="", metadata=_source(
         env="KIOSK_HUB_TRUSTED_PROXIES", flag="--trusted-proxies", kind="text",
-        want="proxy addresses separated by commas", optional=True))
+        want="IP addresses or networks, such as 127.0.0.1 10.0.0.0/8", optional=True))
     # The server's logs: "text" for people, "json" for one JSON object a line.
     log_format: str = field(default="text", metadata=_source(
         env="KIOSK_LOG_FORMAT", flag="--log-format", kind="text", want="text or json",
@@ -180,6 +193,12 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         return value.strip().lower()
     if name == "metrics_token" and (len(value.strip()) < 16 or not value.isprintable()):
         raise wrong()
+    if name == "trusted_proxies":
+        try:
+            return ",".join(str(ipaddress.ip_network(part, strict=False))
+                            for part in re.split(r"[\s,]+", value.strip()) if part)
+        except ValueError:
+            raise wrong() from None
     return Path(value) if source.kind == "path" else value
 
 

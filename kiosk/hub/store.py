@@ -48,6 +48,8 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
 MAX_CODE_CHARS = protocol.MAX_CODE_CHARS
 LAST_SEEN_EVERY = timedelta(seconds=60)
+URGENT_BURST = 4  # changes a terminal may have stored at once in a row ...
+URGENT_EVERY = timedelta(seconds=10)  # ... and one more every this often
 TITLED_FILE = re.compile(r"(services|tutorials)/[^/]+\.json")
 
 
@@ -121,6 +123,10 @@ class Seen:
     # Kept under a replacement token not yet confirmed (fleet.py): its first use confirms
     # it, and from then on the old one is refused.
     pending: bool = False
+    # Changes it may still have stored at once (seen_changes), in this process, and when
+    # that was last worked out.
+    urgent_budget: float = 0.0
+    urgent_at: datetime | None = None
 
 
 def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict | None:
@@ -130,12 +136,24 @@ def seen_changes(seen: Seen, report: Mapping[str, Any], now: datetime) -> dict |
     content_version, queue_depth, each optional) with it, at once when a version changes
     or its queue empties or fills. `seen` is what this process stored or read last: with
     several workers another may have stored something newer, which costs at worst one
-    write too many, or a value a minute late."""
+    write too many, or a value a minute late.
+
+    Changes stored at once come from a budget per terminal (URGENT_BURST, one more every
+    URGENT_EVERY): a terminal (or a stolen token) that changes its headers on every
+    request must not cost a write each (issue 15). A real terminal changes them a few
+    times a sync round at most (a new version, its queue filling and emptying), and what
+    a flurry changed past the budget is stored with the next minute's write."""
     values = {k: v for k, v in report.items() if v is not None}
     urgent = any(getattr(seen, k) != values[k] for k in ("app_version", "content_version")
                  if k in values)
     if "queue_depth" in values:
         urgent = urgent or (values["queue_depth"] == 0) != (seen.queue_depth == 0)
+    if urgent:
+        budget = URGENT_BURST if seen.urgent_at is None else min(
+            URGENT_BURST, seen.urgent_budget + (now - seen.urgent_at) / URGENT_EVERY)
+        seen.urgent_at = now
+        seen.urgent_budget = budget - 1 if budget >= 1 else budget
+        urgent = budget >= 1
     if urgent or seen.last_seen is None or now - seen.last_seen >= LAST_SEEN_EVERY:
         return {"last_seen": now, **values}
     return None

@@ -144,6 +144,13 @@ class Tracker:
                                       "at": _now_iso()}
             data["error_streak"] = max(streaks.values(), default=0)
 
+    def noted(self, cls: str, message: str) -> None:
+        """Something staff and admins must hear of that is not a failed round (damaged
+        data set aside at start): the heartbeat's last error, nothing else."""
+        with self._change() as data:
+            data["last_error"] = {"class": cls[:80], "message": schema.scrub(message),
+                                  "at": _now_iso()}
+
     def delivered(self, results: list[dict]) -> None:
         """The hub acknowledged a heartbeat carrying `results`."""
         ids = {r["id"] for r in results}

@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 CHUNK = 64 * 1024
+# What is read of an answer that is not the one asked for (an error's JSON detail): a hostile
+# or broken hub's 404 of 400 MiB made `kiosk sync` grow to 1.2 GiB (issue 15). Every answer
+# is read as a stream and capped: errors here, the rest by their own limits (protocol.py).
+MAX_ERROR_BYTES = 16 * 1024
+MAX_ENROL_REPLY_BYTES = 16 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 HUB_FILE = "hub.json"
 # Written when the hub refuses this terminal's token (services/enrolment.py).
@@ -130,6 +135,8 @@ class HubClient:
         from kiosk import __version__
 
         self.session.headers["User-Agent"] = user_agent or f"{USER_AGENT_PREFIX}{__version__}"
+        # The hub never compresses; a compressed answer could inflate past any cap.
+        self.session.headers["Accept-Encoding"] = "identity"
         if content_version is not None:
             self.session.headers[CONTENT_VERSION_HEADER] = str(content_version)
         if token:
@@ -151,13 +158,16 @@ class HubClient:
         return f"{self.base_url}{protocol.path(route.lstrip('/'))}"
 
     def _request(self, method: str, route: str, **kwargs) -> requests.Response:
+        """Always a stream: nothing of the body is read until the caller reads it, capped."""
         url = self.url(route)
+        kwargs["stream"] = True
         try:
             r = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.exceptions.RetryError as e:
             raise HubError(f"{method} {url}: the hub kept failing ({_reason(e)})") from None
         except requests.RequestException as e:
             raise HubError(f"{method} {url}: cannot reach the hub ({_reason(e)})") from None
+        _refuse_compressed(r, method, url)
         if r.status_code in (401, 403):
             detail = _detail(r)
             r.close()
@@ -179,10 +189,13 @@ class HubClient:
     def enrol(self, code: str) -> dict:
         """Exchange a one-time code for {"terminal_id", "token", "centre"}."""
         r = self._check(self._request("POST", protocol.ENROL, json={"code": code}), 200)
+        raw = _read_capped(r, MAX_ENROL_REPLY_BYTES)
         try:
-            data = r.json()
+            data = json.loads(raw) if raw is not None else None
         except ValueError:
-            raise HubError(f"POST {r.url}: the answer is not JSON") from None
+            data = None
+        if data is None:
+            raise HubError(f"POST {r.url}: the answer is not an enrolment")
         if not isinstance(data, dict) or not all(
                 isinstance(data.get(k), str) and data.get(k) for k in ("terminal_id", "token")):
             raise HubError(f"POST {r.url}: the answer lacks terminal_id or token")
@@ -320,6 +333,7 @@ class HubClient:
         except requests.RequestException as e:
             raise TransientError(f"POST {url}: cannot reach the hub ({_reason(e)})") from None
         try:
+            _refuse_compressed(r, "POST", url)
             try:
                 raw = r.raw.read(MAX_ACK_BYTES + 1, decode_content=True)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
@@ -436,19 +450,36 @@ def _range_start(content_range: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _detail(r: requests.Response) -> str:
+def _refuse_compressed(r: requests.Response, method: str, url: str) -> None:
+    encoding = r.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        r.close()
+        raise HubError(f"{method} {url}: the hub sent a compressed answer ({encoding[:20]}), "
+                       "which it never does")
+
+
+def _read_capped(r: requests.Response, cap: int) -> bytes | None:
+    """At most cap bytes of a streamed answer, then the connection is closed; None when the
+    answer is longer than cap or cut."""
     try:
-        data = r.json()
-    except ValueError:
-        return ""
-    detail = data.get("detail") if isinstance(data, dict) else None
-    return str(detail)[:200] if detail else ""
+        raw = r.raw.read(cap + 1, decode_content=False)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        return None
+    finally:
+        r.close()
+    return raw if len(raw) <= cap else None
+
+
+def _detail(r: requests.Response) -> str:
+    """The "detail" of an error answer, read from at most MAX_ERROR_BYTES of it."""
+    raw = _read_capped(r, MAX_ERROR_BYTES)
+    return _detail_of(raw) if raw else ""
 
 
 def _detail_of(raw: bytes) -> str:
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     detail = data.get("detail") if isinstance(data, dict) else None
     return " ".join(str(detail).split())[:200] if detail else ""
@@ -499,12 +530,44 @@ def hub_file(data_dir: str | Path) -> Path:
 
 def save_enrolment(data_dir: str | Path, hub_url: str, enrolment: dict) -> Path:
     """Write DATA_DIR/hub.json atomically, mode 0600 from the start (it holds the token)."""
+    files.private_dir(data_dir)  # 0700: the token's folder is the terminal's alone
     path = hub_file(data_dir)
     data = {"hub_url": hub_url.rstrip("/"), "terminal_id": enrolment["terminal_id"],
             "token": enrolment["token"], "centre": enrolment.get("centre", "")}
     files.write_atomic(path, json.dumps(data, indent=2) + "\n", perms=0o600)
     (Path(data_dir) / REFUSED_FILE).unlink(missing_ok=True)  # a new token: not refused yet
     return path
+
+
+INSECURE_HINT = ("set allow_insecure_hub = true (KIOSK_ALLOW_INSECURE_HUB=1) only for a hub "
+                 "on this machine, in development")
+
+
+def check_hub_url(url: str, allow_insecure: bool = False) -> str:
+    """The hub's address if the terminal may use it: https://, or http:// only when
+    allow_insecure_hub is set (tokens and usage events must not travel in clear; issue
+    15). HubError otherwise, saying what to do."""
+    url = (url or "").strip()
+    if url.startswith("https://") or (allow_insecure and url.startswith("http://")):
+        return url.rstrip("/")
+    if url.startswith("http://"):
+        raise HubError(f"hub URL {url!r}: refused, it is not https:// (the token and usage "
+                       f"events would travel in clear); use the hub's https:// address, or "
+                       f"{INSECURE_HINT}")
+    raise HubError(f"hub URL {url!r}: must start with https://")
+
+
+def hub_address(configured: str, enrolment: dict, allow_insecure: bool = False) -> str:
+    """Where this terminal sends its token: the hub it enrolled with. A hub_url setting (the
+    config file, KIOSK_HUB_URL) that says otherwise is refused rather than followed, so a
+    changed setting cannot send the token elsewhere (issue 15): enrol again to change
+    hub."""
+    enrolled = enrolment["hub_url"].rstrip("/")
+    if configured and configured.strip().rstrip("/") != enrolled:
+        raise HubError(f"the hub_url setting ({configured.strip()}) is not the hub this "
+                       f"terminal enrolled with ({enrolled}), which alone gets its token; "
+                       "remove the setting, or enrol again: kiosk enrol CODE --hub URL")
+    return check_hub_url(enrolled, allow_insecure)
 
 
 def load_enrolment(data_dir: str | Path) -> dict | None:

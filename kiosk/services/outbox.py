@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from kiosk.core import events
+from kiosk.services import damaged
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def connect(path: Path) -> sqlite3.Connection:
     open unchanged). Plain sqlite3: the kiosk need not import sqlite-utils (13 MiB, 0.1 s
     of CPU) to write events."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    damaged.set_aside_if_damaged(path)  # unreadable: kept aside, a clean one started
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -121,6 +123,7 @@ class Outbox:
         self._ready = threading.Event()
         self._open_error: Exception | None = None
         self._open_after = open_after
+        self._disk_full = False
         self._thread = threading.Thread(target=self._run, name="outbox-writer", daemon=True)
         self._thread.start()
 
@@ -179,10 +182,31 @@ class Outbox:
                 with self._db:  # one transaction: the batch is on disk whole or not at all
                     self._db.execute("begin")
                     self._db.executemany(INSERT, batch)
-            except Exception:
+            except Exception as e:
                 self._queue.extendleft(reversed(batch))  # keep them for the next try
+                if damaged.disk_full(e) and not self._disk_full:
+                    self._disk_full = True
+                    self._tell_disk_full()
                 raise
+            if self._disk_full:
+                self._disk_full = False
+                log.warning("the disk has space again: %d events written", len(batch))
             return len(batch)
+
+    def _tell_disk_full(self) -> None:
+        """Once a full disk: staff (kiosk status) and the fleet view (the heartbeat's last
+        error) hear that events wait in memory until there is space; SQLite's own
+        transaction keeps the file whole meanwhile."""
+        message = ("the disk is full or failing: usage events wait in memory and are "
+                   "written when it takes them again; free space on the terminal, or check "
+                   "its disk")
+        log.error("%s (%s)", message, self.path)
+        try:
+            from kiosk.services.heartbeat import Tracker
+
+            Tracker(self.path.parent).noted("DiskFull", message)
+        except Exception as e:  # noqa: BLE001 (with a full disk, telling may fail too)
+            log.warning("could not note the full disk for the heartbeat: %s", e)
 
     def pending(self) -> int:
         """Events not yet acknowledged by the hub (on disk plus in memory)."""

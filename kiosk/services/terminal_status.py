@@ -80,7 +80,7 @@ def refused_at(data_dir: str | Path) -> str | None:
 
 def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
     """The terminal's state as `kiosk status --json` prints it."""
-    from kiosk.services import event_sync, outbox, sync_log
+    from kiosk.services import damaged, event_sync, outbox, sync_log
     from kiosk.services.hub_client import HubError, load_enrolment
 
     data_dir = Path(s.data_dir)
@@ -105,6 +105,15 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
             content_made = manifest.created.isoformat()
             content_expires = manifest.expires.isoformat()
             out_of_date = manifest.expires <= datetime.now(UTC)
+    from kiosk.services import hub_client
+
+    hub_problem = None
+    if enrolment:
+        try:
+            hub_client.hub_address(s.hub_url, enrolment, s.allow_insecure_hub)
+        except hub_client.HubError as e:
+            hub_problem = str(e)
+    hub_url = (enrolment or {}).get("hub_url") or s.hub_url or None
     return {
         "kiosk_id": s.kiosk_id,
         "centre": centre_id_for(s, enrolment),
@@ -123,7 +132,15 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
         "enrolled": bool(enrolment),
         "revoked": bool(enrolment) and revoked(data_dir, syncer),
         "hub_refused_at": refused_at(data_dir),  # since when (None: not refused, or unknown)
-        "hub_url": (enrolment or {}).get("hub_url") or s.hub_url or None,
+        "hub_url": hub_url,
+        # Tokens and events travel in clear (allowed by allow_insecure_hub, development).
+        "hub_insecure": bool(hub_url) and hub_url.startswith("http://"),
+        "allow_insecure_hub": s.allow_insecure_hub,
+        # Why this terminal will not talk to its hub (http:// not allowed, a hub_url
+        # setting that is not the enrolled hub), or None.
+        "hub_problem": hub_problem,
+        # Damaged data set aside at start, kept for inspection (services/outbox.py).
+        "set_aside": damaged.set_aside_notes(data_dir),
         "demo": s.demo,
     }
 
@@ -142,7 +159,8 @@ def check_hub(s: settings_mod.Settings, timeout: float = 5.0) -> str:
         return "not enrolled"
     etag = ConfigStore(s.data_dir).load().etag
     try:
-        with hub_client.HubClient(s.hub_url or enrolment["hub_url"], enrolment["token"],
+        address = hub_client.hub_address(s.hub_url, enrolment, s.allow_insecure_hub)
+        with hub_client.HubClient(address, enrolment["token"],
                                   retries=0, connect_timeout=min(3.0, timeout),
                                   read_timeout=timeout) as client:
             client.get_config(etag)

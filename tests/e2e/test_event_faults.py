@@ -216,10 +216,13 @@ def test_kill_9_of_the_kiosk_mid_sync(tmp_path, simulated):
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_kill_9_of_the_hub_mid_ingestion(tmp_path, simulated, database, request):
+    """The hub killed (its whole process group) three times while a terminal uploads, and
+    started again; on PostgreSQL with two workers, as a city's hub runs (issue 15)."""
     db_url = request.getfixturevalue("pg_url") if database == "postgresql" else None
     env = env_for(tmp_path)
     rng = random.Random(5)
-    with Hub(tmp_path, env, db_url) as hub, Children() as kids:
+    workers = 2 if database == "postgresql" else 1
+    with Hub(tmp_path, env, db_url, workers=workers) as hub, Children() as kids:
         data = enrol(hub, tmp_path / "terminal")
         ids = fill_outbox(data, simulated, 30000)
         interrupted = 0

@@ -63,7 +63,7 @@ def test_publish_enrol_sync_and_start(world):
     data = enrol(w, w["tmp"] / "terminal")
     again = run([BIN / "kiosk", "enrol", w["last_code"], "--hub", w["url"], "--data-dir",
                  str(w["tmp"] / "other")], w["env"], check=False)
-    assert again.returncode == 1 and "already used" in again.stderr
+    assert again.returncode == 1 and "used or expired" in again.stderr
 
     report = sync(w, data)
     assert report["status"] == "updated" and report["content_version"] == 5

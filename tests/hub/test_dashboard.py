@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from kiosk.core import events
-from kiosk.hub import auth, csvfile, reports
+from kiosk.hub import auth, csvfile, limits, reports
 from kiosk.hub.app import create_app
 from kiosk.hub.pages import forms, report_view
 from kiosk.hub.routes import dashboard
@@ -115,15 +115,16 @@ def test_wrong_password_and_unknown_name_get_the_same_answer(hub, name, password
     assert again.status_code == 303
 
 
-def test_repeated_failures_for_one_name_are_paused(hub):
-    base, _, app = hub
-    app.state.admin_throttle.limit = 2
+def test_repeated_failures_for_one_name_are_paused(hub, monkeypatch):
+    base, _, _ = hub
+    monkeypatch.setattr(limits, "SIGN_IN", limits.Limit("sign-in", 2, 15 * 60))
     s = requests.Session()
     for _ in range(2):
         _, r = sign_in(base, NAME, "not the password at all", s=s)
         assert r.status_code == 401
     _, r = sign_in(base, NAME, PASSWORD, s=s)  # even the right password waits
-    assert r.status_code == 429 and "Too many failed attempts" in r.text
+    assert r.status_code == 429 and "Too many attempts" in r.text
+    assert r.headers["Retry-After"].isdigit()
     assert auth.SESSION_COOKIE not in s.cookies
     _, r = sign_in(base, "someone-else", PASSWORD)  # other names are not locked out
     assert r.status_code == 401
@@ -229,9 +230,16 @@ def test_cookie_flags(hub):
     assert "Path=/admin/login" in login_cookie
 
 
-def test_cookies_are_secure_over_https(hub):
-    """Behind a TLS proxy on this machine (uvicorn trusts X-Forwarded-Proto from 127.0.0.1)."""
-    base, _, _ = hub
+def test_cookies_are_secure_over_https(tmp_path, hub_db_url):
+    """Behind a TLS proxy on this machine, trusted as such (trusted_proxies)."""
+    app = create_app(HubSettings(data_dir=tmp_path / "data", db=hub_db_url,
+                                 trusted_proxies="127.0.0.1"))
+    auth.set_admin_password(app.state.store.engine, NAME, PASSWORD)
+    with running(app) as base:
+        _secure_cookies(base)
+
+
+def _secure_cookies(base: str) -> None:
     s = requests.Session()
     s.headers["X-Forwarded-Proto"] = "https"
     r = s.get(f"{base}/admin/login", timeout=5)
@@ -308,7 +316,8 @@ def test_an_old_hash_is_remade_at_sign_in(hub):
     assert auth.verify_login(engine, NAME, PASSWORD)
     with engine.connect() as c:
         remade = c.execute(sa.select(admin_users.c.password_hash)).scalar()
-    assert remade != weak and not PasswordHasher().check_needs_rehash(remade)
+    assert remade != weak
+    assert not PasswordHasher(**auth.PASSWORD_HASH_PARAMS).check_needs_rehash(remade)
     assert auth.verify_login(engine, NAME, PASSWORD)
 
 
@@ -327,9 +336,10 @@ def test_pages_have_a_strict_content_security_policy(hub):
         assert "<script>" not in r.text  # no inline script
     r = requests.get(f"{base}/admin/static/chart.umd.js", timeout=5)
     assert r.status_code == 200 and "Chart.js v4" in r.text[:200]
-    # The terminals' API is untouched by the dashboard's headers.
-    assert "content-security-policy" not in requests.get(f"{base}/openapi.json",
-                                                         timeout=5).headers
+    # The terminals' API has a policy that allows nothing (it serves no page).
+    api = requests.get(f"{base}/openapi.json", timeout=5).headers
+    assert api["content-security-policy"].startswith("default-src 'none'")
+    assert "script-src" not in api["content-security-policy"]
 
 
 # --- figures -------------------------------------------------------------------------

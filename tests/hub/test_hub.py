@@ -18,6 +18,7 @@ import requests
 from kiosk import hub_cli
 from kiosk.core import packs
 from kiosk.hub.app import create_app
+from kiosk.hub.routes import terminals
 from kiosk.hub.routes.content import parse_range
 from kiosk.hub.settings import HubSettings
 from kiosk.hub.store import Store, default_db_url, now_utc
@@ -114,7 +115,7 @@ def test_enrol_code_once_only(hub, capsys):
     assert body["terminal_id"] and len(body["token"]) >= 32
     again = enrol(base, code)
     assert again.status_code == 403
-    assert again.json() == {"detail": "enrolment code already used"}
+    assert again.json() == {"detail": terminals.BAD_CODE}  # as unknown or expired
     # Only digests are stored: neither the code nor the token appears in the database.
     raw = (data / "hub.db").read_bytes() + b"".join(
         p.read_bytes() for p in data.glob("hub.db-*"))
@@ -124,10 +125,10 @@ def test_enrol_code_once_only(hub, capsys):
 def test_enrol_wrong_and_expired_codes_refused(hub):
     base, data = hub
     r = enrol(base, "AAAA-BBBB-CCCC-DDDD")
-    assert r.status_code == 403 and r.json() == {"detail": "unknown enrolment code"}
+    assert r.status_code == 403 and r.json() == {"detail": terminals.BAD_CODE}
     old = new_code(data, now=now_utc() - timedelta(hours=25))  # a 24 h code made yesterday
     r = enrol(base, old)
-    assert r.status_code == 403 and r.json() == {"detail": "enrolment code expired"}
+    assert r.status_code == 403 and r.json() == {"detail": terminals.BAD_CODE}
     assert enrol(base, "x" * 65).status_code == 422  # oversized: refused by the schema
 
 

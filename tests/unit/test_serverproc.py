@@ -98,3 +98,22 @@ def test_a_server_that_exits_says_so(tmp_path):
                            log=log)
     with pytest.raises(ServerNotReady, match="exited with 1 before answering: bad settings"):
         server.start()
+
+
+def test_stopping_leaves_nothing_of_the_group(tmp_path):
+    """Issue 15: a failed test left its hub and three workers running. The server and a
+    child that ignores SIGTERM are both gone after stop(), checked in /proc."""
+    from tests.serverproc import group_members
+
+    port = free_port()
+    stubborn = ("import signal, subprocess, sys, http.server, socketserver\n"
+                "subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+                "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)'])\n"
+                "http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), "
+                "http.server.SimpleHTTPRequestHandler).serve_forever()\n")
+    server = ServerProcess([sys.executable, "-c", stubborn, port], port=port, probe="/")
+    server.start()
+    pgid = server.proc.pid
+    assert len(group_members(pgid)) == 2
+    server.stop(grace=1)
+    assert group_members(pgid) == []

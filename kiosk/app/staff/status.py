@@ -163,6 +163,9 @@ class StatusSection:
         if r["rejected_events"]:
             text += " " + stn("{n} set aside: the hub refused it.",
                               "{n} set aside: the hub refused them.", r["rejected_events"])
+        if r.get("set_aside"):
+            text += " " + st("The list of usage events could not be read at start: it was "
+                             "kept aside for the council's IT and a new one started.")
         return text
 
     def _hub(self, r: dict) -> str:
@@ -170,6 +173,8 @@ class StatusSection:
             return st("Demo mode: this terminal talks to no hub.")
         if not r["enrolled"]:
             return st("No hub: the terminal is not enrolled.")
+        if r.get("hub_problem"):
+            return st("Not syncing: the hub's address is refused.") + " " + r["hub_problem"]
         hub = self.state.hub
         if hub is None:
             return st("Checking whether the hub answers...")

@@ -8,8 +8,10 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
 
 from kiosk.core import protocol
@@ -19,7 +21,9 @@ from kiosk.hub.errors import Detail
 from kiosk.hub.store import Current, PublishedPacks
 
 CHUNK = 256 * 1024
-RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+# At most 18 digits a side (an exabyte): a longer number is ignored as malformed, never
+# handed to int() (thousands of digits raised ValueError, a 500: issue 15).
+RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d{0,18})\s*-\s*(\d{0,18})\s*$")
 NO_CONTENT = {404: {"model": Detail, "description": "no content published yet"}}
 
 router = APIRouter(prefix=protocol.API_PREFIX, tags=["content"])
@@ -42,7 +46,7 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | str:
     """A single byte range as (first, last) inclusive; None: serve everything (no header, or
     one this server ignores, such as several ranges); "unsatisfiable": answer 416."""
-    if header is None:
+    if header is None or len(header) > 100:
         return None
     m = RANGE_RE.match(header)
     if not m or (not m.group(1) and not m.group(2)):
@@ -118,8 +122,16 @@ def signature(_: CurrentTerminal, packs: PacksDep) -> Response:
                        404: {"model": Detail,
                              "description": "not in the current or previous pack"},
                        416: {"description": "the range starts past the end"},
-                       **UNAUTHORISED})
-def file(sha256: str, request: Request, _: CurrentTerminal, packs: PacksDep) -> Response:
+                       **UNAUTHORISED},
+            # Range is read from the request by hand: described here for /openapi.json.
+            openapi_extra={"parameters": [
+                {"name": "Range", "in": "header", "required": False,
+                 "schema": {"type": "string", "maxLength": 100,
+                            "description": "bytes=N- or bytes=N-M"}}]})
+def file(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-f]{64}$",
+                                          description="the file's SHA-256, 64 lowercase "
+                                                      "hex digits")],
+         request: Request, _: CurrentTerminal, packs: PacksDep) -> Response:
     """A content file by its SHA-256; one `Range: bytes=N-` or `bytes=N-M` resumes."""
     if not SHA256_RE.fullmatch(sha256):
         raise HTTPException(400, "a file is named by its SHA-256: 64 lowercase hex digits")

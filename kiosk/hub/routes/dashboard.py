@@ -10,8 +10,13 @@
 Every other GET under /admin/ without a live session is sent to the sign-in page (and back
 to the page asked for afterwards). The session cookie is HttpOnly, SameSite=Strict, Secure
 over https, path /admin, 8 hours; every POST carries a CSRF token (pages/forms.py). Failed
-sign-ins get one message whatever was wrong, a short delay, and after 5 failures for one
-name from one address, a pause of 15 minutes.
+sign-ins get one message whatever was wrong and a short delay. Each attempt is counted in
+the database before its password is checked (limits.py): after 5 for one name from one
+address (100 from one address, whatever the names) within 15 minutes, the next are refused
+(429, Retry-After) until the window is over, in every worker. Password checks run on their
+own two threads (limits.PasswordChecks); when they and their queue are full, a sign-in is
+answered 503 with Retry-After. The address is the connection's, or the one a trusted
+proxy forwarded (settings: trusted_proxies).
 
 Admins and centre staff sign in here alike (auth.verify_login says which). Centre staff see
 the figures of one of their own centres at a time, never "all centres" nor a centre that
@@ -32,14 +37,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kiosk.hub import auth, csvfile, reports, suppress
+from kiosk.hub import auth, csvfile, limits, reports, suppress
 from kiosk.hub.auth import SESSION_COOKIE
-from kiosk.hub.deps import CurrentStaff, LoginThrottleDep, MaybeSignedIn, PacksDep, StoreDep
+from kiosk.hub.deps import CurrentStaff, MaybeSignedIn, PacksDep, StoreDep
 from kiosk.hub.pages import PREFIX
 from kiosk.hub.pages.forms import (
     LOGIN_CSRF_COOKIE,
     client_address,
     delete_cookie,
+    issued_here,
     login_csrf_token,
     parse_period,
     read_form,
@@ -78,31 +84,50 @@ def login_form(request: Request, session: MaybeSignedIn) -> Response:
     return login_page(request, next_url=next_url, notice=notice)
 
 
+def count_sign_in(engine, name: str, client: str) -> int:
+    """Count this attempt (before its password is checked); seconds to wait, or 0."""
+    key = name.strip().casefold()
+    return max(limits.count(engine, limits.SIGN_IN_ADDRESS, client),
+               limits.count(engine, limits.SIGN_IN, key, client))
+
+
 @router.post("/login")
-async def login(request: Request, store: StoreDep, throttle: LoginThrottleDep) -> Response:
+async def login(request: Request, store: StoreDep) -> Response:
     form = await read_form(request)
     name = form.get("name", "")[:auth.MAX_NAME_CHARS * 2]
     next_url = safe_next(form.get("next"))
     client = client_address(request)
-    if not auth.same_token(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not (auth.same_token(form.get("csrf"), cookie)
+            and issued_here(request.app.state.secret, cookie)):
         log.warning("admin sign-in refused from %s: no or wrong form token", client)
         return login_page(request, 403, ["This page had expired. Sign in again."],
                           name=name, next_url=next_url)
-    wait = throttle.retry_after(name, client)
+    wait = await run_in_threadpool(count_sign_in, store.engine, name, client)
     if wait:
         minutes = max(1, round(wait / 60))
-        message = (f"Too many failed attempts to sign in. Try again in {minutes} "
+        message = (f"Too many attempts to sign in. Try again in {minutes} "
                    f"minute{'s' if minutes != 1 else ''}.")
-        return login_page(request, 429, [message], name=name, next_url=next_url)
-    kind = await run_in_threadpool(auth.verify_login, store.engine, name,
-                                   form.get("password", ""))
+        response = login_page(request, 429, [message], name=name, next_url=next_url)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    try:
+        kind = await request.app.state.password_checks.run(
+            auth.verify_login, store.engine, name, form.get("password", ""))
+    except limits.Busy:
+        log.warning("sign-in from %s turned away: too many at once", client)
+        busy = "Too many people are signing in just now. Try again in a few seconds."
+        response = login_page(request, 503, [busy],
+                              name=name, next_url=next_url)
+        response.headers["Retry-After"] = str(limits.BUSY_RETRY_AFTER)
+        return response
     if kind is None:
-        throttle.failed(name, client)
         log.warning("sign-in failed from %s", client)
         await asyncio.sleep(FAILED_LOGIN_DELAY)
         return login_page(request, 401, ["Enter a correct name and password"],
                           name=name, next_url=next_url)
-    throttle.succeeded(name, client)
+    await run_in_threadpool(limits.forget, store.engine, limits.SIGN_IN,
+                            name.strip().casefold(), client)
     token, session = await run_in_threadpool(auth.create_session, store.engine, name, None,
                                              kind)
     log.info("%s %r signed in from %s", kind, session.name, client)

@@ -97,7 +97,8 @@ def fleet_view(store: Store, who: auth.SignedIn, now: datetime, centre: str | No
             "content_version": "none" if r["content_version"] is None
             else r["content_version"],
             "queued": "not known" if r["queued"] is None else f"{r['queued']:,}",
-            "set_aside": r["set_aside"], "maintenance": r["maintenance"]})
+            "set_aside": r["set_aside"], "maintenance": r["maintenance"],
+            "refused": r["refused"]})
     return {"groups": groups, "counts": counts, "total": len(rows), "shown": len(shown),
             "centres": centres, "centre": centre, "wanted": wanted}
 
@@ -227,6 +228,9 @@ def terminal_view(store: Store, who: auth.SignedIn, terminal_id: str,
         ("Usage events waiting", "not known" if t["queued"] is None else f"{t['queued']:,}"),
         ("Usage events set aside", "not known" if t["set_aside"] is None
          else f"{t['set_aside']:,} (refused by the hub, kept on the terminal)"),
+        ("Usage events refused by the hub", f"{t['refused']:,}" + (
+            " (dated out of bounds or malformed: the terminal's clock or software may be "
+            "wrong)" if t["refused"] else "")),
         ("Free disk", "not known" if not h.get("disk_total_bytes") else
          f"{size(h['disk_free_bytes'])} of {size(h['disk_total_bytes'])} "
          f"({100 * h['disk_free_bytes'] / h['disk_total_bytes']:.0f} %)"),

@@ -36,6 +36,9 @@ def parse(body: bytes) -> dict:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise schema.HeartbeatError("the body is not JSON") from None
+    except ValueError:  # a number of thousands of digits (Python's int limit)
+        raise schema.HeartbeatError("the body holds a number too long for any field") \
+            from None
     return schema.check(data)
 
 
