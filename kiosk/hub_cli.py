@@ -671,10 +671,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--log-format", choices=("text", "json"),
                    help="text (default; $KIOSK_LOG_FORMAT, the config file) or json: one "
                         "JSON object a line, one line per request")
-    s.add_argument("--trusted-proxies", metavar="ADDRESSES",
-                   help="behind a reverse proxy: its addresses (commas between), whose "
-                        "X-Forwarded-For/-Proto are believed (default: "
-                        "$KIOSK_HUB_TRUSTED_PROXIES, the config file, or none)")
     s.add_argument("--workers", type=_workers,
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "
