@@ -19,8 +19,9 @@ from kiosk.core import content
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
 
 
-def _strip(obj: Any, langs: set[str], keep_titles: bool) -> Any:
-    """The JSON with `langs` taken out of every text (an object with an "en" string)."""
+def _strip(obj: Any, langs: set[str], keep_titles: bool | set[str]) -> Any:
+    """The JSON with `langs` taken out of every text (an object with an "en" string);
+    `keep_titles`: True, or the languages whose top-level "title" stays."""
     if isinstance(obj, list):
         return [_strip(x, langs, keep_titles) for x in obj]
     if not isinstance(obj, dict):
@@ -34,17 +35,25 @@ def _strip(obj: Any, langs: set[str], keep_titles: bool) -> Any:
             else:
                 del out[content.NEEDS_UPDATE]
         return out
-    return {k: (v if keep_titles and k == "title" else _strip(v, langs, keep_titles))
-            for k, v in obj.items()}
+    if keep_titles is True or keep_titles == langs:
+        return {k: (v if keep_titles and k == "title" else _strip(v, langs, False))
+                for k, v in obj.items()}
+    out = {k: _strip(v, langs, False) for k, v in obj.items()}
+    if keep_titles and isinstance(obj.get("title"), dict):  # only those languages' titles
+        out["title"] = _strip(obj["title"], langs - set(keep_titles), False)
+    return out
 
 
 def copy_without(dest: Path, langs: Iterable[str], items: Iterable[str] | None = None,
-                 keep_titles: bool = False, councils: bool = False) -> Path:
+                 keep_titles: bool | Iterable[str] = False, councils: bool = False) -> Path:
     """Copy the bundled content to `dest` with `langs` taken out of the texts of `items`
     (service and tutorial ids; all of them when None). `keep_titles` keeps each item's own
     title translated (a pack half done: the menus are in the language, the pages are not);
-    `councils` also takes the languages out of councils.json. Returns `dest`."""
+    (or only those languages' titles, when a list of codes); `councils` also takes the
+    languages out of councils.json. Returns `dest`."""
     langs = set(langs)
+    if not isinstance(keep_titles, bool):
+        keep_titles = set(keep_titles)
     assert "en" not in langs, "English is the source: it cannot be missing"
     dest = Path(dest)
     shutil.copytree(DEFAULT_CONTENT_DIR, dest)
@@ -69,13 +78,15 @@ def copy_without(dest: Path, langs: Iterable[str], items: Iterable[str] | None =
 
 
 def without(tmp_path: Path, *langs: str, items: Iterable[str] | None = None,
-            keep_titles: bool = False, councils: bool = False) -> content.Catalogue:
+            keep_titles: bool | Iterable[str] = False,
+            councils: bool = False) -> content.Catalogue:
     """The bundled catalogue with `langs` missing (from `items`, or everywhere), loaded.
     The language stays listed in content.json, as in a pack whose translation is partial."""
     folder = Path(tmp_path) / ("content-without-" + "-".join(sorted(langs)))
     cat = content.load(copy_without(folder, langs, items, keep_titles, councils))
+    kept = set(langs) if keep_titles is True else set(keep_titles or ())
     for code in langs:
-        if items is None and not keep_titles:
+        if items is None and code not in kept:
             assert cat.share(code) == 0.0, f"{code} is still in the variant"
         else:
             assert 0.0 < cat.share(code) < 1.0, f"{code} is not partial in the variant"
