@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from kiosk.core import content
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
