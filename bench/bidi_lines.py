@@ -58,9 +58,9 @@ def bench_bidi_lines(settings: Settings) -> Result:
     from kivy.core.window import Window  # noqa: F401  (textures need a GL context)
 
     from kiosk.app import textfix
-    from kiosk.core.settings import REPO_ROOT
+    from kiosk.core import resources
     textfix.install()
-    font = str(REPO_ROOT / "assets" / "fonts" / "KioskArabic-Regular.ttf")
+    font = str(resources.fonts_dir() / "KioskArabic-Regular.ttf")
     sample = lines[:300]
     start = time.perf_counter()
     for line in sample:

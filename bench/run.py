@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bidi_lines import bench_bidi_lines
+from bundle import bench_bundle_size, bench_bundle_startup
 from city import bench_city_day
 from common import ERROR, PASS, Result, Settings
 from config_apply import bench_config_apply
@@ -57,6 +58,8 @@ BENCHMARKS = {
     "fleet_page": bench_fleet_page,
     "city_day": bench_city_day,
     "growth": bench_growth,
+    "bundle_size": bench_bundle_size,
+    "bundle_startup": bench_bundle_startup,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 COLUMNS = ("benchmark", "measured", "baseline", "ratio/figure", "target", "result")

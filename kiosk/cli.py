@@ -14,8 +14,9 @@ from pathlib import Path
 
 from kiosk import clikit
 from kiosk.clikit import Progress, UserError
+from kiosk.core import resources
 from kiosk.core import settings as settings_mod
-from kiosk.core.settings import REPO_ROOT, SettingsError
+from kiosk.core.settings import SettingsError
 
 
 def _process_age() -> float:
@@ -44,7 +45,7 @@ def load_settings(args) -> settings_mod.Settings:
     else:
         path = Path(data_dir) / "kiosk.toml"
         if not path.exists():
-            path = REPO_ROOT / "config" / "kiosk.toml"
+            path = resources.config_file("kiosk.toml")
     text = None
     if path.exists():
         try:

@@ -13,6 +13,8 @@
                      [--out FILE]                       usage figures (suppressed), or raw events
     kiosk-hub digest [--dry-run]                        e-mail admins the terminals needing
                                                         attention (nothing when all is well)
+    kiosk-hub backup --out FILE / restore FILE          the database, consistently (SQLite
+                                                        online backup, pg_dump)
 
 Every command takes --data-dir (or KIOSK_DATA_DIR), --db (or KIOSK_HUB_DB; default SQLite
 DATA_DIR/hub.db) and --config (default DATA_DIR/hub.toml, then config/hub.toml): the settings
@@ -121,7 +123,8 @@ def cmd_serve(args, s: HubSettings) -> int:
     from kiosk.hub import observe
 
     common = {"host": s.host, "port": s.port, "log_level": "info",
-              "proxy_headers": False, "server_header": False,
+              "proxy_headers": bool(s.trusted_proxies),
+              "forwarded_allow_ips": s.trusted_proxies or None, "server_header": False,
               "log_config": observe.log_config(s.log_format == "json") or
               uvicorn.config.LOGGING_CONFIG, "access_log": s.log_format != "json"}
     if s.workers == 1:
@@ -240,6 +243,31 @@ def cmd_revoke(args, s: HubSettings) -> int:
         store.close()
     print(f"terminal {args.terminal}: " + ("revoked; its requests are refused from now on"
                                            if changed else "was already revoked"))
+    return 0
+
+
+def cmd_backup(args, s: HubSettings) -> int:
+    from kiosk.hub import backup
+
+    store = open_store(s)  # the schema is current (and not newer) before it is copied
+    store.close()
+    with Progress(f"backing up {s.db_url.split('@')[-1]}"):
+        done = backup.backup(s.db_url, Path(args.out))
+    print(f"backup of the {done.kind} database (schema {done.revision}) in {done.path} "
+          f"({done.size:,} bytes)")
+    return 0
+
+
+def cmd_restore(args, s: HubSettings) -> int:
+    from kiosk.hub import backup
+
+    make_data_dir(s)
+    with Progress(f"restoring {args.file}"):
+        done = backup.restore(s.db_url, Path(args.file))
+    store = open_store(s)  # an older backup is migrated to this hub's schema now
+    store.close()
+    print(f"restored {done.path} (schema {done.revision}) into the {done.kind} database; "
+          "start the hub again")
     return 0
 
 
@@ -622,6 +650,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--log-format", choices=("text", "json"),
                    help="text (default; $KIOSK_LOG_FORMAT, the config file) or json: one "
                         "JSON object a line, one line per request")
+    s.add_argument("--trusted-proxies", metavar="ADDRESSES",
+                   help="behind a reverse proxy: its addresses (commas between), whose "
+                        "X-Forwarded-For/-Proto are believed (default: "
+                        "$KIOSK_HUB_TRUSTED_PROXIES, the config file, or none)")
     s.add_argument("--workers", type=_workers,
                    help="server processes (default: $KIOSK_HUB_WORKERS, the config file, or "
                         "1); more use more cores, best with PostgreSQL (SQLite takes one "
@@ -650,6 +682,21 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Withdraw a terminal's token: its requests are refused "
                                    "from then on.")
     r.add_argument("terminal", metavar="TERMINAL", help="the terminal id (kiosk-hub terminals)")
+    bk = sub.add_parser("backup", parents=[common],
+                        help="a consistent backup of the hub's database",
+                        description="Back up the hub's database while it serves: SQLite's "
+                                    "online backup (the file is a SQLite database), or "
+                                    "pg_dump's custom format for PostgreSQL. FILE appears "
+                                    "only when the backup is complete.")
+    bk.add_argument("--out", required=True, metavar="FILE", help="the backup file to write")
+    rs = sub.add_parser("restore", parents=[common],
+                        help="put a backup back (stop the hub first)",
+                        description="Replace the database's contents with a backup made by "
+                                    "`kiosk-hub backup`, then bring its schema up to this "
+                                    "version. Refuses a file that is not such a backup, one "
+                                    "of another kind of database, or one from a newer hub. "
+                                    "Stop the hub first (systemctl stop kiosk-hub).")
+    rs.add_argument("file", metavar="FILE", help="a file written by kiosk-hub backup")
     ru = sub.add_parser("rollup", parents=[common],
                         help="roll raw events older than the retention age into daily counts",
                         description="Raw usage events older than the retention age are added "
@@ -765,15 +812,17 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"serve": cmd_serve, "enrol-code": cmd_enrol_code, "publish": cmd_publish,
             "terminals": cmd_terminals, "revoke": cmd_revoke, "rollup": cmd_rollup,
             "admin-user": cmd_admin_user, "staff-user": cmd_staff_user, "export": cmd_export,
-            "config": cmd_config, "digest": cmd_digest}
+            "config": cmd_config, "digest": cmd_digest, "backup": cmd_backup,
+            "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from kiosk.hub.backup import BackupError
     from kiosk.hub.store import StoreError
 
     return clikit.run("kiosk-hub", lambda: COMMANDS[args.command](args, load_settings(args)),
-                      expected=(SettingsError, StoreError, packs.PackError))
+                      expected=(SettingsError, StoreError, packs.PackError, BackupError))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@
 set -e
 # postgresql: the hub tests run against a throw-away PostgreSQL cluster too;
 # chromium: the admin dashboard is tested in a real (headless) browser, and it is the
-# official-service browser (tested in a real one too); libxss1: the X idle time it needs.
-PKGS="xvfb libgl1-mesa-dri libmtdev1 espeak-ng xdotool postgresql chromium libxss1"
+# official-service browser (tested in a real one too); libxss1: the X idle time it needs;
+# nginx-light and openssl: the example TLS site in front of the hub is tested in a real nginx.
+PKGS="xvfb libgl1-mesa-dri libmtdev1 espeak-ng xdotool postgresql chromium libxss1 nginx-light openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from kiosk.core import languages
-from kiosk.core.settings import REPO_ROOT
+from kiosk.core import languages, resources
 
-FONT_DIR = REPO_ROOT / "assets" / "fonts"
+FONT_DIR = resources.fonts_dir()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ import sys
 from functools import cache, lru_cache
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from kiosk.core import resources
+
+LOCALE_DIR = resources.locale_dir()
 DOMAIN = "kiosk"
 STAFF = "staff"
 DOMAINS = (DOMAIN, STAFF)

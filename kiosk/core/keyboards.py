@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-from kiosk.core.settings import REPO_ROOT
+from kiosk.core import resources
 
-KEYBOARD_DIR = REPO_ROOT / "assets" / "keyboards"
+KEYBOARD_DIR = resources.keyboards_dir()
 MAX_KEYS_IN_ROW = 12
 # Turkish has a dotted and a dotless i; its capitals are not Python's default.
 _UPPER = {"tr": {"i": "İ", "ı": "I"}}

@@ -10,17 +10,14 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 
-from kiosk.core import sites
+from kiosk.core import resources, sites
 
-# The repository (a checkout or an editable install): assets/ and config/ sit beside kiosk/.
-# Issue 14 moves these files into the package; until then, this is where they are found.
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONTENT_DIR = REPO_ROOT / "assets" / "content"
+# The bundled demo content and the demo centre are package data (kiosk/core/resources.py).
+DEFAULT_CONTENT_DIR = resources.content_dir()
 # The demo centre: its own information (configuration, not content) and its id, for a
 # terminal that no hub configures.
-DEMO_CENTRE_CONFIG = REPO_ROOT / "config" / "demo-centre.json"
+DEMO_CENTRE_CONFIG = resources.config_file("demo-centre.json")
 DEMO_CENTRE_ID = "demo-library"
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from kiosk.core.settings import REPO_ROOT, SettingsError
+from kiosk.core import resources
+from kiosk.core.settings import SettingsError
 
 __all__ = ["HubSettings", "SettingsError", "default_data_dir", "find_config", "load"]
 
@@ -27,7 +28,7 @@ RETENTION_DAYS = (1, 36_500)  # a century: further back than any date a hub can 
 PORTS = (1, 65_535)
 WORKERS = (1, 64)
 FILE_NAME = "hub.toml"
-PACKAGED_CONFIG = REPO_ROOT / "config" / FILE_NAME
+PACKAGED_CONFIG = resources.config_file(FILE_NAME)
 TABLE = "hub"
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits, short enough to be a setting
 
@@ -100,6 +101,12 @@ class HubSettings:
     smtp_from: str = field(default="kiosk-hub@localhost", metadata=_source(
         env="KIOSK_SMTP_FROM", flag="--smtp-from", kind="text",
         want="an e-mail address to send from"))
+    # Behind a reverse proxy (nginx, config/kiosk-hub.nginx): the proxies' addresses whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed, so the hub sees the real client
+    # (/metrics' loopback rule, the audit) and https (Secure cookies). Empty: none.
+    trusted_proxies: str = field(default="", metadata=_source(
+        env="KIOSK_HUB_TRUSTED_PROXIES", flag="--trusted-proxies", kind="text",
+        want="proxy addresses separated by commas", optional=True))
     # The server's logs: "text" for people, "json" for one JSON object a line.
     log_format: str = field(default="text", metadata=_source(
         env="KIOSK_LOG_FORMAT", flag="--log-format", kind="text", want="text or json",
@@ -184,7 +191,7 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
 
 def find_config(given: str | Path | None, data_dir: Path) -> Path | None:
     """The config file: `given` (--config, which must exist), else DATA_DIR/hub.toml, else
-    the repository's config/hub.toml; None if there is none."""
+    the packaged config/hub.toml; None if there is none."""
     if given:
         path = Path(given)
         if not path.is_file():

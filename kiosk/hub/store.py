@@ -157,6 +157,9 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             migrate.upgrade(self.engine)
+        except migrate.SchemaTooNew as e:
+            self.engine.dispose()
+            raise StoreError(f"{_safe_url(self.engine)}: {e}") from None
         except sa.exc.SQLAlchemyError as e:
             raise StoreError(f"cannot open database {_safe_url(self.engine)}: "
                              f"{str(e.orig if hasattr(e, 'orig') else e).splitlines()[0]}") \

@@ -187,3 +187,27 @@ def test_kiosk_hub_says_what_is_wrong_in_one_line(data, capsys, monkeypatch, arg
         monkeypatch.setenv(name, value)
     assert hub_cli.main([*argv, "--data-dir", str(data)]) == 1
     assert capsys.readouterr().err == message + "\n"
+
+
+def test_packaged_hub_toml_documents_every_setting():
+    """config/hub.toml names every setting a file may hold, each with its variable, and its
+    shown defaults are the real ones."""
+    from dataclasses import fields
+
+    text = settings.PACKAGED_CONFIG.read_text(encoding="utf-8")
+    for f in fields(settings.HubSettings):
+        source = f.metadata["source"]
+        if not source.in_file:
+            continue
+        assert f"# {f.name}" in text, f"{f.name} is not in config/hub.toml"
+        assert source.env in text, f"{f.name}: {source.env} is not named"
+    # uncommenting every "# key = value" line that shows a default gives a valid file
+    import re
+
+    shown = "\n".join(m.group(1) for m in re.finditer(
+        r"^# ((?:retention_days|port|workers|host|log_format|smtp_port|smtp_security|"
+        r"smtp_from) = \S+)", text, re.MULTILINE))
+    layer = settings.file_layer("[hub]\n" + shown, "hub.toml")
+    defaults = settings.HubSettings(data_dir="/x")
+    for key, value in layer.items():
+        assert getattr(defaults, key) == value, key

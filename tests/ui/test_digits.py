@@ -12,7 +12,8 @@ import pytest
 from babel import Locale
 
 from kiosk.core import content, i18n, languages
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG, REPO_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG
+from tests import REPO_ROOT
 
 CATALOGUE = content.load(DEFAULT_CONTENT_DIR)
 # Every language whose CLDR default numbering is not Latin, and the right-to-left ones.

@@ -15,8 +15,8 @@ from kivy.core.window import Window
 
 from kiosk.app.staff.gesture import HOLD, THEN_WITHIN
 from kiosk.core import config
-from kiosk.core.settings import REPO_ROOT
 from kiosk.services.config_store import ConfigStore
+from tests import REPO_ROOT
 from tests.ui.conftest import event_types, find
 from tests.ui.staff import (
     PIN,

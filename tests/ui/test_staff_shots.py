@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, REPO_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR
 from kiosk.services.config_store import ConfigStore
+from tests import REPO_ROOT
 from tests.ui.staff import (
     gesture,
     open_panel,

@@ -16,7 +16,8 @@ import polib
 import pytest
 
 from kiosk.core import content, digits, i18n, languages, po
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, REPO_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from tests import REPO_ROOT
 
 CATALOGUE = content.load(DEFAULT_CONTENT_DIR)
 

@@ -18,7 +18,8 @@ import polib
 import pytest
 
 from kiosk.core import content, languages
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, REPO_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from tests import REPO_ROOT
 
 GLOSSARIES = REPO_ROOT / "docs" / "translation"
 REQUIRED = ("Universal Credit", "Council Tax", "GP", "NHS number", "National Insurance number",

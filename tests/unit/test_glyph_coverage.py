@@ -11,7 +11,8 @@ from babel.messages.pofile import read_po
 from fontTools.ttLib import TTFont
 
 from kiosk.core import content, i18n, keyboards, languages
-from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG, REPO_ROOT
+from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG
+from tests import REPO_ROOT
 
 FONTS = REPO_ROOT / "assets" / "fonts"
 # Characters a renderer handles without a glyph of their own.

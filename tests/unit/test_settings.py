@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.core import settings
 from kiosk.core.settings import Settings, SettingsError
+from tests import REPO_ROOT
 
 
 def test_defaults():
@@ -18,7 +19,7 @@ def test_defaults():
 
 
 def test_shipped_config_file_loads():
-    path = settings.REPO_ROOT / "config" / "kiosk.toml"
+    path = REPO_ROOT / "config" / "kiosk.toml"
     s = settings.load(path.read_text(encoding="utf-8"), str(path), environ={})
     assert s.idle_timeout >= 5 and s.idle_warning >= 20
 

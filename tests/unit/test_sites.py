@@ -7,6 +7,7 @@ import pytest
 
 from kiosk.core import content, settings, sites
 from kiosk.services.browser import preferences, resolver_rules
+from tests import REPO_ROOT
 
 
 def test_lists_are_checked_and_made_plain():
@@ -70,7 +71,7 @@ def test_profile_preferences_lock_what_the_policy_locks(tmp_path):
     assert prefs["autofill"] == {"profile_enabled": False, "credit_card_enabled": False}
     assert prefs["signin"]["allowed"] is False
     assert "pdf" in prefs["printing"]["printer_type_deny_list"]
-    policy = json.loads((settings.REPO_ROOT / "config" / "chromium-policy.json").read_text())
+    policy = json.loads((REPO_ROOT / "config" / "chromium-policy.json").read_text())
     assert policy["DownloadRestrictions"] == 3
     assert policy["DeveloperToolsAvailability"] == 2
     assert policy["PasswordManagerEnabled"] is False
@@ -85,9 +86,9 @@ def test_the_install_step_puts_the_policy_where_each_browser_reads_it(tmp_path):
     import json
     import subprocess
 
-    script = settings.REPO_ROOT / "scripts" / "install-browser-policy.sh"
+    script = REPO_ROOT / "scripts" / "install-browser-policy.sh"
     subprocess.run([str(script), "--root", str(tmp_path)], check=True, capture_output=True)
-    source = json.loads((settings.REPO_ROOT / "config" / "chromium-policy.json").read_text())
+    source = json.loads((REPO_ROOT / "config" / "chromium-policy.json").read_text())
     for folder in ("etc/chromium/policies/managed", "etc/opt/chrome/policies/managed",
                    "etc/opt/edge/policies/managed"):
         assert json.loads((tmp_path / folder / "kiosk.json").read_text()) == source

@@ -1,0 +1,2 @@
+"""The kiosk's bundled files as package data (kiosk.assets): fonts, keyboard layouts and
+the demo content. See kiosk/core/resources.py."""
