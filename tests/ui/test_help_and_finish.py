@@ -9,6 +9,7 @@ from itertools import pairwise
 import pytest
 
 from kiosk.core import languages, theme
+from tests import content_variants
 from tests.ui.conftest import event_types, find
 from tests.ui.test_journey import assert_fresh
 
@@ -228,9 +229,17 @@ def test_help_says_how_to_get_help_and_records_nothing(kiosk):
     assert h.outbox.all_events() == before, "no usage event, nothing about the citizen"
 
 
-def test_help_in_the_citizens_language_and_when_the_guide_is_in_english(kiosk):
-    h = kiosk
-    on_guide(h, "ta")  # no Tamil guides yet: the guide is shown in English
+@pytest.fixture
+def no_tamil(tmp_path):
+    """The app on a pack without Tamil content (the bundled content is in every language)."""
+    h = content_variants.harness(tmp_path, content_variants.without(tmp_path, "ta"))
+    yield h
+    h.close()
+
+
+def test_help_in_the_citizens_language_and_when_the_guide_is_in_english(no_tamil):
+    h = no_tamil
+    on_guide(h, "ta")  # no Tamil guides in this pack: the guide is shown in English
     h.tap(h.app.toolbar.buttons["help"])
     dialog = modal(h, "HelpDialog")
     shown = "\n".join(texts(dialog))
@@ -326,7 +335,10 @@ DIALOG_CASES = [pytest.param(which, lang, scale, contrast,
 def one_app(tmp_path_factory):
     from kiosk.app.harness import Harness
 
-    harness = Harness(data_dir=tmp_path_factory.mktemp("help-visual"))
+    # Without Tamil content, so that Help in Tamil carries its longest text, "Ask staff for
+    # help in your language" (the bundled content is in every language).
+    variant = content_variants.without(tmp_path_factory.mktemp("content"), "ta")
+    harness = Harness(data_dir=tmp_path_factory.mktemp("help-visual"), catalogue=variant)
     yield harness
     harness.close()
 
@@ -353,6 +365,9 @@ def test_dialogs_look_right(one_app, tmp_path, which, lang, scale, contrast):
     h.frames(3)
     assert app._modals, "a dialog is open"
     dialog = app._modals[-1]
+    if which == "help":  # the longest Help where the guide is in English (Tamil, here)
+        ask = app.tr("Ask staff for help in your language")
+        assert (ask in "\n".join(texts(dialog))) == (lang == "ta"), ask
     problems = picture_problems(h.screenshot(tmp_path / f"{which}-{lang}.png"), h.window)
     problems += [p for _, p in label_problems(dialog)]
     problems += target_problems(dialog, h.window)

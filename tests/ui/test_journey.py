@@ -148,12 +148,22 @@ def test_help_here_and_back(kiosk):
     assert h.screen.__class__.__name__ == "HomeScreen"
 
 
-def test_untranslated_content_is_marked_in_english(kiosk):
-    """Spanish has an interface but no content yet: each item falls back to English alone,
-    and says so (tests/ui/test_language_notice.py has the notice box in detail)."""
+def test_untranslated_content_is_marked_in_english(tmp_path):
+    """In a pack without Spanish content (the bundled content is in every language), Spanish
+    has an interface but no content: each item falls back to English alone, and says so
+    (tests/ui/test_language_notice.py has the notice box in detail)."""
+    from tests import content_variants
+
+    h = content_variants.harness(tmp_path, content_variants.without(tmp_path, "es"))
+    try:
+        _untranslated_content_is_marked_in_english(h)
+    finally:
+        h.close()
+
+
+def _untranslated_content_is_marked_in_english(h):
     from kiosk.app.screens.home import Card
 
-    h = kiosk
     h.tap(h.screen.start)
     h.tap(h.screen.choices["es"])
     h.tap(h.screen.cards["services"])

@@ -1,6 +1,9 @@
 """Before a citizen opens a service or a lesson that is not yet in their language, a clear
 box in their language says it is in English and that staff can help: on the service's start
-page and on the lesson's first page (a small grey line is easy to miss)."""
+page and on the lesson's first page (a small grey line is easy to miss).
+
+The bundled content is in every language, so these tests run on a variant of it where some
+languages are missing (a centre's partial pack: tests/content_variants.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ from kivy.metrics import dp
 
 from kiosk.core import content, i18n
 from kiosk.core.settings import DEFAULT_CONTENT_DIR
+from tests import content_variants
 
 CATALOGUE = content.load(DEFAULT_CONTENT_DIR)
 SERVICE, TUTORIAL = "register-to-vote", "using-a-touchscreen"
-NOT_IN_CONTENT = ["ta", "fa", "es", "so"]  # an interface, but no content yet
+NOT_IN_CONTENT = ["ta", "fa", "es", "so"]  # an interface, but no content in the variant
 IN_CONTENT = ["ar", "bn", "ur", "pl"]
 ASK = "Ask staff for help in your language."
 SMALL_NOTE = "Some of this page is in English because it has not been translated yet."
@@ -22,7 +26,8 @@ SMALL_NOTE = "Some of this page is in English because it has not been translated
 def h(tmp_path_factory):
     from kiosk.app.harness import Harness
 
-    harness = Harness(data_dir=tmp_path_factory.mktemp("notice"))
+    variant = content_variants.without(tmp_path_factory.mktemp("content"), *NOT_IN_CONTENT)
+    harness = Harness(data_dir=tmp_path_factory.mktemp("notice"), catalogue=variant)
     yield harness
     harness.close()
 
@@ -99,3 +104,10 @@ def test_no_notice_when_the_content_is_in_the_language(h, lang):
 
 def test_english_needs_no_notice(h):
     assert getattr(visit(h, "en", "service", id=SERVICE), "notice", None) is None
+
+
+@pytest.mark.parametrize("lang", NOT_IN_CONTENT)
+def test_the_shipped_content_needs_no_notice_in_these_languages(lang):
+    """The opposite: the bundled content is now in these languages, so it shows no notice."""
+    for item in (CATALOGUE.services[SERVICE], CATALOGUE.tutorials[TUTORIAL]):
+        assert content.mostly_in(item, lang) and content.share_in(item, lang) == 1.0

@@ -69,7 +69,20 @@ def test_the_demo_centre_is_a_default_configuration(tmp_path):
     o = offer.build(content.load(DEFAULT_CONTENT_DIR), store.resolved())
     assert o.centre.name.get("en") == "Demo Community Library"
     assert o.centre.name.lang_for("bn") == "bn" and o.centre.hours.has("ar")
-    assert o.centre.address.lang_for("bn") == "en"  # shown in English, and said so
+    assert o.centre.address.lang_for("ta") == "ta"  # the demo's address is in Tamil now
+    # A field with no translation in a language is shown in English (and the page says so):
+    # a copy of the demo centre without its Tamil address (not the shipped one, which is
+    # translated; the bundled address lacks ar bn pl ro ur, a gap not to rely on).
+    import json
+
+    data = json.loads(DEMO_CENTRE_CONFIG.read_text(encoding="utf-8"))
+    del data["layers"][0]["values"]["centre.address.ta"]
+    (tmp_path / "no-ta.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    partial = ConfigStore(tmp_path / "partial", "t1", defaults=tmp_path / "no-ta.json")
+    o_partial = offer.build(content.load(DEFAULT_CONTENT_DIR), partial.resolved())
+    assert o_partial.centre.address.lang_for("ta") == "en"
+    assert o_partial.centre.address.get("ta") == o.centre.address.get("en")
+    assert o_partial.centre.hours.lang_for("ta") == "ta"
     assert all(link.url.startswith("https://") for link in o.centre.links) and o.centre.links
     # Once a hub has sent a configuration, the default no longer stands in.
     store.save_hub({"layers": [{"name": "all", "values": {}}]}, '"v1"')
