@@ -127,7 +127,7 @@ def test_nginx_site_in_front_of_the_hub(behind_nginx):
     https, http, ca = behind_nginx
     r = requests.get(https + "/readyz", verify=ca, timeout=10)
     assert r.status_code == 200
-    assert r.headers["Strict-Transport-Security"].startswith("max-age=63072000")
+    assert r.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
     r = requests.get(http + "/readyz", allow_redirects=False, timeout=10)
     assert r.status_code == 301 and r.headers["Location"].startswith("https://localhost")
     r = requests.post(https + "/api/v1/events", data=b"x" * (MAX_EVENTS_BODY + 4096),
