@@ -134,15 +134,28 @@ def export(src: str | Path, lang: str, out_dir: str | Path) -> Path:
                  "web and e-mail addresses as in the English.\n"
                  "See docs/translation/README.md and the glossary "
                  f"docs/translation/{lang}.json.")
-    for p in places(src):
+    # Texts whose English changed since they were translated (import-govuk marks them
+    # "needs update") come first, fuzzy, with the old translation to start from: what the
+    # translator should do first, and what citizens meanwhile see in English.
+    every = places(src)
+    stale = [p for p in every if _needs_update(p.by_lang, lang)]
+    for p in stale + [p for p in every if not _needs_update(p.by_lang, lang)]:
+        update = _needs_update(p.by_lang, lang)
+        comment = p.what + ("\nneeds update: the English changed since this was translated; "
+                            "correct the translation, then remove the fuzzy flag"
+                            if update else "")
         entry = polib.POEntry(msgctxt=p.context, msgid=p.by_lang["en"],
-                              msgstr=p.by_lang.get(lang, ""), comment=p.what,
-                              occurrences=[(p.file, "")])
+                              msgstr=p.by_lang.get(lang, ""), comment=comment,
+                              occurrences=[(p.file, "")], flags=["fuzzy"] if update else [])
         po.append(entry)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{lang}.po"
     po.save(str(path))
     return path
+
+
+def _needs_update(texts: dict, lang: str) -> bool:
+    return lang in (texts.get(content.NEEDS_UPDATE) or "").split()
 
 
 def _tokens(pattern: re.Pattern, text: str) -> list[str]:
@@ -232,8 +245,17 @@ def apply(src: str | Path, lang: str, texts: dict[str, str],
         doc = json.loads(path.read_text(encoding="utf-8"))
         for pointer, obj in _walk(doc):
             new = pointers.get(pointer)
-            if new is not None and obj.get(lang) != new:
+            if new is None:
+                continue
+            if obj.get(lang) != new:
                 obj[lang] = new
+                changed += 1
+            if _needs_update(obj, lang):  # translated again: no longer waiting for it
+                left = [c for c in obj[content.NEEDS_UPDATE].split() if c != lang]
+                if left:
+                    obj[content.NEEDS_UPDATE] = " ".join(left)
+                else:
+                    del obj[content.NEEDS_UPDATE]
                 changed += 1
         _write(path, doc)
     if review is not None:

@@ -130,3 +130,46 @@ def test_a_file_that_is_not_po_is_named(src, tmp_path, capsys):
 def test_each_check(english, translation, wrong):
     found = po.check_entry(english, translation)
     assert (not found) if wrong is None else any(wrong in f for f in found), found
+
+
+def test_texts_needing_update_come_first_and_leave_the_mark_once_translated(src, tmp_path):
+    """Issue 18: a translation made from an older English is marked "needs update" (by
+    import-govuk); the PO export puts those first, fuzzy, with the old translation to start
+    from; the citizen sees English meanwhile. An import of the file as it was changes nothing;
+    once the translator has updated the entry (fuzzy removed), the mark goes."""
+    import json
+
+    path = src / "services" / "council-tax.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    old = doc["summary"]["es"]
+    doc["summary"]["needs_update"] = "ar es"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert content.load(src).services["council-tax"].summary.needs_update("es")
+
+    export(src, tmp_path / "po", "es")
+    po_path = tmp_path / "po" / "es.po"
+    entries = [e for e in polib.pofile(str(po_path)) if not e.obsolete]
+    first = entries[0]
+    assert first.msgctxt == "services/council-tax.json#/summary", "not first in the file"
+    assert "fuzzy" in first.flags and first.msgstr == old
+    assert "needs update" in first.comment
+    assert sum("fuzzy" in e.flags for e in entries) == 1
+    assert len(entries) == len(list(content.load(src).texts()))
+
+    before = snapshot(src)
+    assert content_cli.main(["import-po", str(src), str(po_path), "--no-fit-check"]) == 0
+    assert snapshot(src) == before, "a fuzzy entry is not a translation yet"
+
+    f = polib.pofile(str(po_path))
+    for e in f:
+        if e.msgctxt == first.msgctxt:
+            e.flags.remove("fuzzy")
+            e.msgstr = old.replace("25%", "el 25%") if "25%" in old else old + " "
+            e.msgstr = e.msgstr.strip()
+    f.save()
+    assert content_cli.main(["import-po", str(src), str(po_path), "--no-fit-check"]) == 0
+    summary = json.loads(path.read_text(encoding="utf-8"))["summary"]
+    assert summary["needs_update"] == "ar", "Spanish is updated; Arabic still needs it"
+    cat = content.load(src)
+    assert not cat.services["council-tax"].summary.needs_update("es")
+    assert cat.services["council-tax"].summary.needs_update("ar")
