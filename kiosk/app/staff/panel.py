@@ -104,53 +104,51 @@ class StaffState:
         return errors
 
 
-class LanguageDialog(Dialog):
-    """Choose a language from a list in large type, each named in its own language."""
+class ChoiceDialog(Dialog):
+    """A heading, a grid of choices (the chosen one marked; a tap closes the dialog and
+    passes its key on) and Cancel: what the language and council dialogs share."""
 
-    def __init__(self, title: str, codes: list[str], chosen: str, on_choose, **kwargs):
-        kwargs.setdefault("size_hint", (0.8, None))
+    def __init__(self, heading: str, choices: list[tuple[str, KButton]], chosen: str,
+                 on_choose, cols: int, spacing: float, **kwargs):
         super().__init__(**kwargs)
-        self.add(KLabel(text=title, role="heading", bold=True, size_hint_y=None))
-        grid = GridLayout(cols=4 if len(codes) > 8 else 2, spacing=dp(10), size_hint_y=None)
+        self.add(KLabel(text=heading, role="heading", bold=True, size_hint_y=None))
+        grid = GridLayout(cols=cols, spacing=spacing, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         self.choices = {}
-        for code in codes:
-            b = KButton(text=languages.get(code).native_name, text_lang=code, kind="choice",
-                        min_height=dp(64))
-            b.selected = code == chosen
-            b.bind(on_release=lambda _b, c=code: (self.dismiss(animation=False),
-                                                  on_choose(c)))
-            self.choices[code] = b
+        for key, b in choices:
+            b.selected = key == chosen
+            b.bind(on_release=lambda _b, k=key: (self.dismiss(animation=False),
+                                                 on_choose(k)))
+            self.choices[key] = b
             grid.add_widget(b)
         self.add(grid)
         close = self.add(KButton(text=st("Cancel"), kind="secondary"))
         close.bind(on_release=lambda *_: self.dismiss(animation=False))
 
 
-class CouncilDialog(Dialog):
+class LanguageDialog(ChoiceDialog):
+    """Choose a language from a list in large type, each named in its own language."""
+
+    def __init__(self, title: str, codes: list[str], chosen: str, on_choose, **kwargs):
+        kwargs.setdefault("size_hint", (0.8, None))
+        buttons = [(code, KButton(text=languages.get(code).native_name, text_lang=code,
+                                  kind="choice", min_height=dp(64))) for code in codes]
+        super().__init__(title, buttons, chosen, on_choose, cols=4 if len(codes) > 8 else 2,
+                         spacing=dp(10), **kwargs)
+
+
+class CouncilDialog(ChoiceDialog):
     """Choose the centre's council from London's 33, by name (its code beside it)."""
 
     def __init__(self, chosen: str, on_choose, **kwargs):
         from kiosk.core import councils
 
         kwargs.setdefault("size_hint", (0.94, None))
-        super().__init__(**kwargs)
-        self.add(KLabel(text=st("Choose the centre's council"), role="heading", bold=True,
-                        size_hint_y=None))
-        grid = GridLayout(cols=4, spacing=dp(8), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-        self.choices = {}
-        for code, name in sorted(councils.LONDON.items(), key=lambda kv: kv[1]):
-            b = KButton(text=name, text_lang="en", kind="choice", min_height=dp(52),
-                        role="small")
-            b.selected = code == chosen
-            b.bind(on_release=lambda _b, c=code: (self.dismiss(animation=False),
-                                                  on_choose(c)))
-            self.choices[code] = b
-            grid.add_widget(b)
-        self.add(grid)
-        close = self.add(KButton(text=st("Cancel"), kind="secondary"))
-        close.bind(on_release=lambda *_: self.dismiss(animation=False))
+        buttons = [(code, KButton(text=name, text_lang="en", kind="choice", min_height=dp(52),
+                                  role="small"))
+                   for code, name in sorted(councils.LONDON.items(), key=lambda kv: kv[1])]
+        super().__init__(st("Choose the centre's council"), buttons, chosen, on_choose,
+                         cols=4, spacing=dp(8), **kwargs)
 
 
 class StaffPanel(KioskScreen):
