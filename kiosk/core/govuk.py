@@ -421,7 +421,11 @@ def from_step_by_step(doc: Document, findings: list[Finding],
     """The parts of a guide a step-by-step gives: its title, introduction and steps."""
     src = doc.source
     nav = doc.data["details"]["step_by_step_nav"]
-    title = _clean(_str(nav, "title", f"{src}: step_by_step_nav"))
+    title = _clean(_str(nav, "title", f"{src}: step_by_step_nav", required=False))
+    if not title:  # GOV.UK's 2018 examples have none: the document's title is the same
+        title = _clean(_str(doc.data, "title", src))
+        findings.append(Finding("guide.title", "GOV.UK's step-by-step has no title: the "
+                                "document's is used", "note"))
     intro = plain(nav.get("introduction"), "guide.introduction", findings)
     if not intro:
         intro = plain(doc.data.get("description"), "guide.introduction", findings) or title
@@ -433,6 +437,14 @@ def from_step_by_step(doc: Document, findings: list[Finding],
         if not isinstance(s, dict):
             raise GovukError(f"{src}: {where} must be an object")
         stitle = _one_line(_str(s, "title", f"{src}: {where}"), where, findings)
+        for key in sorted(set(s) - _STEP_KEYS):
+            if s[key] is True and key == "optional":
+                findings.append(Finding(where, "GOV.UK marks this step optional; the kiosk "
+                                        "shows it like the others: say so in its words if "
+                                        "it matters", "lost"))
+            elif s[key] not in (None, False, "", [], {}):
+                findings.append(Finding(where, f"GOV.UK's step field {key!r} not carried "
+                                        f"over: {_short(s[key])}", "lost"))
         logic = s.get("logic") or "number"
         if logic not in content.STEP_LOGIC:
             raise GovukError(f"{src}: {where}.logic {logic!r} is not 'and' or 'or'")
@@ -487,6 +499,27 @@ def from_step_by_step(doc: Document, findings: list[Finding],
     return {"guide": {"title": title, "introduction": intro, "steps": steps}}
 
 
+_STEP_KEYS = frozenset({"title", "logic", "contents"})
+# A start page's details the importer reads, and those that are not for citizens
+# (analytics, search terms); any other is reported, never dropped silently.
+_TRANSACTION_READ = frozenset({"introductory_paragraph", "what_you_need_to_know",
+                               "will_continue_on", "more_information", "other_ways_to_apply",
+                               "transaction_start_link", "variants", "start_button_text",
+                               "external_related_links", "downtime_message"})
+_TRANSACTION_UNSEEN = frozenset({"department_analytics_profile", "hidden_search_terms"})
+
+
+def _said(text: str) -> str:
+    """A text quoted whole for the editor's report, its lines joined by " / "."""
+    return repr(text.replace("\n", " / "))
+
+
+def _short(value: Any) -> str:
+    """A value GOV.UK gave that the kiosk does not use, quoted (its start, when long)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return _said(text if len(text) <= 300 else text[:300] + "...")
+
+
 def from_transaction(doc: Document, findings: list[Finding],
                      allow: Iterable[str] = DEFAULT_ALLOW) -> dict:
     """The parts of a start page a transaction gives: what it does (its introduction, where
@@ -501,7 +534,13 @@ def from_transaction(doc: Document, findings: list[Finding],
     if isinstance(will, str) and will.strip():
         lines.append(f"You will continue on {_one_line(will, 'start.what_it_does', findings)}.")
     if not lines:
-        lines = [plain(doc.data.get("description"), "start.what_it_does", findings)]
+        described = plain(doc.data.get("description"), "start.what_it_does", findings)
+        lines = [described]
+        findings.append(Finding("start.what_it_does", (
+            "GOV.UK gives no introduction: the description is used; check it says what the "
+            "service does") if described else ("GOV.UK gives no introduction or description: "
+                                               "the title is used; write what the service "
+                                               "does"), "write"))
     start["what_it_does"] = "\n".join(x for x in lines if x) or _str(doc.data, "title", src)
     # What you need: the lists of "more information" led in by words about needing (or the
     # first list, when it has no lead-in). The lead-in is the kiosk's heading "What you
@@ -515,16 +554,16 @@ def from_transaction(doc: Document, findings: list[Finding],
             if "need" in lead.lower() or (not lead and not need):
                 need += b.items
                 continue
-            for item in b.items:
+            for text in ([b.text] if b.text else []) + b.items:
                 findings.append(Finding("start.you_need", "from GOV.UK's more information, "
-                                        f"not shown on the start page: {item[:200]!r}", "lost"))
+                                        f"not shown on the start page: {_said(text)}", "lost"))
         elif b.text and nxt is not None and nxt.is_list and not nxt.text and \
                 "need" in b.text.lower():
-            findings.append(Finding("start.you_need", f"{b.text[:200]!r} is the start page's "
+            findings.append(Finding("start.you_need", f"{_said(b.text)} is the start page's "
                                     "heading 'What you need'", "note"))
         elif b.text:
             findings.append(Finding("start.you_need", "from GOV.UK's more information, not "
-                                    f"shown on the start page: {b.text[:200]!r}", "lost"))
+                                    f"shown on the start page: {_said(b.text)}", "lost"))
     start["you_need"] = need
     ways: list[str] = []
     for b in html_blocks(d.get("other_ways_to_apply"), "start.other_ways", findings):
@@ -545,7 +584,27 @@ def from_transaction(doc: Document, findings: list[Finding],
         url = link(raw, "official_url", findings, allow)
         if url:
             part["official_url"] = url
+    down = d.get("downtime_message")
+    if isinstance(down, str) and down.strip():
+        findings.append(Finding("official_url", f"GOV.UK announces downtime: {_short(down)}; "
+                                "the kiosk does not show it", "note"))
+    for rel in d.get("external_related_links") or []:
+        if isinstance(rel, dict):
+            findings.append(Finding("start", "GOV.UK's related link not carried over: "
+                                    f"{_short(rel.get('title') or '')} -> {rel.get('url')}",
+                                    "link"))
+    for key in sorted(set(d) - _TRANSACTION_READ - _TRANSACTION_UNSEEN):
+        if d[key] not in (None, False, "", [], {}):
+            findings.append(Finding("start", f"GOV.UK's field {key!r} not carried over: "
+                                    f"{_short(d[key])}", "lost"))
     return part
+
+
+def button_text(doc: Document) -> str:
+    """The words of a start page's own button ("Calculate your child maintenance"), if
+    GOV.UK gives them."""
+    text = doc.data["details"].get("start_button_text")
+    return _clean(text) if isinstance(text, str) and "<" not in text else ""
 
 
 def english_of(doc: Document) -> tuple[str, str]:
@@ -590,7 +649,8 @@ def new_service(item_id: str, part: dict, docs: list[Document],
     first = next((d for d in docs if d.schema == "transaction"), docs[0])
     title, summary = english_of(first)
     if "guide" not in part:  # a start page alone: one step, to its start link
-        task = {"text": title}
+        tx = next((d for d in docs if d.schema == "transaction"), None)
+        task = {"text": (button_text(tx) if tx else "") or title}
         if part.get("official_url"):
             task["href"] = part["official_url"]
         part = part | {"guide": {
