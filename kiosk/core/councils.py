@@ -9,8 +9,11 @@ where an editor has checked one. A centre names its council in its configuration
 recorded, to GOV.UK's page for the service, which asks for a postcode. A terminal whose
 centre has no council links to GOV.UK's "find your local council".
 
-Pure: the table is checked here (all 33, unique codes, every address https:// on the
-council's own domain) and loaded with the content.
+Pure: the table is checked here (all 33, unique codes, names and register codes, every
+address https:// on the council's own domain) and loaded with the content. Where its facts
+came from (GOV.UK's local-links-manager, the GOV.UK register, mySociety) is in the table's
+`sources`; tests/unit/council_sources/ keeps those datasets' London rows, which a test
+compares with the table field by field.
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ class Council:
     source: str  # where the name, code and domain were taken from
     pages: dict[str, str] = field(default_factory=dict)  # service -> checked page
     checked: dict[str, str] = field(default_factory=dict)  # service -> who/when checked
+    register: str = ""  # the GOV.UK register's local-authority-eng code ("LBH")
+    govuk_slug: str = ""  # GOV.UK's name for it in local-links-manager ("lambeth")
 
 
 @dataclass(frozen=True)
@@ -154,12 +159,13 @@ def load(data: Any, text_of) -> Councils:
         raise _fail("councils", "must be a list")
     councils: dict[str, Council] = {}
     names: set[str] = set()
+    registers: set[str] = set()
     for i, c in enumerate(rows):
         where = f"councils[{i}]"
         if not isinstance(c, dict):
             raise _fail(where, "must be an object")
-        extra = sorted(set(c) - {"code", "name", "official_name", "domain", "homepage",
-                                 "source", "pages", "checked"})
+        extra = sorted(set(c) - {"code", "name", "official_name", "register", "govuk_slug",
+                                 "domain", "homepage", "source", "pages", "checked"})
         if extra:
             raise _fail(f"{where}.{extra[0]}", "is not a known field")
         code = c.get("code")
@@ -178,6 +184,17 @@ def load(data: Any, text_of) -> Councils:
             raise _fail(f"{where}.name", f"{name!r}: the council with this code is "
                                          f"{LONDON[code]!r}")
         names.add(name)
+        register = c.get("register")
+        if not isinstance(register, str) or not re.fullmatch(r"[A-Z]{3}", register):
+            raise _fail(f"{where}.register", f"'{register}' is not a register code (three "
+                        "capital letters, local-authority-eng, such as LBH)")
+        if register in registers:
+            raise _fail(f"{where}.register", f"'{register}' is used by another council")
+        registers.add(register)
+        slug = c.get("govuk_slug")
+        if not isinstance(slug, str) or not re.fullmatch(r"[a-z]+(-[a-z]+)*", slug):
+            raise _fail(f"{where}.govuk_slug", f"{slug!r} is not GOV.UK's name for a council "
+                        "(lowercase words and hyphens, such as kingston-upon-thames)")
         domain = c.get("domain")
         try:
             if not isinstance(domain, str) or sites.check(domain) != domain:
@@ -203,7 +220,8 @@ def load(data: Any, text_of) -> Councils:
                 raise _fail(f"{where}.checked.{key}", "a page nobody has checked is worse than "
                             "GOV.UK's postcode page: say who checked it and when")
         councils[code] = Council(code, name.strip(), domain, homepage, source.strip(), pages,
-                                 {k: v for k, v in checked_raw.items() if isinstance(v, str)})
+                                 {k: v for k, v in checked_raw.items() if isinstance(v, str)},
+                                 register, slug)
     absent = [code for code in LONDON_CODES if code not in councils]
     if absent:
         raise _fail("councils", f"{len(councils)} of London's 33 councils; missing "
