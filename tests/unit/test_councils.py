@@ -6,8 +6,8 @@ GOV.UK's postcode page, or to "find your local council"."""
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 import shutil
 from pathlib import Path
 
