@@ -13,6 +13,12 @@ Layers, lowest precedence first: the hub's defaults for every terminal (`all`), 
 Keys are flat strings (`session.idle_timeout`). Text the citizen reads is translatable: the
 key itself holds English (`centre.name`) and `<key>.<lang>` one translation
 (`centre.name.ar`); a lock on `centre.name` covers its translations.
+- A translation is of the English it was written for. One that is older than the English
+  used, or set at a layer before the English's (the demo's or the hub's Bengali address,
+  once staff at the terminal changed the English), *needs an update*: it is kept, marked
+  `stale`, and citizens see the English, said to be in English, as for any text not
+  translated. Writing the translation again (at the English's layer or a later one) brings
+  it back. So a hub's older translation never comes back over a newer English.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -364,6 +370,7 @@ class Effective:
     by: str = ""
     locked_at: str | None = None  # the layer whose lock holds it
     note: str = ""  # why a value set at a later layer was not used
+    stale: bool = False  # a translation of an English that has changed since: not shown
 
 
 def _lock_covers(lock: str, key: str) -> bool:
@@ -399,7 +406,32 @@ def resolve(layers: Iterable[Layer], only: Iterable[str] | None = None) -> dict[
             if eff.locked_at is None and any(_lock_covers(lock, key) for lock in layer.locked):
                 eff = Effective(eff.value, eff.source, eff.changed, eff.by, name, eff.note)
         out[key] = eff
+    for key, eff in out.items():
+        f, lang = field_for(key)
+        if lang is not None and eff.value and eff.source != "default":
+            english = out.get(f.key) or resolve(by_name.values(), only=[f.key])[f.key]
+            if needs_update(eff, english):
+                out[key] = replace(eff, stale=True, note=_joined(
+                    eff.note, f"written before the English it translates was changed "
+                              f"({english.source}, {english.changed}): citizens see the "
+                              "English until it is written again"))
     return out
+
+
+def needs_update(translation: Effective, english: Effective) -> bool:
+    """Whether a translation was written for an older English: set before the English was
+    last changed, or at a layer before the English's (a translation of that layer's
+    English, not of this one)."""
+    if english.source == "default" or translation.source == "default":
+        return False
+    if LAYERS.index(translation.source) < LAYERS.index(english.source):
+        return True
+    return bool(translation.changed and english.changed and
+                translation.changed < english.changed)
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _note(eff: Effective, note: str) -> Effective:
@@ -408,6 +440,12 @@ def _note(eff: Effective, note: str) -> Effective:
 
 def values(resolved: Mapping[str, Effective]) -> dict[str, Any]:
     return {k: e.value for k, e in resolved.items()}
+
+
+def citizen_values(resolved: Mapping[str, Effective]) -> dict[str, Any]:
+    """The values as citizens get them: a translation that needs an update is left out
+    (its English shows instead, said to be in English)."""
+    return {k: ("" if e.stale else e.value) for k, e in resolved.items()}
 
 
 def text(resolved_values: Mapping[str, Any], key: str, lang: str) -> tuple[str, str]:

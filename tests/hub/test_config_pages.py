@@ -17,6 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from kiosk import hub_cli
+from kiosk.core import config
 from kiosk.hub import auth, configuration
 from kiosk.hub.app import create_app
 from kiosk.hub.configuration import Refused, Scope
@@ -259,6 +260,53 @@ def test_text_fields_per_offered_language_with_lang_and_dir(hub):
     assert re.search(r'name="centre.name.ur"[^>]*lang="ur" dir="rtl"', text)
     assert re.search(r'name="centre.name.fa"[^>]*lang="fa" dir="rtl"', text)
     assert "Used now: <span lang=\"ur\" dir=\"rtl\">پیکہم</span>" in text  # from all
+
+
+def test_changing_the_english_marks_its_translations_out_of_date(hub):
+    """The same rule as at the terminal (core/config.py): a translation left as it was when
+    its English changed is of the old English, so citizens see the new English (marked as
+    English), and the page says which translations need writing again."""
+    base, e, ids = hub
+    centre = Scope("centre", PECKHAM)
+    configuration.set_values(e, centre, {"centre.address": "1 Old Road",
+                                         "centre.address.pl": "Stara Droga 1",
+                                         "centre.address.ar": "1 الطريق القديم"}, "admin ada",
+                             MON)
+    s = sign_in(base, "bea")
+    text, csrf = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="pl" dir="ltr">Stara Droga 1</span>' in text
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.address": "122 Peckham Hill Street",
+        "centre.address.pl": "Stara Droga 1", "centre.address.ar": "1 الطريق القديم"})
+    assert r.status_code == 303 and r.headers["location"].endswith("?saved=1")
+    eff = configuration.resolved(e, Scope("terminal", ids[PECKHAM]))
+    assert eff["centre.address.pl"].stale and eff["centre.address.ar"].stale
+    assert config.text(config.citizen_values(eff), "centre.address", "pl") == \
+        ("122 Peckham Hill Street", "en")
+    text, csrf = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="pl"' not in text
+    assert text.count("Out of date: written for an earlier English, so citizens see the "
+                      "English. Update it, or say below that it is still right.") == 2
+    assert ">Stara Droga 1</textarea>" in text, "kept, for the translator to update"
+    # Saving the form again with it as it was changes nothing; written again, the Polish
+    # is used. The Arabic is said to be still right: used too.
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.address.pl": "Stara Droga 1",
+        "centre.address.ar": "1 الطريق القديم"})
+    assert r.headers["location"].endswith("?saved=0")
+    assert re.search(r'<input class="checkboxes__input" type="checkbox" '
+                     r'id="f-centre-address-ar-confirm" name="confirm.centre.address.ar"', text)
+    assert '<label class="label label--normal checkboxes__label" for="f-centre-address-ar-' \
+           'confirm">This Arabic is still right for the new English: show it again' in text
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.address.pl": "Peckham Hill Street 122",
+        "centre.address.ar": "1 الطريق القديم", "confirm.centre.address.ar": "on"})
+    assert r.headers["location"].endswith("?saved=2")
+    eff = configuration.resolved(e, Scope("terminal", ids[PECKHAM]))
+    assert not eff["centre.address.pl"].stale and not eff["centre.address.ar"].stale
+    text, _ = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="pl" dir="ltr">Peckham Hill Street 122</span>' in text
+    assert "Out of date" not in text and "confirm.centre" not in text
 
 
 # --- locks and precedence ----------------------------------------------------------------------

@@ -195,16 +195,16 @@ def test_centre_information_with_a_translation_and_an_english_fallback(kiosk, wa
     screen = h.screen
     shown = texts(screen.page)
     assert shown.index("পেকহাম লাইব্রেরি") <= 1, "the title: the centre's name in Bengali"
-    # Not written in Bengali (the demo's own Bengali hours, address and accessibility notes
-    # may still stand for staff: a translation is a setting of its own): in English, and
-    # the page says so.
-    if way == "hub":  # (staff: the demo's Bengali translations still stand)
-        assert "122 Peckham Hill Street, SE15 5JR" in shown
-        assert [w.effective_lang for w in screen.sections["address"].children] == ["en"]
-        assert [w.text for w in screen.sections["accessibility"].children] == \
-            ["Step-free entrance."]
-        assert [w.text for w in reversed(screen.sections["hours"].children)] == \
-            ["Mon-Fri 9am-6pm", "Sat 10am-4pm"], "a line each, in English"
+    # Not written in Bengali: in English, and the page says so. Staff at the terminal
+    # changed the English of texts the demo had translated: those translations were of
+    # the old English, so they are not shown (the hub's document replaced them).
+    assert "122 Peckham Hill Street, SE15 5JR" in shown
+    assert [w.effective_lang for w in screen.sections["address"].children] == ["en"]
+    assert [w.text for w in screen.sections["accessibility"].children] == \
+        ["Step-free entrance."]
+    assert [w.text for w in reversed(screen.sections["hours"].children)] == \
+        ["Mon-Fri 9am-6pm", "Sat 10am-4pm"], "a line each, in English"
+    assert [w.effective_lang for w in screen.sections["hours"].children] == ["en", "en"]
     assert i18n.tr("Some of this page is in English because it has not been translated "
                    "yet.", "bn") in shown, "and the page says so"
     for key in ("hours", "help", "address", "phones", "accessibility"):

@@ -167,3 +167,45 @@ def test_a_citizen_reads_their_language_or_english_said_so():
     assert config.text(vals, "centre.name", "ar") == ("مكتبة بيكهام", "ar")
     assert config.text(vals, "centre.name", "bn") == ("Peckham Library", "en")
     assert config.text(vals, "centre.name", "en") == ("Peckham Library", "en")
+
+
+def _t(layer_name, when, **values):
+    return Layer(layer_name, {k.replace("__", "."): Setting(v, when, layer_name)
+                              for k, v in values.items()})
+
+
+# (layers, is the Bengali name used?)
+TRANSLATIONS = [
+    # written together, or the translation later: used
+    ([_t("all", MON, centre__name="Library", centre__name__bn="লাইব্রেরি")], True),
+    ([_t("all", MON, centre__name="Library"), _t("centre", TUE, centre__name__bn="লাইব্রেরি")],
+     True),
+    # the English changed after the translation, at the same layer: not used
+    ([_t("all", MON, centre__name__bn="লাইব্রেরি"), _t("all", TUE, centre__name="Library")],
+     False),
+    # the English changed at a later layer (the centre, staff at the terminal): the earlier
+    # layer's translation is of another English, whatever its time
+    ([_t("all", MON, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("centre", TUE, centre__name="Peckham Library")], False),
+    ([_t("centre", WED, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("staff", TUE, centre__name="Peckham Library")], True),  # staff's English is older
+    ([_t("centre", MON, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("staff", TUE, centre__name="Peckham Library")], False),
+    ([_t("centre", MON, centre__name="Library"), _t("centre", WED, centre__name__bn="লাই"),
+      _t("staff", TUE, centre__name="Peckham Library")], False),
+    # staff's English and their own translation: used
+    ([_t("centre", MON, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("staff", TUE, centre__name="Peckham Library", centre__name__bn="পেকহাম")], True),
+]
+
+
+@pytest.mark.parametrize("layers, used", TRANSLATIONS)
+def test_a_translation_older_than_its_english_needs_an_update(layers, used):
+    merged: dict[str, Layer] = {}
+    for layer in layers:  # several values of a layer at different times: one layer
+        old = merged.get(layer.name)
+        merged[layer.name] = Layer(layer.name, {**(old.values if old else {}), **layer.values})
+    eff = config.resolve(merged.values())
+    assert eff["centre.name.bn"].stale == (not used)
+    shown, lang = config.text(config.citizen_values(eff), "centre.name", "bn")
+    assert lang == ("bn" if used else "en") and shown

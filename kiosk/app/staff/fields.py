@@ -175,7 +175,13 @@ class TextRow(FieldRow):
 
     def fill(self, body):
         text = self.value() or ""
-        if text:
+        if text and self.key not in self.state.draft and self.state.eff(self.key).stale:
+            body.add_widget(small(st("Written for an earlier English: citizens see the "
+                                     "English. Change it, or open it and tap Done if it is "
+                                     "still right."), colour_name="text", bold=True))
+            body.add_widget(KLabel(text=text, text_lang=self.lang,
+                                   colour_name="secondary_text", size_hint_y=None))
+        elif text:
             body.add_widget(KLabel(text=text, text_lang=self.lang, size_hint_y=None))
         elif self.lang != "en" and self.state.value(self.base):
             body.add_widget(small(st("Not written in this language yet: citizens see the "

@@ -79,8 +79,10 @@ class StaffState:
             value = tuple(value)
         self.errors.pop(key, None)
         self.message = ""
-        if value == self.eff(key).value or (value in ("", None) and
-                                            self.eff(key).value in ("", None)):
+        eff = self.eff(key)
+        if (value == eff.value and not eff.stale) or (value in ("", None) and
+                                                      eff.value in ("", None)):
+            # (an out-of-date translation kept as it is: saved again, it is still right)
             self.draft.pop(key, None)
         else:
             self.draft[key] = value

@@ -29,6 +29,7 @@ MAX_FORM_BYTES = 1024 * 1024
 MAX_FIELDS = 600
 LINK_ROWS = config.MAX_LINKS
 LOCKS_SHOWN = "locks-shown"  # a hidden field: the form had lock checkboxes
+CONFIRM = "confirm."  # a checkbox beside an out-of-date translation: still right as it is
 SECTIONS = (("languages", "Languages"), ("services", "Services and tutorials"),
             ("centre", "About the centre"), ("notice", "Notice"), ("session", "Sessions"))
 SECTION_OF = {"tutorials": "services", "typing": "session"}
@@ -108,6 +109,7 @@ class Control:
     error: str = ""
     native: str = ""  # a translation's language, in that language
     used: str = ""  # a translation: what citizens see in that language now ("": English)
+    stale: bool = False  # a translation of an earlier English (core/config.needs_update)
     multiline: bool = False
     type: str = "text"
     maxlength: int | None = None
@@ -191,7 +193,9 @@ def views(snap: Snapshot, here: Scope, who: SignedIn, submitted: Mapping[str, st
                     key, input_id(key), lang.english_name, _current(snap, submitted, key),
                     code, lang.direction, errors.get(input_id(key), ""),
                     native="" if code == "en" else lang.native_name,
-                    used="" if code == "en" else snap.resolved[key].value,
+                    used="" if code == "en" or snap.resolved[key].stale else
+                    snap.resolved[key].value,
+                    stale=code != "en" and snap.resolved[key].stale,
                     multiline=(f.high or 0) > 120, maxlength=f.high))
         elif f.kind == "links":
             set_here = snap.here.values.get(f.key)
@@ -246,6 +250,7 @@ def config_covers(lock: str, key: str) -> bool:
 class Changes:
     values: dict[str, Any] = field(default_factory=dict)
     clear: list[str] = field(default_factory=list)
+    confirm: list[str] = field(default_factory=list)  # translations still right (as sent)
     locks: dict[str, bool] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # by control id, in form order
     link_rows: list[int] = field(default_factory=list)  # form row of each link set
@@ -284,6 +289,9 @@ def read(form: Mapping[str, str], snap: Snapshot, who: SignedIn) -> Changes:
             out.values[key] = config.parse(key, raw)
         except ConfigError as e:
             out.refuse(e)
+            continue
+        if form.get(CONFIRM + key) == "on":
+            out.confirm.append(key)
     if any(f"centre.links.{i}.title" in form for i in range(LINK_ROWS)):
         _links(form, out)
     if who.is_admin and form.get(LOCKS_SHOWN):
