@@ -98,6 +98,20 @@ def _text(values: Mapping[str, Any], key: str,
     return Text(by_lang, frozenset(old))
 
 
+def _link_title(values: Mapping[str, Any], i: int, english: str,
+                stale: Collection[str]) -> Text:
+    """The title of the i-th local link: `centre.links.<lang>` holds each language's titles,
+    in the links' order."""
+    by_lang, old = {"en": english}, set()
+    for code in languages.LANGUAGES:
+        titles = values.get(f"centre.links.{code}") if code != "en" else None
+        if titles and i < len(titles) and titles[i]:
+            by_lang[code] = titles[i]
+            if f"centre.links.{code}" in stale:
+                old.add(code)
+    return Text(by_lang, frozenset(old))
+
+
 def stale_keys(resolved: Mapping[str, config.Effective]) -> frozenset[str]:
     return frozenset(k for k, e in resolved.items() if e.stale)
 
@@ -105,8 +119,8 @@ def stale_keys(resolved: Mapping[str, config.Effective]) -> frozenset[str]:
 def centre_info(values: Mapping[str, Any], stale: Collection[str] = ()) -> CentreInfo:
     """The centre's information as configured (name and greeting empty where none is set:
     a new centre, before its staff have written it)."""
-    links = tuple(Link(Text({"en": link["title"]}), link["url"])
-                  for link in values.get("centre.links") or ())
+    links = tuple(Link(_link_title(values, i, link["title"], stale), link["url"])
+                  for i, link in enumerate(values.get("centre.links") or ()))
 
     def text(key):
         return _text(values, key, stale)

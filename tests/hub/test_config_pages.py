@@ -309,6 +309,49 @@ def test_changing_the_english_marks_its_translations_out_of_date(hub):
     assert "Out of date" not in text and "confirm.centre" not in text
 
 
+def test_link_titles_in_each_offered_language(hub):
+    """Each link row has its title in each language the centre offers (with lang and dir),
+    kept as centre.links.<code>, one title per link; an empty one shows the English."""
+    base, e, ids = hub
+    s = sign_in(base, "bea")
+    text, csrf = open_page(s, centre_url(base))
+    for i in range(5):
+        assert re.search(rf'<input[^>]*name="centre.links.{i}.title.ar"[^>]*lang="ar" '
+                         r'dir="rtl"', text)
+        assert f'name="centre.links.{i}.title.pl"' in text
+    assert 'name="centre.links.0.title.bn"' not in text  # not offered here
+    assert re.search(r'<label class="label label--normal" for="f-centre-links-0-title-ar">'
+                     r'Link 1 title in Arabic \(<span lang="ar" dir="rtl">العربية</span>\)',
+                     text)
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf,
+        "centre.links.0.title": "Southwark Council",
+        "centre.links.0.url": "https://www.southwark.gov.uk",
+        "centre.links.0.title.ar": "مجلس ساوثوارك", "centre.links.0.title.pl": "",
+        "centre.links.2.title": "NHS 111", "centre.links.2.url": "https://111.nhs.uk",
+        "centre.links.2.title.ar": "", "centre.links.2.title.pl": "NHS 111 po polsku"})
+    assert r.status_code == 303, summary(r.text)
+    eff = configuration.resolved(e, Scope("terminal", ids[PECKHAM]))
+    assert eff["centre.links.ar"].value == ("مجلس ساوثوارك",)
+    assert eff["centre.links.pl"].value == ("", "NHS 111 po polsku"), "row 3 is link 2"
+    text, csrf = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="ar" dir="rtl">مجلس ساوثوارك</span>' in text
+    # A title in a row with no link: said so, nothing saved.
+    before = stored(e)
+    r = s.post(centre_url(base), timeout=10, data={
+        "csrf": csrf, "centre.links.4.title.pl": "Coś"})
+    assert r.status_code == 400
+    assert summary(r.text)["f-centre-links-4-title-pl"] == \
+        "Link 5: give the link its English title and address first"
+    assert stored(e) == before
+    # Only the Arabic sent (the English rows not in the form): aligned with the links used.
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.links.0.title.ar": "", "centre.links.1.title.ar": "NHS 111 ع"})
+    assert r.status_code == 303
+    assert configuration.resolved(e, Scope("centre", PECKHAM))["centre.links.ar"].value == \
+        ("", "NHS 111 ع")
+
+
 # --- locks and precedence ----------------------------------------------------------------------
 
 def test_locks_on_the_pages(hub):

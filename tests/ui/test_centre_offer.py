@@ -174,7 +174,8 @@ def test_centre_information_with_a_translation_and_an_english_fallback(kiosk, wa
            centre__help="Ask at the front desk.", centre__phones="020 7525 0200",
            centre__accessibility="Step-free entrance.",
            centre__links=({"title": "Southwark Council", "url": "https://www.southwark.gov.uk"},
-                          {"title": "NHS 111", "url": "https://111.nhs.uk"}))
+                          {"title": "NHS 111", "url": "https://111.nhs.uk"}),
+           centre__links__bn=("সাউথওয়ার্ক কাউন্সিল",))
     h.tap(h.app.toolbar.buttons["back"])
     h.tap(h.screen.cards["help"])
     assert h.screen.read_aloud_text() == old, "this citizen still sees what they saw"
@@ -211,6 +212,10 @@ def test_centre_information_with_a_translation_and_an_english_fallback(kiosk, wa
         assert key in screen.sections
     assert [code.url for _, code in screen.links] == ["https://www.southwark.gov.uk",
                                                        "https://111.nhs.uk"]
+    # The first link's title in Bengali; the second not translated: in English (the demo's
+    # Bengali titles were for its own links).
+    assert [(title.text, title.effective_lang) for title, _ in screen.links] == \
+        [("সাউথওয়ার্ক কাউন্সিল", "bn"), ("NHS 111", "en")]
     assert h.wait_for(lambda: all(code.ready for _, code in screen.links)), "a QR code each"
     assert "https://www.southwark.gov.uk" in shown
 

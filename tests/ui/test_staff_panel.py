@@ -423,6 +423,47 @@ def test_changing_the_english_puts_its_old_translations_out_of_use(kiosk):
     assert h.app.offer.centre.address.lang_for("bn") == "bn"
 
 
+def test_link_titles_written_in_another_language(kiosk):
+    """In Bengali, the local links row shows each link's Bengali title (or says it is not
+    written, with the English); Change title writes it on the Bengali keyboard; saved as
+    centre.links.bn, it is what a Bengali citizen reads beside the QR code."""
+    from kiosk.app.staff.editor import TextEditor
+
+    h = kiosk
+    set_pin(h)
+    open_panel(h)
+    section(h, "centre")
+    h.tap(h.screen.writing_button)
+    h.tap(h.app._modals[-1].choices["bn"])
+    h.frames(2)
+    row = h.screen.rows["centre.links.bn"]
+    words = [w.text for w in find(row) if getattr(w, "text", "")]
+    demo = h.screen.state.value("centre.links.bn")
+    assert demo[0] in words and "https://111.nhs.uk" in words
+    assert not any(b.disabled for b in row.title_buttons) and len(row.title_buttons) == 2
+    h.tap(row.title_buttons[1])
+    editor = next(m for m in h.app._modals if isinstance(m, TextEditor))
+    assert editor.text == demo[1] and editor.keyboard.lang == "bn"
+    h.tap(editor.keys["clear"])
+    for ch in "এনএইচএস":
+        h.tap(editor.keyboard.keys[ch])
+    h.tap(editor.done)
+    assert h.screen.state.draft == {"centre.links.bn": (demo[0], "এনএইচএস")}
+    if os.environ.get("KIOSK_TEST_SHOTS"):
+        h.screen.scroll.scroll_to(h.screen.rows["centre.links.bn"], animate=False)
+        h.frames(3)
+        h.screenshot(os.path.join(os.environ["KIOSK_TEST_SHOTS"], "link-titles-bn.png"))
+    h.tap(h.screen.save_button)
+    assert h.wait_for(lambda: not h.screen.state.draft and not h.screen.state.saving, 10)
+    assert ConfigStore(h.data_dir).values()["centre.links.bn"] == (demo[0], "এনএইচএস")
+    h.tap(h.screen.close_button)
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["bn"])
+    h.tap(h.screen.cards["help"])
+    assert [(t.text, t.effective_lang) for t, _ in h.screen.links] == \
+        [(demo[0], "bn"), ("এনএইচএস", "bn")]
+
+
 def test_wrong_values_are_explained_and_nothing_is_saved(kiosk):
     h = kiosk
     set_pin(h)

@@ -334,7 +334,7 @@ class StaffPanel(KioskScreen):
         for key in ("centre.name", "centre.greeting", "centre.hours", "centre.address",
                     "centre.help", "centre.phones", "centre.accessibility"):
             self._add_row(fields.TextRow(self, key, self.state.writing))
-        self._add_row(fields.LinksRow(self, "centre.links"))
+        self._add_row(fields.LinksRow(self, "centre.links", self.state.writing))
         self._add_row(fields.CouncilRow(self, "centre.council"))
 
     def _notice(self) -> None:
