@@ -412,7 +412,7 @@ def cmd_config(args, s: HubSettings) -> int:
                     "note": e.note} for k, e in eff.items()}, ensure_ascii=False, indent=2))
                 return 0
             rows = [(k, ("(set)" if e.value else "") if k in config.SECRET_KEYS else
-                     config.show(e.value).replace("\n", " / ")[:60],
+                     config.show(e.value, k).replace("\n", " / ")[:60],
                      str(where.get(e.source, e.source)),
                      f"locked for {where[e.locked_at]}" if e.locked_at else "")
                     for k, e in eff.items()
@@ -437,7 +437,7 @@ def cmd_config(args, s: HubSettings) -> int:
         elif args.action == "set":
             value = configuration.set_value(store.engine, scope, args.key,
                                             config.parse(args.key, args.value), who)
-            print(f"{args.key} = {config.show(value)} for {scope}")
+            print(f"{args.key} = {config.show(value, args.key)} for {scope}")
         elif args.action == "unset":
             done = configuration.clear_value(store.engine, scope, args.key, who)
             print(f"{args.key}: " + (f"no longer set for {scope}" if done else
@@ -459,8 +459,8 @@ def _change(r: dict) -> str:
 
     if r["action"] in ("lock", "unlock"):
         return r["action"]
-    old = "-" if r["old"] is None else config.show(r["old"])
-    new = "-" if r["new"] is None else config.show(r["new"])
+    old = "-" if r["old"] is None else config.show(r["old"], r["key"])
+    new = "-" if r["new"] is None else config.show(r["new"], r["key"])
     return f"{old[:30]} -> {new[:30]}"
 
 

@@ -12,7 +12,16 @@ Layers, lowest precedence first: the hub's defaults for every terminal (`all`), 
 
 Keys are flat strings (`session.idle_timeout`). Text the citizen reads is translatable: the
 key itself holds English (`centre.name`) and `<key>.<lang>` one translation
-(`centre.name.ar`); a lock on `centre.name` covers its translations.
+(`centre.name.ar`); a lock on `centre.name` covers its translations. The local links'
+translation (`centre.links.ar`) is their titles in that language, one per link in the
+order of `centre.links` ("" for a title not translated); addresses are the same in every
+language.
+- A translation is of the English it was written for. One that is older than the English
+  used, or set at a layer before the English's (the demo's or the hub's Bengali address,
+  once staff at the terminal changed the English), *needs an update*: it is kept, marked
+  `stale`, and citizens see the English, said to be in English, as for any text not
+  translated. Writing the translation again (at the English's layer or a later one) brings
+  it back. So a hub's older translation never comes back over a newer English.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -89,7 +98,7 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           translatable=True),
     Field("centre.links", "links", (), "Local links",
           f"Up to {MAX_LINKS} addresses (https) with a title each; citizens get a QR code.",
-          high=MAX_LINKS),
+          high=MAX_LINKS, translatable=True),
     Field("centre.council", "council", "", "Local council",
           "The London council the centre is in, by its official code (E09000022 is Lambeth): "
           "council services link to its pages. Empty: GOV.UK's 'find your local council'."),
@@ -159,7 +168,9 @@ def all_keys() -> list[str]:
 
 def check(key: str, value: Any) -> Any:
     """The value in its canonical form (lists as tuples), or ConfigError naming the key."""
-    f, _ = field_for(key)
+    f, lang = field_for(key)
+    if f.kind == "links" and lang is not None:
+        return _link_titles(key, value, f.high or MAX_LINKS)
     if f.kind == "languages":
         codes = _strings(key, value)
         if not codes:
@@ -248,10 +259,26 @@ def check(key: str, value: Any) -> Any:
     raise AssertionError(f"unknown kind {f.kind}")  # pragma: no cover
 
 
+def _link_titles(key: str, value: Any, most: int) -> tuple[str, ...]:
+    """The links' titles in one language: a short line each, "" where not translated (no
+    empty titles at the end)."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, "must be a list of link titles, one per link")
+    if len(value) > most:
+        raise ConfigError(key, f"at most {most} titles, not {len(value)}")
+    titles = [check("centre.name", v) if v else "" for v in value]
+    while titles and not titles[-1]:
+        titles.pop()
+    return tuple(titles)
+
+
 def parse(key: str, text: str) -> Any:
     """A value typed on a command line or in a form field, checked."""
-    f, _ = field_for(key)
+    f, lang = field_for(key)
     t = text.strip()
+    if f.kind == "links" and lang is not None:  # a JSON list, or one title a line
+        return check(key, _json(key, t) if t.startswith("[") else
+                     [line.strip() for line in text.strip("\n").split("\n")] if t else [])
     if f.kind in ("languages", "ids"):
         if t.startswith("["):
             return check(key, _json(key, t))
@@ -272,12 +299,15 @@ def parse(key: str, text: str) -> Any:
     return check(key, text if f.kind == "text" else t)
 
 
-def show(value: Any) -> str:
-    """A value as a person reads it (and as `parse` reads it back)."""
+def show(value: Any, key: str | None = None) -> str:
+    """A value as a person reads it (and as `parse` reads it back; links' titles in a
+    language, `key` centre.links.<lang>, as JSON)."""
     if value is None:
         return ""
     if isinstance(value, list):
         value = tuple(value)
+    if key is not None and isinstance(value, tuple) and key.startswith("centre.links."):
+        return json.dumps(list(value), ensure_ascii=False)
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, tuple) and value and isinstance(value[0], dict):
@@ -364,6 +394,7 @@ class Effective:
     by: str = ""
     locked_at: str | None = None  # the layer whose lock holds it
     note: str = ""  # why a value set at a later layer was not used
+    stale: bool = False  # a translation of an English that has changed since: not shown
 
 
 def _lock_covers(lock: str, key: str) -> bool:
@@ -399,7 +430,32 @@ def resolve(layers: Iterable[Layer], only: Iterable[str] | None = None) -> dict[
             if eff.locked_at is None and any(_lock_covers(lock, key) for lock in layer.locked):
                 eff = Effective(eff.value, eff.source, eff.changed, eff.by, name, eff.note)
         out[key] = eff
+    for key, eff in out.items():
+        f, lang = field_for(key)
+        if lang is not None and eff.value and eff.source != "default":
+            english = out.get(f.key) or resolve(by_name.values(), only=[f.key])[f.key]
+            if needs_update(eff, english):
+                out[key] = replace(eff, stale=True, note=_joined(
+                    eff.note, f"written before the English it translates was changed "
+                              f"({english.source}, {english.changed}): citizens see the "
+                              "English until it is written again"))
     return out
+
+
+def needs_update(translation: Effective, english: Effective) -> bool:
+    """Whether a translation was written for an older English: set before the English was
+    last changed, or at a layer before the English's (a translation of that layer's
+    English, not of this one)."""
+    if english.source == "default" or translation.source == "default":
+        return False
+    if LAYERS.index(translation.source) < LAYERS.index(english.source):
+        return True
+    return bool(translation.changed and english.changed and
+                translation.changed < english.changed)
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _note(eff: Effective, note: str) -> Effective:
@@ -408,6 +464,12 @@ def _note(eff: Effective, note: str) -> Effective:
 
 def values(resolved: Mapping[str, Effective]) -> dict[str, Any]:
     return {k: e.value for k, e in resolved.items()}
+
+
+def citizen_values(resolved: Mapping[str, Effective]) -> dict[str, Any]:
+    """The values as citizens get them: a translation that needs an update is left out
+    (its English shows instead, said to be in English)."""
+    return {k: ("" if e.stale else e.value) for k, e in resolved.items()}
 
 
 def text(resolved_values: Mapping[str, Any], key: str, lang: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ to it at the attract screen, never in the middle of a citizen's session.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -80,28 +80,55 @@ class Offer:
             else None
 
 
-def _text(values: Mapping[str, Any], key: str) -> Text | None:
+def _text(values: Mapping[str, Any], key: str,
+          stale: Collection[str] = ()) -> Text | None:
+    """A translatable setting as a Text; `stale`: the translation keys that need an update
+    (config.resolve), kept but shown in English like a missing translation."""
     english = values.get(key) or ""
     if not english:
         return None
     by_lang = {"en": english}
+    old = set()
     for code in languages.LANGUAGES:
         own = values.get(f"{key}.{code}") if code != "en" else None
         if own:
             by_lang[code] = own
-    return Text(by_lang)
+            if f"{key}.{code}" in stale:
+                old.add(code)
+    return Text(by_lang, frozenset(old))
 
 
-def centre_info(values: Mapping[str, Any]) -> CentreInfo:
+def _link_title(values: Mapping[str, Any], i: int, english: str,
+                stale: Collection[str]) -> Text:
+    """The title of the i-th local link: `centre.links.<lang>` holds each language's titles,
+    in the links' order."""
+    by_lang, old = {"en": english}, set()
+    for code in languages.LANGUAGES:
+        titles = values.get(f"centre.links.{code}") if code != "en" else None
+        if titles and i < len(titles) and titles[i]:
+            by_lang[code] = titles[i]
+            if f"centre.links.{code}" in stale:
+                old.add(code)
+    return Text(by_lang, frozenset(old))
+
+
+def stale_keys(resolved: Mapping[str, config.Effective]) -> frozenset[str]:
+    return frozenset(k for k, e in resolved.items() if e.stale)
+
+
+def centre_info(values: Mapping[str, Any], stale: Collection[str] = ()) -> CentreInfo:
     """The centre's information as configured (name and greeting empty where none is set:
     a new centre, before its staff have written it)."""
-    links = tuple(Link(Text({"en": link["title"]}), link["url"])
-                  for link in values.get("centre.links") or ())
-    return CentreInfo(_text(values, "centre.name") or Text({"en": ""}),
-                      _text(values, "centre.greeting") or Text({"en": ""}),
-                      _text(values, "centre.hours"), _text(values, "centre.address"),
-                      _text(values, "centre.help"), _text(values, "centre.phones"),
-                      _text(values, "centre.accessibility"), links)
+    links = tuple(Link(_link_title(values, i, link["title"], stale), link["url"])
+                  for i, link in enumerate(values.get("centre.links") or ()))
+
+    def text(key):
+        return _text(values, key, stale)
+
+    return CentreInfo(text("centre.name") or Text({"en": ""}),
+                      text("centre.greeting") or Text({"en": ""}),
+                      text("centre.hours"), text("centre.address"), text("centre.help"),
+                      text("centre.phones"), text("centre.accessibility"), links)
 
 
 def _ordered(known: Sequence[str], shown: Sequence[str] | None,
@@ -112,8 +139,8 @@ def _ordered(known: Sequence[str], shown: Sequence[str] | None,
     return tuple(top + [i for i in base if i not in top]), tuple(top)
 
 
-def notice(values: Mapping[str, Any]) -> Notice | None:
-    text = _text(values, "notice.text")
+def notice(values: Mapping[str, Any], stale: Collection[str] = ()) -> Notice | None:
+    text = _text(values, "notice.text", stale)
     if text is None:
         return None
     return Notice(text, values.get("notice.start"), values.get("notice.end"))
@@ -148,7 +175,8 @@ def build(catalogue: Catalogue, resolved: Mapping[str, config.Effective]) -> Off
         return values[key] if resolved[key].source != "default" else None
 
     return Offer(offered, default, services, top_s, tutorials, top_t,
-                 centre_info(values), notice(values),
+                 centre_info(values, stale_keys(resolved)),
+                 notice(values, stale_keys(resolved)),
                  configured("session.idle_timeout"), configured("session.idle_warning"),
                  values["session.read_aloud"], council=values.get("centre.council") or "",
                  inscript=values["typing.inscript"])

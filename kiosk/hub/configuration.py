@@ -312,7 +312,8 @@ def _covers(lock: str, key: str) -> bool:
 def set_values(engine: sa.Engine, scope: Scope, values: Mapping[str, Any], who: str,
                now: datetime | None = None, *, clear: Iterable[str] = (),
                locks: Mapping[str, bool] | None = None,
-               honour_own_locks: bool = False) -> list[tuple[str, str]]:
+               honour_own_locks: bool = False,
+               confirm: Iterable[str] = ()) -> list[tuple[str, str]]:
     """Change several settings at scope at once, all or nothing: set `values` (parsed, or
     JSON-like), remove the values of the keys in `clear` (the broader scope applies again)
     and lock or unlock keys (`locks`: {key: locked}). Everything is checked first: each
@@ -321,7 +322,9 @@ def set_values(engine: sa.Engine, scope: Scope, values: Mapping[str, Any], who: 
     between settings on the values that would result. Any problem: Refused with every
     ConfigError found, and nothing is stored. Otherwise one transaction writes each change
     with its audit row. A value equal to the one already set here is not a change (no new
-    time, no audit row: saving a form does not touch the fields nobody edited).
+    time, no audit row: saving a form does not touch the fields nobody edited), except for
+    the keys in `confirm`: a translation said to be still right for a changed English is set
+    again, with a new time, so it is no longer out of date (config.needs_update).
     Returns the changes made, as (key, action) pairs."""
     now = now or _now()
     clear, locks = list(clear), dict(locks or {})
@@ -352,8 +355,9 @@ def set_values(engine: sa.Engine, scope: Scope, values: Mapping[str, Any], who: 
         guards = [(s, layer.locked) for s, layer in zip(chain[:-1], layers[:-1], strict=True)]
         if honour_own_locks:
             guards.append((scope, mine.locked))
+        confirm = set(confirm)
         sets = {k: v for k, v in checked.items()
-                if k not in mine.values or mine.values[k].value != v}
+                if k not in mine.values or mine.values[k].value != v or k in confirm}
         clears = [k for k in dict.fromkeys(clear) if k in mine.values]
         lock_changes = {k: v for k, v in locks.items() if (k in mine.locked) != v}
         for key in [*sets, *clears]:

@@ -17,6 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from kiosk import hub_cli
+from kiosk.core import config
 from kiosk.hub import auth, configuration
 from kiosk.hub.app import create_app
 from kiosk.hub.configuration import Refused, Scope
@@ -259,6 +260,96 @@ def test_text_fields_per_offered_language_with_lang_and_dir(hub):
     assert re.search(r'name="centre.name.ur"[^>]*lang="ur" dir="rtl"', text)
     assert re.search(r'name="centre.name.fa"[^>]*lang="fa" dir="rtl"', text)
     assert "Used now: <span lang=\"ur\" dir=\"rtl\">پیکہم</span>" in text  # from all
+
+
+def test_changing_the_english_marks_its_translations_out_of_date(hub):
+    """The same rule as at the terminal (core/config.py): a translation left as it was when
+    its English changed is of the old English, so citizens see the new English (marked as
+    English), and the page says which translations need writing again."""
+    base, e, ids = hub
+    centre = Scope("centre", PECKHAM)
+    configuration.set_values(e, centre, {"centre.address": "1 Old Road",
+                                         "centre.address.pl": "Stara Droga 1",
+                                         "centre.address.ar": "1 الطريق القديم"}, "admin ada",
+                             MON)
+    s = sign_in(base, "bea")
+    text, csrf = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="pl" dir="ltr">Stara Droga 1</span>' in text
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.address": "122 Peckham Hill Street",
+        "centre.address.pl": "Stara Droga 1", "centre.address.ar": "1 الطريق القديم"})
+    assert r.status_code == 303 and r.headers["location"].endswith("?saved=1")
+    eff = configuration.resolved(e, Scope("terminal", ids[PECKHAM]))
+    assert eff["centre.address.pl"].stale and eff["centre.address.ar"].stale
+    assert config.text(config.citizen_values(eff), "centre.address", "pl") == \
+        ("122 Peckham Hill Street", "en")
+    text, csrf = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="pl"' not in text
+    assert text.count("Out of date: written for an earlier English, so citizens see the "
+                      "English. Update it, or say below that it is still right.") == 2
+    assert ">Stara Droga 1</textarea>" in text, "kept, for the translator to update"
+    # Saving the form again with it as it was changes nothing; written again, the Polish
+    # is used. The Arabic is said to be still right: used too.
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.address.pl": "Stara Droga 1",
+        "centre.address.ar": "1 الطريق القديم"})
+    assert r.headers["location"].endswith("?saved=0")
+    assert re.search(r'<input class="checkboxes__input" type="checkbox" '
+                     r'id="f-centre-address-ar-confirm" name="confirm.centre.address.ar"', text)
+    assert '<label class="label label--normal checkboxes__label" for="f-centre-address-ar-' \
+           'confirm">This Arabic is still right for the new English: show it again' in text
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.address.pl": "Peckham Hill Street 122",
+        "centre.address.ar": "1 الطريق القديم", "confirm.centre.address.ar": "on"})
+    assert r.headers["location"].endswith("?saved=2")
+    eff = configuration.resolved(e, Scope("terminal", ids[PECKHAM]))
+    assert not eff["centre.address.pl"].stale and not eff["centre.address.ar"].stale
+    text, _ = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="pl" dir="ltr">Peckham Hill Street 122</span>' in text
+    assert "Out of date" not in text and "confirm.centre" not in text
+
+
+def test_link_titles_in_each_offered_language(hub):
+    """Each link row has its title in each language the centre offers (with lang and dir),
+    kept as centre.links.<code>, one title per link; an empty one shows the English."""
+    base, e, ids = hub
+    s = sign_in(base, "bea")
+    text, csrf = open_page(s, centre_url(base))
+    for i in range(5):
+        assert re.search(rf'<input[^>]*name="centre.links.{i}.title.ar"[^>]*lang="ar" '
+                         r'dir="rtl"', text)
+        assert f'name="centre.links.{i}.title.pl"' in text
+    assert 'name="centre.links.0.title.bn"' not in text  # not offered here
+    assert re.search(r'<label class="label label--normal" for="f-centre-links-0-title-ar">'
+                     r'Link 1 title in Arabic \(<span lang="ar" dir="rtl">العربية</span>\)',
+                     text)
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf,
+        "centre.links.0.title": "Southwark Council",
+        "centre.links.0.url": "https://www.southwark.gov.uk",
+        "centre.links.0.title.ar": "مجلس ساوثوارك", "centre.links.0.title.pl": "",
+        "centre.links.2.title": "NHS 111", "centre.links.2.url": "https://111.nhs.uk",
+        "centre.links.2.title.ar": "", "centre.links.2.title.pl": "NHS 111 po polsku"})
+    assert r.status_code == 303, summary(r.text)
+    eff = configuration.resolved(e, Scope("terminal", ids[PECKHAM]))
+    assert eff["centre.links.ar"].value == ("مجلس ساوثوارك",)
+    assert eff["centre.links.pl"].value == ("", "NHS 111 po polsku"), "row 3 is link 2"
+    text, csrf = open_page(s, centre_url(base))
+    assert 'Used now: <span lang="ar" dir="rtl">مجلس ساوثوارك</span>' in text
+    # A title in a row with no link: said so, nothing saved.
+    before = stored(e)
+    r = s.post(centre_url(base), timeout=10, data={
+        "csrf": csrf, "centre.links.4.title.pl": "Coś"})
+    assert r.status_code == 400
+    assert summary(r.text)["f-centre-links-4-title-pl"] == \
+        "Link 5: give the link its English title and address first"
+    assert stored(e) == before
+    # Only the Arabic sent (the English rows not in the form): aligned with the links used.
+    r = s.post(centre_url(base), timeout=10, allow_redirects=False, data={
+        "csrf": csrf, "centre.links.0.title.ar": "", "centre.links.1.title.ar": "NHS 111 ع"})
+    assert r.status_code == 303
+    assert configuration.resolved(e, Scope("centre", PECKHAM))["centre.links.ar"].value == \
+        ("", "NHS 111 ع")
 
 
 # --- locks and precedence ----------------------------------------------------------------------

@@ -159,13 +159,18 @@ def test_centre_staff_change_a_setting_with_the_keyboard(hub, browser, tmp_path)
         page.screenshot(path=shots / "centre.png", full_page=True,
                         clip={"x": 0, "y": 0, "width": 1280,
                               "height": box["y"] + box["height"] + 30})
+        # The local links: each row's title in every language the centre offers.
+        links = page.locator("#setting-centre-links")
+        assert links.locator("input[name='centre.links.0.title.ar'][dir=rtl]").count() == 1
+        links.screenshot(path=shots / "links.png")
     finally:
         context.close()
         if os.environ.get("KIOSK_UPDATE_SCREENSHOTS"):
             out = ROOT / "docs" / "screenshots"
             out.mkdir(parents=True, exist_ok=True)
             for name, target in (("centre.png", "hub-centre.png"),
-                                 ("error.png", "hub-centre-error.png")):
+                                 ("error.png", "hub-centre-error.png"),
+                                 ("links.png", "hub-centre-links.png")):
                 if (shots / name).exists():
                     shutil.copyfile(shots / name, out / target)
     assert problems == []

@@ -174,7 +174,8 @@ def test_centre_information_with_a_translation_and_an_english_fallback(kiosk, wa
            centre__help="Ask at the front desk.", centre__phones="020 7525 0200",
            centre__accessibility="Step-free entrance.",
            centre__links=({"title": "Southwark Council", "url": "https://www.southwark.gov.uk"},
-                          {"title": "NHS 111", "url": "https://111.nhs.uk"}))
+                          {"title": "NHS 111", "url": "https://111.nhs.uk"}),
+           centre__links__bn=("সাউথওয়ার্ক কাউন্সিল",))
     h.tap(h.app.toolbar.buttons["back"])
     h.tap(h.screen.cards["help"])
     assert h.screen.read_aloud_text() == old, "this citizen still sees what they saw"
@@ -195,22 +196,26 @@ def test_centre_information_with_a_translation_and_an_english_fallback(kiosk, wa
     screen = h.screen
     shown = texts(screen.page)
     assert shown.index("পেকহাম লাইব্রেরি") <= 1, "the title: the centre's name in Bengali"
-    # Not written in Bengali (the demo's own Bengali hours, address and accessibility notes
-    # may still stand for staff: a translation is a setting of its own): in English, and
-    # the page says so.
-    if way == "hub":  # (staff: the demo's Bengali translations still stand)
-        assert "122 Peckham Hill Street, SE15 5JR" in shown
-        assert [w.effective_lang for w in screen.sections["address"].children] == ["en"]
-        assert [w.text for w in screen.sections["accessibility"].children] == \
-            ["Step-free entrance."]
-        assert [w.text for w in reversed(screen.sections["hours"].children)] == \
-            ["Mon-Fri 9am-6pm", "Sat 10am-4pm"], "a line each, in English"
+    # Not written in Bengali: in English, and the page says so. Staff at the terminal
+    # changed the English of texts the demo had translated: those translations were of
+    # the old English, so they are not shown (the hub's document replaced them).
+    assert "122 Peckham Hill Street, SE15 5JR" in shown
+    assert [w.effective_lang for w in screen.sections["address"].children] == ["en"]
+    assert [w.text for w in screen.sections["accessibility"].children] == \
+        ["Step-free entrance."]
+    assert [w.text for w in reversed(screen.sections["hours"].children)] == \
+        ["Mon-Fri 9am-6pm", "Sat 10am-4pm"], "a line each, in English"
+    assert [w.effective_lang for w in screen.sections["hours"].children] == ["en", "en"]
     assert i18n.tr("Some of this page is in English because it has not been translated "
                    "yet.", "bn") in shown, "and the page says so"
     for key in ("hours", "help", "address", "phones", "accessibility"):
         assert key in screen.sections
     assert [code.url for _, code in screen.links] == ["https://www.southwark.gov.uk",
                                                        "https://111.nhs.uk"]
+    # The first link's title in Bengali; the second not translated: in English (the demo's
+    # Bengali titles were for its own links).
+    assert [(title.text, title.effective_lang) for title, _ in screen.links] == \
+        [("সাউথওয়ার্ক কাউন্সিল", "bn"), ("NHS 111", "en")]
     assert h.wait_for(lambda: all(code.ready for _, code in screen.links)), "a QR code each"
     assert "https://www.southwark.gov.uk" in shown
 
@@ -393,3 +398,58 @@ def test_nothing_switches_while_another_screen_shows_between_sessions(kiosk):
     h.app.end_session("closed")  # the panel closes through the one reset path
     h.frames(1)
     assert h.app.pending_offer is None and h.screen.centre_name.text == "Camberwell Library"
+
+
+LONG_NOTICE = {
+    "notice.text": "Digital help drop-in every Tuesday 10-12 and Thursday 2-4. The library is "
+                   "closed on 24, 25 and 26 December. Bring your own headphones for video "
+                   "calls, and ask staff at the front desk for a spare pair.",
+    "notice.text.ar": "جلسة مساعدة رقمية كل ثلاثاء من 10 إلى 12 وكل خميس من 2 إلى 4. المكتبة "
+                      "مغلقة أيام 24 و25 و26 ديسمبر. أحضر سماعاتك الخاصة لمكالمات الفيديو من "
+                      "فضلك، واسأل الموظفين",
+    "notice.text.ta": "ஒவ்வொரு செவ்வாய் 10-12 மற்றும் வியாழன் 2-4 டிஜிட்டல் உதவி. டிசம்பர் 24, "
+                      "25, 26 நூலகம் மூடப்பட்டிருக்கும். காணொளி அழைப்புகளுக்கு உங்கள் "
+                      "ஹெட்ஃபோன்களைக் கொண்டு வாருங்கள்",
+}
+
+
+def test_a_long_notice_leaves_help_here_in_view_and_shows_all_on_a_tap(kiosk):
+    """A notice of up to 200 characters took three lines above the three choices and pushed
+    Help here below the fold at 100 %. On the home screen it is one row (its heading, its
+    first line, More): Help here stays in view, in English, Arabic, Tamil, and Polish (the
+    notice in English there, said so); a tap on the notice shows all of it, at 200 % too."""
+    h = kiosk
+    assert len(LONG_NOTICE["notice.text"]) == 200
+    change(h, "staff", **{k.replace(".", "__"): v for k, v in LONG_NOTICE.items()})
+    for lang in ("en", "ar", "ta", "pl"):
+        start(h, lang)
+        screen = h.screen
+        card, notice = screen.cards["help"], screen.centre_notice
+        assert h._in_view(card, screen.scroll), f"Help here is out of view in {lang}"
+        assert h._in_view(notice, screen.scroll)
+        assert notice.is_clipped and notice.more.opacity == 1 and not notice.more.disabled
+        text = LONG_NOTICE.get(f"notice.text.{lang}", LONG_NOTICE["notice.text"])
+        assert notice.lines[0].text == text, "the whole text, of which one line shows"
+        for scale in (1.0, 2.0):
+            h.app.text_scale = scale
+            h.frames(3)
+            h.tap(notice)
+            dialog = h.app._modals[-1]
+            assert dialog.message_label.text == text
+            assert dialog.message_label.effective_lang == ("en" if lang == "pl" else lang)
+            assert text in dialog.read_aloud_text()
+            h.tap(find(dialog, text=h.app.tr("OK"))[0])
+            assert not h.app._modals
+        h.app.text_scale = 1.0
+        confirm_end(h)
+
+
+def test_a_short_notice_has_no_more(kiosk):
+    h = kiosk
+    change(h, "staff", notice__text="Closed on Monday")
+    start(h)
+    notice = h.screen.centre_notice
+    assert notice.lines[0].text == "Closed on Monday" and not notice.is_clipped
+    assert notice.more.opacity == 0 and notice.more.disabled
+    h.tap(notice)
+    assert not h.app._modals, "nothing more to show"

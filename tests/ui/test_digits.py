@@ -29,12 +29,13 @@ def centre_strings(lang: str) -> set[str]:
     values = ConfigStore(REPO_ROOT / "no-such-dir", defaults=DEMO_CENTRE_CONFIG).values()
     out = set()
     for f in config.FIELDS.values():
-        if f.translatable:
+        if f.translatable and f.kind == "text":
             for code in (lang, "en"):
                 text, _ = config.text(values, f.key, code)
                 out |= {text, *text.split("\n")}
     for link in values.get("centre.links") or ():
         out |= {link["title"], link["url"]}
+    out |= set(values.get(f"centre.links.{lang}") or ())  # the titles in the language
     return out
 
 

@@ -362,6 +362,108 @@ def test_text_typed_on_the_kiosk_keyboard_in_another_language(kiosk):
     assert h.app.offer.centre.name.get("ar") == "مكتبة"
 
 
+def test_changing_the_english_puts_its_old_translations_out_of_use(kiosk):
+    """Staff change the address's English: the demo's Bengali address was of the old one,
+    so a Bengali citizen sees the new English, said to be in English; the panel marks the
+    Bengali as written for an earlier English. Opened and Done as it is, it is still right
+    (saved again), and shows again."""
+    from kiosk.app.simulate import type_on_keyboard
+    from kiosk.app.staff.editor import TextEditor
+
+    h = kiosk
+    set_pin(h)
+    open_panel(h)
+    panel = section(h, "centre")
+    h.tap(panel.rows["centre.address"].edit)
+    editor = next(m for m in h.app._modals if isinstance(m, TextEditor))
+    h.tap(editor.keys["clear"])
+    type_on_keyboard(h, editor.keyboard, "122 Peckham Hill Street")
+    h.tap(editor.done)
+    h.tap(h.screen.save_button)
+    assert h.wait_for(lambda: not h.screen.state.draft and not h.screen.state.saving, 10)
+    h.tap(h.screen.writing_button)
+    h.tap(h.app._modals[-1].choices["bn"])
+    h.frames(2)
+    row = h.screen.rows["centre.address.bn"]
+    words = [w.text for w in find(row) if getattr(w, "text", "")]
+    assert "Written for an earlier English: citizens see the English. Change it, or open " \
+           "it and tap Done if it is still right." in words
+    assert not any("Written for an earlier" in w.text for w in find(h.screen.rows[
+        "centre.hours.bn"]) if getattr(w, "text", "")), "the hours' English did not change"
+    if os.environ.get("KIOSK_TEST_SHOTS"):
+        h.screen.scroll.scroll_to(row, animate=False)
+        h.frames(3)
+        h.screenshot(os.path.join(os.environ["KIOSK_TEST_SHOTS"], "out-of-date.png"))
+    h.tap(h.screen.close_button)
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["bn"])
+    h.tap(h.screen.cards["help"])
+    address = h.screen.sections["address"].children
+    assert [(w.text, w.effective_lang) for w in address] == [("122 Peckham Hill Street", "en")]
+
+    # Still right (say the Bengali had been written for it): open it, Done, Save.
+    from tests.ui.conftest import confirm_end
+
+    confirm_end(h)
+    open_panel(h)
+    panel = section(h, "centre")
+    h.tap(h.screen.writing_button)
+    h.tap(h.app._modals[-1].choices["bn"])
+    h.frames(2)
+    h.tap(h.screen.rows["centre.address.bn"].edit)
+    editor = next(m for m in h.app._modals if isinstance(m, TextEditor))
+    old_bn = editor.text
+    h.tap(editor.done)
+    assert h.screen.save_button.text == "Save 1 change"
+    h.tap(h.screen.save_button)
+    assert h.wait_for(lambda: not h.screen.state.draft and not h.screen.state.saving, 10)
+    assert not h.screen.state.eff("centre.address.bn").stale
+    h.tap(h.screen.close_button)
+    assert h.app.offer.centre.address.get("bn") == old_bn
+    assert h.app.offer.centre.address.lang_for("bn") == "bn"
+
+
+def test_link_titles_written_in_another_language(kiosk):
+    """In Bengali, the local links row shows each link's Bengali title (or says it is not
+    written, with the English); Change title writes it on the Bengali keyboard; saved as
+    centre.links.bn, it is what a Bengali citizen reads beside the QR code."""
+    from kiosk.app.staff.editor import TextEditor
+
+    h = kiosk
+    set_pin(h)
+    open_panel(h)
+    section(h, "centre")
+    h.tap(h.screen.writing_button)
+    h.tap(h.app._modals[-1].choices["bn"])
+    h.frames(2)
+    row = h.screen.rows["centre.links.bn"]
+    words = [w.text for w in find(row) if getattr(w, "text", "")]
+    demo = h.screen.state.value("centre.links.bn")
+    assert demo[0] in words and "https://111.nhs.uk" in words
+    assert not any(b.disabled for b in row.title_buttons) and len(row.title_buttons) == 2
+    h.tap(row.title_buttons[1])
+    editor = next(m for m in h.app._modals if isinstance(m, TextEditor))
+    assert editor.text == demo[1] and editor.keyboard.lang == "bn"
+    h.tap(editor.keys["clear"])
+    for ch in "এনএইচএস":
+        h.tap(editor.keyboard.keys[ch])
+    h.tap(editor.done)
+    assert h.screen.state.draft == {"centre.links.bn": (demo[0], "এনএইচএস")}
+    if os.environ.get("KIOSK_TEST_SHOTS"):
+        h.screen.scroll.scroll_to(h.screen.rows["centre.links.bn"], animate=False)
+        h.frames(3)
+        h.screenshot(os.path.join(os.environ["KIOSK_TEST_SHOTS"], "link-titles-bn.png"))
+    h.tap(h.screen.save_button)
+    assert h.wait_for(lambda: not h.screen.state.draft and not h.screen.state.saving, 10)
+    assert ConfigStore(h.data_dir).values()["centre.links.bn"] == (demo[0], "এনএইচএস")
+    h.tap(h.screen.close_button)
+    h.tap(h.screen.start)
+    h.tap(h.screen.choices["bn"])
+    h.tap(h.screen.cards["help"])
+    assert [(t.text, t.effective_lang) for t, _ in h.screen.links] == \
+        [(demo[0], "bn"), ("এনএইচএস", "bn")]
+
+
 def test_wrong_values_are_explained_and_nothing_is_saved(kiosk):
     h = kiosk
     set_pin(h)

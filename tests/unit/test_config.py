@@ -167,3 +167,89 @@ def test_a_citizen_reads_their_language_or_english_said_so():
     assert config.text(vals, "centre.name", "ar") == ("مكتبة بيكهام", "ar")
     assert config.text(vals, "centre.name", "bn") == ("Peckham Library", "en")
     assert config.text(vals, "centre.name", "en") == ("Peckham Library", "en")
+
+
+def _t(layer_name, when, **values):
+    return Layer(layer_name, {k.replace("__", "."): Setting(v, when, layer_name)
+                              for k, v in values.items()})
+
+
+# (layers, is the Bengali name used?)
+TRANSLATIONS = [
+    # written together, or the translation later: used
+    ([_t("all", MON, centre__name="Library", centre__name__bn="লাইব্রেরি")], True),
+    ([_t("all", MON, centre__name="Library"), _t("centre", TUE, centre__name__bn="লাইব্রেরি")],
+     True),
+    # the English changed after the translation, at the same layer: not used
+    ([_t("all", MON, centre__name__bn="লাইব্রেরি"), _t("all", TUE, centre__name="Library")],
+     False),
+    # the English changed at a later layer (the centre, staff at the terminal): the earlier
+    # layer's translation is of another English, whatever its time
+    ([_t("all", MON, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("centre", TUE, centre__name="Peckham Library")], False),
+    ([_t("centre", WED, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("staff", TUE, centre__name="Peckham Library")], True),  # staff's English is older
+    ([_t("centre", MON, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("staff", TUE, centre__name="Peckham Library")], False),
+    ([_t("centre", MON, centre__name="Library"), _t("centre", WED, centre__name__bn="লাই"),
+      _t("staff", TUE, centre__name="Peckham Library")], False),
+    # staff's English and their own translation: used
+    ([_t("centre", MON, centre__name="Library", centre__name__bn="লাইব্রেরি"),
+      _t("staff", TUE, centre__name="Peckham Library", centre__name__bn="পেকহাম")], True),
+]
+
+
+@pytest.mark.parametrize("layers, used", TRANSLATIONS)
+def test_a_translation_older_than_its_english_needs_an_update(layers, used):
+    merged: dict[str, Layer] = {}
+    for layer in layers:  # several values of a layer at different times: one layer
+        old = merged.get(layer.name)
+        merged[layer.name] = Layer(layer.name, {**(old.values if old else {}), **layer.values})
+    eff = config.resolve(merged.values())
+    assert eff["centre.name.bn"].stale == (not used)
+    shown, lang = config.text(config.citizen_values(eff), "centre.name", "bn")
+    assert lang == ("bn" if used else "en") and shown
+
+
+def test_link_titles_in_a_language_one_per_link():
+    """centre.links.<lang>: the links' titles in that language, in the links' order ("" for
+    one not translated); the addresses are the English links'. A lock on centre.links covers
+    them, and they go out of date with the links' English like any translation."""
+    from kiosk.core import content, offer
+    from kiosk.core.settings import DEFAULT_CONTENT_DIR
+
+    assert config.check("centre.links.bn", ["সাউথওয়ার্ক কাউন্সিল", "", ""]) == \
+        ("সাউথওয়ার্ক কাউন্সিল",)
+    assert config.parse("centre.links.ar", '["مجلس ساوثوارك", "NHS 111"]') == \
+        ("مجلس ساوثوارك", "NHS 111")
+    assert config.parse("centre.links.pl", "Rada Southwark\n\nNHS 111\n") == \
+        ("Rada Southwark", "", "NHS 111")
+    assert config.parse("centre.links.pl", "") == ()
+    assert config.show(("Rada, Southwark", ""), "centre.links.pl") == '["Rada, Southwark", ""]'
+    assert config.parse("centre.links.pl", config.show(("Rada, Southwark", "x"),
+                                                       "centre.links.pl")) == \
+        ("Rada, Southwark", "x")
+    for bad, words in (("x" * 81, "at most 80"), (["a"] * 6, "at most 5 titles"),
+                       ([1], "list of link titles")):
+        with pytest.raises(ConfigError, match=words):
+            config.check("centre.links.bn", bad if isinstance(bad, list) else [bad])
+    assert "centre.links.bn" in config.all_keys()
+    links = ({"title": "Southwark Council", "url": "https://www.southwark.gov.uk"},
+             {"title": "NHS 111", "url": "https://111.nhs.uk"})
+    locked = Layer("all", {}, frozenset({"centre.links"}))
+    eff = config.resolve([locked, _t("staff", TUE, centre__links__bn=("x",))])
+    assert eff["centre.links.bn"].locked_at == "all" and eff["centre.links.bn"].value == ""
+
+    catalogue = content.load(DEFAULT_CONTENT_DIR)
+    same = _t("centre", MON, centre__links=links, centre__links__bn=("সাউথওয়ার্ক কাউন্সিল",))
+    shown = offer.build(catalogue, config.resolve([same])).centre.links
+    assert [(lk.title.get("bn"), lk.title.lang_for("bn")) for lk in shown] == [
+        ("সাউথওয়ার্ক কাউন্সিল", "bn"), ("NHS 111", "en")]
+    assert [lk.url for lk in shown] == ["https://www.southwark.gov.uk", "https://111.nhs.uk"]
+    # Staff add a link at the terminal: the Bengali titles were for the old list.
+    later = _t("staff", TUE, centre__links=links + (
+        {"title": "Peckham Library", "url": "https://www.southwark.gov.uk/libraries"},))
+    eff = config.resolve([same, later])
+    assert eff["centre.links.bn"].stale
+    shown = offer.build(catalogue, eff).centre.links
+    assert [lk.title.lang_for("bn") for lk in shown] == ["en", "en", "en"]

@@ -127,3 +127,59 @@ def test_a_kill_9_while_saving_never_leaves_a_broken_file(tmp_path):
         data = json.loads(ConfigStore(tmp_path).staff_path.read_text())
         assert 60 <= data["values"]["session.idle_timeout"]["value"] <= 560
         assert ConfigStore(tmp_path).load().problems == []
+
+
+def test_staff_changing_the_english_marks_its_older_translations_as_needing_an_update(tmp_path):
+    """The defect: a Bengali citizen saw the Bengali of the OLD address after staff changed
+    the English at the terminal. A translation older than its English (or from a layer
+    before the English's) is not shown: citizens see the new English, marked as English.
+    And the hub's translation does not come back at the next sync while staff's English
+    stands; a translation written at the terminal with (or after) the English shows."""
+    from kiosk.core import content, offer
+    from kiosk.core.settings import DEFAULT_CONTENT_DIR, DEMO_CENTRE_CONFIG
+
+    catalogue = content.load(DEFAULT_CONTENT_DIR)
+    store = ConfigStore(tmp_path, "t1", defaults=DEMO_CENTRE_CONFIG)
+    old = offer.build(catalogue, store.resolved()).centre
+    assert old.address.lang_for("bn") == "bn" and old.hours.lang_for("bn") == "bn"
+    store.set_staff({"centre.address": "122 Peckham Hill Street, SE15 5JR",
+                     "centre.name": "Peckham Library", "centre.name.bn": "পেকহাম লাইব্রেরি"},
+                    now="2026-12-03T10:00:00Z")
+    eff = store.resolved()
+    assert eff["centre.address.bn"].stale and "English" in eff["centre.address.bn"].note
+    assert not eff["centre.name.bn"].stale and not eff["centre.hours.bn"].stale
+    centre = offer.build(catalogue, eff).centre
+    assert centre.address.get("bn") == "122 Peckham Hill Street, SE15 5JR"
+    assert centre.address.lang_for("bn") == "en" and centre.address.needs_update("bn")
+    assert centre.name.get("bn") == "পেকহাম লাইব্রেরি" and centre.name.lang_for("bn") == "bn"
+    assert centre.hours.lang_for("bn") == "bn", "a text whose English did not change keeps it"
+
+    # The hub sends its layers (the old Bengali address, as it was): it stays out of date.
+    hub_bn = {"value": "পুরনো ঠিকানা", "changed": "2026-12-01T09:00:00Z", "by": "admin ada"}
+    store.save_hub({"layers": [
+        {"name": "all", "values": {}},
+        {"name": "centre", "values": {
+            "centre.address": {"value": "1 Old Road", "changed": "2026-12-01T09:00:00Z"},
+            "centre.address.bn": hub_bn}}]}, '"v1"')
+    centre = offer.build(catalogue, store.resolved()).centre
+    assert centre.address.get("en") == "122 Peckham Hill Street, SE15 5JR"
+    assert centre.address.lang_for("bn") == "en", "the hub's older Bengali does not come back"
+    # Even a later edit of the centre's Bengali is a translation of the centre's English,
+    # not of the English staff wrote here.
+    store.save_hub({"layers": [{"name": "centre", "values": {
+        "centre.address": {"value": "1 Old Road", "changed": "2026-12-01T09:00:00Z"},
+        "centre.address.bn": {**hub_bn, "changed": "2026-12-04T09:00:00Z"}}}]}, '"v2"')
+    assert offer.build(catalogue, store.resolved()).centre.address.lang_for("bn") == "en"
+    # Staff write the Bengali of the new address: it shows.
+    store.set_staff({"centre.address.bn": "১২২ পেকহাম হিল স্ট্রিট"},
+                    now="2026-12-05T10:00:00Z")
+    centre = offer.build(catalogue, store.resolved()).centre
+    assert centre.address.get("bn") == "১২২ পেকহাম হিল স্ট্রিট"
+    assert centre.address.lang_for("bn") == "bn"
+    # The hub changes the English later (the later change wins) with its Bengali: both show.
+    store.save_hub({"layers": [{"name": "centre", "values": {
+        "centre.address": {"value": "2 New Road", "changed": "2026-12-06T09:00:00Z"},
+        "centre.address.bn": {**hub_bn, "value": "২ নিউ রোড",
+                              "changed": "2026-12-06T09:00:00Z"}}}]}, '"v3"')
+    centre = offer.build(catalogue, store.resolved()).centre
+    assert (centre.address.get("en"), centre.address.get("bn")) == ("2 New Road", "২ নিউ রোড")

@@ -90,11 +90,15 @@ def test_demo_centre_texts_have_glyphs(code):
     values = ConfigStore(REPO_ROOT / "no-such-dir", defaults=DEMO_CENTRE_CONFIG).values()
     bad = []
     for f in config.FIELDS.values():
-        if f.translatable and values.get(f.key):
+        if f.translatable and f.kind == "text" and values.get(f.key):
             shown, shown_lang = config.text(values, f.key, code)
             m = missing(shown, languages.get(shown_lang))
             if m:
                 bad.append(f"{f.key}: {shown[:40]!r} lacks {sorted(m)}")
+    for title in values.get(f"centre.links.{code}") or ():  # the local links' titles
+        m = missing(title, languages.get(code))
+        if m:
+            bad.append(f"centre.links.{code}: {title!r} lacks {sorted(m)}")
     assert values.get("centre.name") and not bad, "; ".join(bad[:5])
 
 

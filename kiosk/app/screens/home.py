@@ -41,7 +41,7 @@ class Card(ButtonBehavior, Panel):
     heading on first view (it still scrolls a little, and says so: Up and Down, the fade)."""
 
     def __init__(self, heading: str, detail: str, heading_lang: str = "",
-                 detail_lang: str = "", **kwargs):
+                 detail_lang: str = "", compact: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.heading = KLabel(text=heading, text_lang=heading_lang, role="heading", bold=True,
                               size_hint_y=None, colour_name="link")
@@ -49,9 +49,9 @@ class Card(ButtonBehavior, Panel):
                              colour_name="panel_text")
         if "padding" not in kwargs:
             tall = tall_lines(self.heading) or tall_lines(self.detail)
-            if tall:
+            if tall or compact:
                 self.spacing = dp(8)
-            pad = dp(14) if tall else dp(22)
+            pad = dp(14) if tall or compact else dp(22)
             # The spacer at the end comes after one more gap: that gap is part of the
             # padding below, so the space under the text is the space above it.
             self.padding = [dp(28), pad, dp(28), max(0, pad - self.spacing)]
@@ -78,8 +78,9 @@ class HomeScreen(KioskScreen):
             from kiosk.app.widgets.notice import Notice
 
             text, lang = self.app.text(notice)  # in English where not translated: noted
+            # One line of it (More shows the rest): the three choices stay in view.
             self.centre_notice = self.add(Notice(tr("News from this centre"), text,
-                                                 line_lang=lang))
+                                                 line_lang=lang, clamp=1))
         self.label(tr("What would you like to do?"), role="title", bold=True)
         self.cards = {}
         for key, heading, detail, target in (
@@ -92,7 +93,12 @@ class HomeScreen(KioskScreen):
             ("help", tr("Help here"),
              tr("Opening hours, and who can help you in this centre."), "help_here"),
         ):
-            card = Card(heading, detail, min_height=dp(150))
+            # With the centre's notice above them, the cards are no taller than their
+            # words, with less space around them: Help here, the last, stays in view at
+            # 100 % in every language.
+            notice = self.centre_notice is not None
+            card = Card(heading, detail, compact=notice,
+                        min_height=dp(112) if notice else dp(150))
             card.bind(on_release=lambda _c, t=target: self.app.go(t))
             self.cards[key] = card
             self.add(card)

@@ -175,7 +175,11 @@ class TextRow(FieldRow):
 
     def fill(self, body):
         text = self.value() or ""
-        if text:
+        if text and out_of_date(self):
+            body.add_widget(out_of_date_note())
+            body.add_widget(KLabel(text=text, text_lang=self.lang,
+                                   colour_name="secondary_text", size_hint_y=None))
+        elif text:
             body.add_widget(KLabel(text=text, text_lang=self.lang, size_hint_y=None))
         elif self.lang != "en" and self.state.value(self.base):
             body.add_widget(small(st("Not written in this language yet: citizens see the "
@@ -225,10 +229,33 @@ class DateRow(FieldRow):
         self.panel.app.open_modal(editor)
 
 
+def out_of_date(row: FieldRow) -> bool:
+    """A translation written for an earlier English (and not changed here since)."""
+    return row.key not in row.state.draft and row.state.eff(row.key).stale
+
+
+def out_of_date_note() -> KLabel:
+    return small(st("Written for an earlier English: citizens see the English. Change it, or "
+                    "open it and tap Done if it is still right."), colour_name="text",
+                 bold=True)
+
+
 class LinksRow(FieldRow):
-    """Up to five local links: a title and an https address each."""
+    """Up to five local links: a title and an https address each. In another language
+    (`lang`), the titles in it (`centre.links.<lang>`, one per link): the addresses and
+    which links there are stay as written in English."""
+
+    def __init__(self, panel, key: str, lang: str = "en", **kwargs):
+        self.base, self.lang = key, lang
+        super().__init__(panel, key if lang == "en" else f"{key}.{lang}", **kwargs)
+
+    def title(self) -> str:
+        return texts.label(self.base)
 
     def fill(self, body):
+        if self.lang != "en":
+            self._fill_titles(body)
+            return
         links = [dict(link) for link in (self.value() or ())]
         locked = self.locked
         for i, link in enumerate(links):
@@ -253,6 +280,54 @@ class LinksRow(FieldRow):
         self.add = button(st("Add a link"), self._add, kind="button", width=dp(220),
                           disabled=locked or len(links) >= config.MAX_LINKS)
         body.add_widget(line(self.add, Widget()))
+
+    def _fill_titles(self, body):
+        links = self.state.value(self.base) or ()
+        titles = list(self.value() or ())
+        if titles and out_of_date(self):
+            body.add_widget(out_of_date_note())
+        self.title_buttons = []
+        for i, link in enumerate(links):
+            box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(6),
+                            height=0)
+            box.bind(minimum_height=box.setter("height"))
+            own = titles[i] if i < len(titles) else ""
+            if own:
+                box.add_widget(KLabel(text=own, text_lang=self.lang, bold=True,
+                                      size_hint_y=None))
+            else:
+                box.add_widget(small(st("Not written in this language yet: citizens see the "
+                                        "English.")))
+            box.add_widget(KLabel(text=link["title"], text_lang="en", size_hint_y=None,
+                                  colour_name="text" if not own else "secondary_text"))
+            box.add_widget(KLabel(text=link["url"], text_lang="en", colour_name="link",
+                                  size_hint_y=None))
+            change = button(st("Change title"), lambda i=i: self._edit_title(i),
+                            width=dp(220), disabled=self.locked)
+            self.title_buttons.append(change)
+            box.add_widget(line(change, Widget()))
+            body.add_widget(box)
+        if not links:
+            body.add_widget(small(st("No links yet.")))
+
+    def _edit_title(self, i: int) -> None:
+        from kiosk.app.staff.editor import TextEditor
+
+        titles = list(self.value() or ())
+        editor = TextEditor(f"{st('Link title')} ({name_in(self.lang, st('Link title').lang)})",
+                            titles[i] if i < len(titles) else "", lang=self.lang,
+                            max_length=80)
+
+        def done(_e, text):
+            now = list(self.value() or ())
+            now += [""] * (i + 1 - len(now))
+            now[i] = text.strip()
+            while now and not now[-1]:
+                now.pop()
+            self.change(self.key, tuple(now))
+
+        editor.bind(on_done=done)
+        self.panel.app.open_modal(editor)
 
     def _links(self) -> list[dict]:
         return [dict(link) for link in (self.value() or ())]

@@ -79,8 +79,10 @@ class StaffState:
             value = tuple(value)
         self.errors.pop(key, None)
         self.message = ""
-        if value == self.eff(key).value or (value in ("", None) and
-                                            self.eff(key).value in ("", None)):
+        eff = self.eff(key)
+        if (value == eff.value and not eff.stale) or (value in ("", None) and
+                                                      eff.value in ("", None)):
+            # (an out-of-date translation kept as it is: saved again, it is still right)
             self.draft.pop(key, None)
         else:
             self.draft[key] = value
@@ -332,7 +334,7 @@ class StaffPanel(KioskScreen):
         for key in ("centre.name", "centre.greeting", "centre.hours", "centre.address",
                     "centre.help", "centre.phones", "centre.accessibility"):
             self._add_row(fields.TextRow(self, key, self.state.writing))
-        self._add_row(fields.LinksRow(self, "centre.links"))
+        self._add_row(fields.LinksRow(self, "centre.links", self.state.writing))
         self._add_row(fields.CouncilRow(self, "centre.council"))
 
     def _notice(self) -> None:

@@ -64,11 +64,13 @@ class Dialog(ModalView):
 class MessageDialog(Dialog):
     title = StringProperty("")
     message = StringProperty("")
+    message_lang = StringProperty("")  # when not the interface's (a centre's own words)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.add(KLabel(text=self.title, role="heading", bold=True, size_hint_y=None))
-        self.add(KLabel(text=self.message, size_hint_y=None))
+        self.message_label = self.add(KLabel(text=self.message, text_lang=self.message_lang,
+                                             size_hint_y=None))
         ok = self.add(KButton(text=self.app.tr("OK"), kind="primary"))
         ok.bind(on_release=lambda *_: self.dismiss(animation=False))
 

@@ -29,6 +29,7 @@ MAX_FORM_BYTES = 1024 * 1024
 MAX_FIELDS = 600
 LINK_ROWS = config.MAX_LINKS
 LOCKS_SHOWN = "locks-shown"  # a hidden field: the form had lock checkboxes
+CONFIRM = "confirm."  # a checkbox beside an out-of-date translation: still right as it is
 SECTIONS = (("languages", "Languages"), ("services", "Services and tutorials"),
             ("centre", "About the centre"), ("notice", "Notice"), ("session", "Sessions"))
 SECTION_OF = {"tutorials": "services", "typing": "session"}
@@ -49,11 +50,13 @@ def label_of(key: str) -> str:
 
 def shown(key: str, value: Any) -> str:
     """A value as the page shows it."""
-    f, _ = config.field_for(key)
+    f, lang = config.field_for(key)
     if value is None or value == "" or value == ():
         if f.kind == "ids":
             return "all, in the usual order" if value is None else "none"
         return "none" if f.kind == "links" else "nothing"
+    if f.kind == "links" and lang is not None:  # a language's titles, one per link
+        return "; ".join(title or "(in English)" for title in value)
     if f.kind == "links":
         return "; ".join(f"{link['title']} ({link['url']})" for link in value)
     if f.kind == "language":
@@ -108,6 +111,7 @@ class Control:
     error: str = ""
     native: str = ""  # a translation's language, in that language
     used: str = ""  # a translation: what citizens see in that language now ("": English)
+    stale: bool = False  # a translation of an earlier English (core/config.needs_update)
     multiline: bool = False
     type: str = "text"
     maxlength: int | None = None
@@ -181,7 +185,9 @@ def views(snap: Snapshot, here: Scope, who: SignedIn, submitted: Mapping[str, st
                       + ("ask an admin to change it." if not who.is_admin else
                          "unlock it there to change it here."))
         controls: list[Control] = []
-        if f.translatable:
+        if f.kind == "links":
+            controls = _link_controls(f, snap, submitted, errors, langs)
+        elif f.translatable:
             extra = [code for code in languages.LANGUAGES
                      if code not in langs and f"{f.key}.{code}" in snap.here.values]
             for code in langs + extra:
@@ -191,20 +197,10 @@ def views(snap: Snapshot, here: Scope, who: SignedIn, submitted: Mapping[str, st
                     key, input_id(key), lang.english_name, _current(snap, submitted, key),
                     code, lang.direction, errors.get(input_id(key), ""),
                     native="" if code == "en" else lang.native_name,
-                    used="" if code == "en" else snap.resolved[key].value,
+                    used="" if code == "en" or snap.resolved[key].stale else
+                    snap.resolved[key].value,
+                    stale=code != "en" and snap.resolved[key].stale,
                     multiline=(f.high or 0) > 120, maxlength=f.high))
-        elif f.kind == "links":
-            set_here = snap.here.values.get(f.key)
-            rows = list(set_here.value) if set_here else []
-            for i in range(LINK_ROWS):
-                for part, text in (("title", "title"), ("url", "address (https://...)")):
-                    name = f"{f.key}.{i}.{part}"
-                    value = (submitted[name] if submitted is not None and name in submitted
-                             else rows[i][part] if i < len(rows) else "")
-                    controls.append(Control(name, input_id(name), f"Link {i + 1} {text}",
-                                            value, error=errors.get(input_id(name), ""),
-                                            type="url" if part == "url" else "text",
-                                            width="input--wide" if part == "url" else ""))
         else:
             kind_type = {"date": "date", "int": "text"}.get(f.kind, "text")
             width = {"int": "input--short", "date": "input--date",
@@ -228,6 +224,43 @@ def views(snap: Snapshot, here: Scope, who: SignedIn, submitted: Mapping[str, st
     return [(title, out[name]) for name, title in SECTIONS]
 
 
+def _link_controls(f: config.Field, snap: Snapshot, submitted: Mapping[str, str] | None,
+                   errors: Mapping[str, str], langs: list[str]) -> list[Control]:
+    """Each link row: its title, its address, and its title in each other language the
+    scope offers (or has a title in already): `centre.links.<code>` holds a language's
+    titles, one per link in order."""
+    set_here = snap.here.values.get(f.key)
+    rows = list(set_here.value) if set_here else []
+    codes = [c for c in langs if c != "en"]
+    codes += [c for c in languages.LANGUAGES if c != "en" and c not in codes
+              and f"{f.key}.{c}" in snap.here.values]
+
+    def sent(name: str, stored: str) -> str:
+        return submitted[name] if submitted is not None and name in submitted else stored
+
+    controls = []
+    for i in range(LINK_ROWS):
+        for part, text in (("title", "title"), ("url", "address (https://...)")):
+            name = f"{f.key}.{i}.{part}"
+            controls.append(Control(name, input_id(name), f"Link {i + 1} {text}",
+                                    sent(name, rows[i][part] if i < len(rows) else ""),
+                                    error=errors.get(input_id(name), ""),
+                                    type="url" if part == "url" else "text",
+                                    width="input--wide" if part == "url" else ""))
+        for code in codes:
+            key, lang = f"{f.key}.{code}", languages.LANGUAGES[code]
+            name = f"{f.key}.{i}.title.{code}"
+            mine = snap.here.values.get(key)
+            used = snap.resolved[key]
+            controls.append(Control(
+                name, input_id(name), f"Link {i + 1} title in {lang.english_name}",
+                sent(name, mine.value[i] if mine and i < len(mine.value) else ""), code,
+                lang.direction, errors.get(input_id(name), ""), native=lang.native_name,
+                used="" if used.stale or i >= len(used.value or ()) else used.value[i],
+                stale=used.stale and i < len(used.value or ()) and bool(used.value[i])))
+    return controls
+
+
 def _current(snap: Snapshot, submitted: Mapping[str, str] | None, key: str) -> str:
     """What a control holds: what was sent back, else the value set here, else nothing."""
     if submitted is not None and key in submitted:
@@ -246,6 +279,7 @@ def config_covers(lock: str, key: str) -> bool:
 class Changes:
     values: dict[str, Any] = field(default_factory=dict)
     clear: list[str] = field(default_factory=list)
+    confirm: list[str] = field(default_factory=list)  # translations still right (as sent)
     locks: dict[str, bool] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # by control id, in form order
     link_rows: list[int] = field(default_factory=list)  # form row of each link set
@@ -259,6 +293,11 @@ class Changes:
             part = "title" if "title" in e.problem else "url"
             self.errors.setdefault(input_id(f"centre.links.{row}.{part}"),
                                    f"Link {row + 1}: {e.problem}")
+            return
+        if key.startswith("centre.links.") and key.count(".") == 2:  # a language's titles
+            lang = key.rsplit(".", 1)[1]
+            self.errors.setdefault(input_id(f"centre.links.0.title.{lang}"),
+                                   f"{label_of(key)}: {e.problem}")
             return
         if key == "centre.links":
             self.errors.setdefault(input_id("centre.links.0.title"),
@@ -284,8 +323,12 @@ def read(form: Mapping[str, str], snap: Snapshot, who: SignedIn) -> Changes:
             out.values[key] = config.parse(key, raw)
         except ConfigError as e:
             out.refuse(e)
+            continue
+        if form.get(CONFIRM + key) == "on":
+            out.confirm.append(key)
     if any(f"centre.links.{i}.title" in form for i in range(LINK_ROWS)):
         _links(form, out)
+    _link_titles(form, snap, out)
     if who.is_admin and form.get(LOCKS_SHOWN):
         for key in config.FIELDS:
             if snap.locked_at(key) is None and key not in config.SECRET_KEYS:
@@ -321,3 +364,35 @@ def _links(form: Mapping[str, str], out: Changes) -> None:
         out.values["centre.links"] = config.check("centre.links", links)
     except ConfigError as e:
         out.refuse(e)
+
+
+def _link_titles(form: Mapping[str, str], snap: Snapshot, out: Changes) -> None:
+    """The links' titles in each language sent: one per link, in the order of the links
+    kept (the rows with a title or an address), or of the links used here when the form
+    had none of its own."""
+    rows = out.link_rows if "centre.links" in out.values else \
+        list(range(len(snap.resolved["centre.links"].value or ())))
+    for code in languages.LANGUAGES:
+        names = [f"centre.links.{i}.title.{code}" for i in range(LINK_ROWS)]
+        if code == "en" or not any(n in form for n in names):
+            continue
+        key = f"centre.links.{code}"
+        titles = []
+        for i in rows:
+            title = form.get(names[i], "").strip()
+            try:
+                titles.append(config.check("centre.name", title) if title else "")
+            except ConfigError as e:
+                out.errors[input_id(names[i])] = \
+                    f"Link {i + 1} title in {languages.LANGUAGES[code].english_name}: " \
+                    f"{e.problem}"
+        stray = [i for i in range(LINK_ROWS) if i not in rows and form.get(names[i], "").strip()]
+        for i in stray:
+            out.errors[input_id(names[i])] = \
+                f"Link {i + 1}: give the link its English title and address first"
+        if any(titles):
+            out.values[key] = config.check(key, titles)
+            if any(form.get(CONFIRM + n) == "on" for n in names):
+                out.confirm.append(key)
+        else:
+            out.clear.append(key)

@@ -128,6 +128,7 @@ async def _save(request: Request, who: auth.SignedIn, store: Store, scope: Scope
         try:
             done = configuration.set_values(
                 store.engine, scope, changes.values, who.who, clear=changes.clear,
+                confirm=changes.confirm,
                 locks=changes.locks if who.is_admin else None,
                 honour_own_locks=not who.is_admin)
         except Refused as e:
