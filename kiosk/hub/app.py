@@ -114,6 +114,8 @@ def create_app(settings: HubSettings, *, roll_up: bool = True) -> FastAPI:
 
     # A locked, restarting or unreachable database, wherever it is met: 503 + Retry-After.
     app.add_exception_handler(sa.exc.OperationalError, errors.database_busy)
+    # Every pooled connection in use for POOL_TIMEOUT (store.py): busy too.
+    app.add_exception_handler(sa.exc.TimeoutError, errors.database_busy)
     app.add_exception_handler(RequestValidationError, errors.invalid_request)
     app.add_exception_handler(errors.LoginRequired, errors.login_required)
     app.add_exception_handler(errors.AdminOnly, errors.admin_only)

@@ -57,8 +57,9 @@ def is_page(request: Request) -> bool:
 
 
 async def database_busy(request: Request, exc: Exception) -> Response:
-    """For sqlalchemy.exc.OperationalError (locked, restarting, unreachable), wherever it is
-    raised, in a route or in a dependency such as the terminal's token check."""
+    """For sqlalchemy.exc.OperationalError (locked, restarting, unreachable) and TimeoutError
+    (every pooled connection in use for too long), wherever it is raised, in a route or in
+    a dependency such as the terminal's token check."""
     page = is_page(request)
     retry_after = PAGE_RETRY_AFTER if page else API_RETRY_AFTER
     log.warning("database unavailable for %s, asked to come back in %d s: %s",
