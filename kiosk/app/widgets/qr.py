@@ -12,7 +12,6 @@ from kivy.graphics.texture import Texture
 from kivy.properties import StringProperty
 from kivy.uix.widget import Widget
 
-
 # Matrices already made, by address: the same few codes (a centre's links, the official
 # services) are shown again and again, and making one costs milliseconds of CPU (on a
 # thread, but the same CPU the next screen is built with). Written from the worker

@@ -77,7 +77,7 @@ class KLabel(Label):
 
     _own_canvas = False
 
-    def apply_class_lang_rules(self, root=None, ignored_consts=set(), rule_children=None):
+    def apply_class_lang_rules(self, root=None, ignored_consts=frozenset(), rule_children=None):
         """Kivy's `<Label>` rule (style.kv) draws the texture with three kv expressions,
         each compiled into bindings per label: the largest single cost of making one.
         When that is the only rule for this class, the same is drawn from Python
