@@ -214,6 +214,7 @@ class KioskApp(App):
         # The staff panel's way in (made on the first gesture) and the gesture itself.
         self.staff = None
         self.gesture = None
+        self._started = False  # True from the first frame on
         self._apply_offer(self._build_offer(catalogue))
 
     # ----- configuration ---------------------------------------------------------------
@@ -235,6 +236,26 @@ class KioskApp(App):
         self.idle_timeout = new.idle_timeout or self.settings.idle_timeout
         self.idle_warning = new.idle_warning or self.settings.idle_warning
         self._set_language(new.default_language)
+        if self._started:
+            self._warm_languages()
+
+    def _warm_languages(self) -> None:
+        """On a worker thread: what the first switch to each offered language would read
+        from disk (its catalogue, Babel's number data, its font files), so that a citizen's
+        first language choice reads nothing on the UI thread. After the first frame, so
+        start-up does not wait for it."""
+        from kiosk.app import fonts
+
+        codes = tuple(self.offer.languages)
+
+        def work():
+            try:
+                i18n.warm(codes)
+                fonts.warm_files(codes)
+            except Exception:  # never worse than not warming: the first use loads it
+                log.exception("warming the offered languages failed")
+
+        threading.Thread(target=work, daemon=True, name="warm-languages").start()
 
     def config_changed(self) -> None:
         """The configuration changed on disk (the hub sent one, staff saved one): from any
@@ -346,6 +367,8 @@ class KioskApp(App):
         Clock.schedule_once(self._first_frame, 0)
 
     def _first_frame(self, *_):
+        self._started = True
+        self._warm_languages()
         for callback in self.first_frame_callbacks:
             callback()
 

@@ -97,6 +97,16 @@ def number(n: int, lang: str) -> str:
     return written if own[0] == "0" else written.translate(str.maketrans("0123456789", own))
 
 
+def warm(codes) -> None:
+    """Load, for each language in `codes`, what its first use would read from disk: its
+    interface catalogue and Babel's data for its numbers. For a worker thread, so that the
+    first switch to a language reads nothing on the UI thread (issue 17). The caches above
+    make a second load harmless."""
+    for code in codes:
+        translations(code, DOMAIN)  # as tr() asks: the cache keys on the arguments as given
+        number(1, code)
+
+
 def catalogue_languages() -> list[str]:
     return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()) \
         if LOCALE_DIR.is_dir() else []
