@@ -511,7 +511,10 @@ class KioskApp(App):
             self.toolbar_slot.clear_widgets()
             self.toolbar_slot.height = 0
             return
-        if self.toolbar is None or self.toolbar.lang != self.lang:
+        if self.toolbar is not None and self.toolbar.lang != self.lang and \
+                not self.toolbar.relabel():
+            self.toolbar = None
+        if self.toolbar is None:
             self.toolbar = Toolbar()
             self.toolbar.bind(height=self._toolbar_height)
         if self.toolbar.parent is None:
