@@ -128,6 +128,9 @@ class OfficialVisit:
     started: float | None = None  # the app's clock when the browser opened (None: not yet)
 
 
+WARM_AFTER = 1.0  # seconds after the first frame: the offered languages' files are read
+
+
 class KioskApp(App):
     title = "Connecting London"
 
@@ -215,6 +218,7 @@ class KioskApp(App):
         self.staff = None
         self.gesture = None
         self._started = False  # True from the first frame on
+        self.languages_warm = False  # see _warm_languages
         self._apply_offer(self._build_offer(catalogue))
 
     # ----- configuration ---------------------------------------------------------------
@@ -239,11 +243,12 @@ class KioskApp(App):
         if self._started:
             self._warm_languages()
 
-    def _warm_languages(self) -> None:
+    def _warm_languages(self, *_) -> None:
         """On a worker thread: what the first switch to each offered language would read
-        from disk (its catalogue, Babel's number data, its font files), so that a citizen's
-        first language choice reads nothing on the UI thread. After the first frame, so
-        start-up does not wait for it."""
+        from disk (its catalogue, its font files), so that a citizen's first language
+        choice reads neither on the UI thread. A second after the first frame (and when a
+        new configuration is applied), so the first frame does not share the CPU with it.
+        `languages_warm` is True once done."""
         from kiosk.app import fonts
 
         codes = tuple(self.offer.languages)
@@ -254,7 +259,9 @@ class KioskApp(App):
                 fonts.warm_files(codes)
             except Exception:  # never worse than not warming: the first use loads it
                 log.exception("warming the offered languages failed")
+            self.languages_warm = True
 
+        self.languages_warm = False
         threading.Thread(target=work, daemon=True, name="warm-languages").start()
 
     def config_changed(self) -> None:
@@ -368,7 +375,7 @@ class KioskApp(App):
 
     def _first_frame(self, *_):
         self._started = True
-        self._warm_languages()
+        Clock.schedule_once(self._warm_languages, WARM_AFTER)
         for callback in self.first_frame_callbacks:
             callback()
 

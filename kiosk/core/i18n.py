@@ -98,13 +98,13 @@ def number(n: int, lang: str) -> str:
 
 
 def warm(codes) -> None:
-    """Load, for each language in `codes`, what its first use would read from disk: its
-    interface catalogue and Babel's data for its numbers. For a worker thread, so that the
-    first switch to a language reads nothing on the UI thread (issue 17). The caches above
-    make a second load harmless."""
+    """Load the interface catalogue of each language in `codes`, which its first use would
+    read from disk: for a worker thread, so that the first switch to a language does not
+    read it on the UI thread (issue 17). The cache above makes a second load harmless.
+    Babel's number data is not loaded ahead: about 1 MiB of memory a language, for 4-9 ms
+    of the first switch (docs/performance.md)."""
     for code in codes:
         translations(code, DOMAIN)  # as tr() asks: the cache keys on the arguments as given
-        number(1, code)
 
 
 def catalogue_languages() -> list[str]:
