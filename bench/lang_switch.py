@@ -27,6 +27,10 @@ def bench_lang_switch(settings: Settings) -> Result:
     from kiosk.core import languages
 
     h = Harness()
+    # A citizen arrives at a kiosk that has been showing its attract screen: the offered
+    # languages' catalogues and font files were read meanwhile, off the UI thread
+    # (KioskApp._warm_languages). Wait for that (with a deadline), as the citizen does not.
+    h.wait_for(lambda: getattr(h.app, "languages_warm", True), timeout=30)
     codes = list(languages.LANGUAGES)
     switches: list[float] = []
     rebuilds: list[float] = []

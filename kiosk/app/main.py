@@ -128,6 +128,9 @@ class OfficialVisit:
     started: float | None = None  # the app's clock when the browser opened (None: not yet)
 
 
+WARM_AFTER = 1.0  # seconds after the first frame: the offered languages' files are read
+
+
 class KioskApp(App):
     title = "Connecting London"
 
@@ -214,6 +217,8 @@ class KioskApp(App):
         # The staff panel's way in (made on the first gesture) and the gesture itself.
         self.staff = None
         self.gesture = None
+        self._started = False  # True from the first frame on
+        self.languages_warm = False  # see _warm_languages
         self._apply_offer(self._build_offer(catalogue))
 
     # ----- configuration ---------------------------------------------------------------
@@ -235,6 +240,29 @@ class KioskApp(App):
         self.idle_timeout = new.idle_timeout or self.settings.idle_timeout
         self.idle_warning = new.idle_warning or self.settings.idle_warning
         self._set_language(new.default_language)
+        if self._started:
+            self._warm_languages()
+
+    def _warm_languages(self, *_) -> None:
+        """On a worker thread: what the first switch to each offered language would read
+        from disk (its catalogue, its font files), so that a citizen's first language
+        choice reads neither on the UI thread. A second after the first frame (and when a
+        new configuration is applied), so the first frame does not share the CPU with it.
+        `languages_warm` is True once done."""
+        from kiosk.app import fonts
+
+        codes = tuple(self.offer.languages)
+
+        def work():
+            try:
+                i18n.warm(codes)
+                fonts.warm_files(codes)
+            except Exception:  # never worse than not warming: the first use loads it
+                log.exception("warming the offered languages failed")
+            self.languages_warm = True
+
+        self.languages_warm = False
+        threading.Thread(target=work, daemon=True, name="warm-languages").start()
 
     def config_changed(self) -> None:
         """The configuration changed on disk (the hub sent one, staff saved one): from any
@@ -346,6 +374,8 @@ class KioskApp(App):
         Clock.schedule_once(self._first_frame, 0)
 
     def _first_frame(self, *_):
+        self._started = True
+        Clock.schedule_once(self._warm_languages, WARM_AFTER)
         for callback in self.first_frame_callbacks:
             callback()
 
@@ -488,7 +518,10 @@ class KioskApp(App):
             self.toolbar_slot.clear_widgets()
             self.toolbar_slot.height = 0
             return
-        if self.toolbar is None or self.toolbar.lang != self.lang:
+        if self.toolbar is not None and self.toolbar.lang != self.lang and \
+                not self.toolbar.relabel():
+            self.toolbar = None
+        if self.toolbar is None:
             self.toolbar = Toolbar()
             self.toolbar.bind(height=self._toolbar_height)
         if self.toolbar.parent is None:

@@ -97,6 +97,16 @@ def number(n: int, lang: str) -> str:
     return written if own[0] == "0" else written.translate(str.maketrans("0123456789", own))
 
 
+def warm(codes) -> None:
+    """Load the interface catalogue of each language in `codes`, which its first use would
+    read from disk: for a worker thread, so that the first switch to a language does not
+    read it on the UI thread (issue 17). The cache above makes a second load harmless.
+    Babel's number data is not loaded ahead: about 1 MiB of memory a language, for 4-9 ms
+    of the first switch (docs/performance.md)."""
+    for code in codes:
+        translations(code, DOMAIN)  # as tr() asks: the cache keys on the arguments as given
+
+
 def catalogue_languages() -> list[str]:
     return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir()) \
         if LOCALE_DIR.is_dir() else []

@@ -11,10 +11,16 @@ from kivy.properties import DictProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import Screen
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from kiosk.app.widgets.layout import Backdrop, Divider, ScrollCues, Spacer, ToolButton
+from kiosk.app.widgets.layout import (
+    Backdrop,
+    Divider,
+    PageScroll,
+    ScrollCues,
+    Spacer,
+    ToolButton,
+)
 from kiosk.app.widgets.text import KButton, KLabel, measure
 from kiosk.app.widgets.toolbar import Toolbar
 
@@ -35,7 +41,7 @@ class KioskScreen(Screen):
         back.add_widget(outer)
         # The bar on the side of Up and Down (the left in right-to-left languages), at the
         # window's edge, in the gap the rail leaves there.
-        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(10), bar_margin=dp(1),
+        self.scroll = PageScroll(do_scroll_x=False, bar_width=dp(10), bar_margin=dp(1),
                                  scroll_type=["bars", "content"],
                                  bar_pos_y="left" if self.app.rtl else "right",
                                  pos_hint={"x": 0, "y": 0})

@@ -9,11 +9,10 @@ from kivy.metrics import dp
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
-from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.icon import Icon
-from kiosk.app.widgets.layout import Panel, ScrollCues, ToolButton
+from kiosk.app.widgets.layout import PageScroll, Panel, ScrollCues, ToolButton
 from kiosk.app.widgets.qr import QRCode
 from kiosk.app.widgets.text import KButton, KLabel
 from kiosk.core import languages
@@ -214,7 +213,7 @@ class HelpDialog(Dialog):
                               padding=[dp(24), 0, 0, 0] if app.rtl else [0, 0, dp(24), 0])
         self.body.bind(minimum_height=self.body.setter("height"))
         self._fill(app, tr)
-        self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(10),
+        self.scroll = PageScroll(do_scroll_x=False, bar_width=dp(10),
                                  bar_pos_y="left" if app.rtl else "right",
                                  scroll_type=["bars", "content"])
         self.scroll.add_widget(self.body)

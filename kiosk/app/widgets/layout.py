@@ -9,6 +9,7 @@ from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.app.widgets.icon import Icon
@@ -156,6 +157,19 @@ class ToolButton(Boxed, ButtonBehavior, BoxLayout):
 
 class Spacer(Widget):
     pass
+
+
+class PageScroll(ScrollView):
+    """A ScrollView whose bar does not fade. Kivy animates the bar's colour for half a
+    second, half a second after every change of position or size (a new page, each step
+    of Up and Down): an animation on every frame for a cosmetic fade, kept running by the
+    screen that was just dropped too. The bar here goes straight to its resting colour,
+    which the theme keeps readable (secondary text at 70 %)."""
+
+    def _bind_inactive_bar_color(self, *_):  # Kivy 2.3.1's fade, without the Animation
+        self.funbind("bar_color", self._change_bar_color)
+        self.fbind("bar_inactive_color", self._change_bar_color)
+        self._bar_color = self.bar_inactive_color
 
 
 # The fade at a scrolling text's lower edge: bands from opaque (bottom) to clear (top), drawn

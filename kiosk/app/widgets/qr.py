@@ -12,8 +12,24 @@ from kivy.graphics.texture import Texture
 from kivy.properties import StringProperty
 from kivy.uix.widget import Widget
 
+# Matrices already made, by address: the same few codes (a centre's links, the official
+# services) are shown again and again, and making one costs milliseconds of CPU (on a
+# thread, but the same CPU the next screen is built with). Written from the worker
+# threads, read on the UI thread: one dict assignment each, safe under the GIL.
+_MADE: dict[str, list[list[bool]]] = {}
+_MADE_MAX = 256
+
 
 def matrix(url: str) -> list[list[bool]]:
+    rows = _MADE.get(url)
+    if rows is None:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        rows = _MADE[url] = _make_matrix(url)
+    return rows
+
+
+def _make_matrix(url: str) -> list[list[bool]]:
     code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(url)
     code.make(fit=True)
@@ -34,6 +50,7 @@ class QRCode(Widget):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._rows = None
+        self._rect = None
         self.fbind("pos", self._draw)
         self.fbind("size", self._draw)
         self.fbind("url", self._make)
@@ -42,6 +59,10 @@ class QRCode(Widget):
     def _make(self, *_):
         url = self.url
         if not url:
+            return
+        rows = _MADE.get(url)
+        if rows is not None:  # made before: drawn at once, no thread
+            self._ready(url, rows)
             return
 
         def work():  # building the matrix takes milliseconds: not on the UI thread
@@ -53,6 +74,14 @@ class QRCode(Widget):
     def _ready(self, url, rows):
         if url == self.url:
             self._rows = rows
+            self.canvas.clear()
+            n = len(rows)
+            tex = Texture.create(size=(n, n), colorfmt="luminance")
+            tex.blit_buffer(luminance_bytes(rows), colorfmt="luminance", bufferfmt="ubyte")
+            tex.mag_filter = tex.min_filter = "nearest"
+            with self.canvas:
+                Color(1, 1, 1, 1)
+                self._rect = Rectangle(texture=tex)
             self._draw()
 
     @property
@@ -60,15 +89,9 @@ class QRCode(Widget):
         return self._rows is not None
 
     def _draw(self, *_):
-        self.canvas.clear()
+        # Moving or resizing only moves the square: the texture is made once per code.
         if not self._rows:
             return
-        n = len(self._rows)
-        tex = Texture.create(size=(n, n), colorfmt="luminance")
-        tex.blit_buffer(luminance_bytes(self._rows), colorfmt="luminance", bufferfmt="ubyte")
-        tex.mag_filter = tex.min_filter = "nearest"
         side = min(self.width, self.height)
-        with self.canvas:
-            Color(1, 1, 1, 1)
-            Rectangle(texture=tex, size=(side, side),
-                      pos=(self.center_x - side / 2, self.center_y - side / 2))
+        self._rect.size = (side, side)
+        self._rect.pos = (self.center_x - side / 2, self.center_y - side / 2)

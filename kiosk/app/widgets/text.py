@@ -12,6 +12,8 @@ calls `restyle()` on every widget on the window (`KioskApp.restyle_all`).
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.graphics import Color, Rectangle
+from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
@@ -69,7 +71,39 @@ class KLabel(Label):
         self.fbind("wrap", self._rewrap)
         self.fbind("texture_size", self._fit)
         self.fbind("min_height", self._fit)
+        if self._own_canvas:
+            self._draw_text()
         self._rewrap()
+
+    _own_canvas = False
+
+    def apply_class_lang_rules(self, root=None, ignored_consts=frozenset(), rule_children=None):
+        """Kivy's `<Label>` rule (style.kv) draws the texture with three kv expressions,
+        each compiled into bindings per label: the largest single cost of making one.
+        When that is the only rule for this class, the same is drawn from Python
+        (`_draw_text`); a class with rules of its own gets them all, as usual."""
+        rules = Builder.match(self)
+        if len(rules) == 1 and _is_label_rule(rules[0]):
+            self._own_canvas = True
+            return
+        super().apply_class_lang_rules(root=root, ignored_consts=ignored_consts,
+                                       rule_children=rule_children)
+
+    def _draw_text(self):
+        # As style.kv's <Label>: the texture at its own size, centred, on whole pixels.
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            self._text_rect = Rectangle()
+        for prop in ("texture", "texture_size", "pos", "size"):
+            self.fbind(prop, self._place_text)
+        self._place_text()
+
+    def _place_text(self, *_):
+        rect = self._text_rect
+        tw, th = self.texture_size
+        rect.texture = self.texture
+        rect.size = (tw, th)
+        rect.pos = (int(self.center_x - tw / 2.), int(self.center_y - th / 2.))
 
     def _lang_for(self, text: str, text_lang: str) -> str:
         lang = text_lang or self._app.lang
@@ -138,6 +172,10 @@ class KLabel(Label):
     def _fit(self, *_):
         if self.size_hint_y is None:
             self.height = max(self.min_height, self.texture_size[1] + 2 * self.pad[1])
+
+
+def _is_label_rule(rule) -> bool:
+    return rule.name == "<Label>" and str(rule.ctx.filename).endswith("style.kv")
 
 
 class KButton(Boxed, ButtonBehavior, KLabel):

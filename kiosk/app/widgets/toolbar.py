@@ -10,6 +10,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.app.widgets.layout import Panel, Spacer, ToolButton, fit_tool_labels, two_lines
+from kiosk.app.widgets.paint import restyle_tree
 
 # The toolbar's words grow with the text size as far as this share of the window's height
 # (and its width) allows, so the page keeps most of the screen at 200 %.
@@ -17,8 +18,8 @@ MAX_HEIGHT_SHARE = 0.2
 
 
 class Toolbar(Panel):
-    """One toolbar for the whole app (not one per screen): built for a language, rebuilt only
-    when the language changes."""
+    """One toolbar for the whole app (not one per screen): built once, and given the new
+    language's words (and mirrored) when the language changes (`relabel`)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("orientation", "horizontal")
@@ -32,16 +33,17 @@ class Toolbar(Panel):
         self.lang = app.lang
         tr = app.tr
         self.buttons: dict[str, ToolButton] = {}
-        nav = [("back", "back", tr("Back"), app.back), ("home", "home", tr("Home"), app.home)]
-        access = [("help", "help", tr("Help"), app.show_help),
-                  ("language", "language", tr("Language"), app.open_languages),
-                  ("text_size", "text", tr("Text size"), app.cycle_text_size),
-                  ("contrast", "contrast", tr("Contrast"), app.toggle_contrast),
-                  ("read_aloud", "speaker", tr("Read aloud"), app.toggle_read_aloud)]
+        nav = [("back", "back", "Back", app.back), ("home", "home", "Home", app.home)]
+        access = [("help", "help", "Help", app.show_help),
+                  ("language", "language", "Language", app.open_languages),
+                  ("text_size", "text", "Text size", app.cycle_text_size),
+                  ("contrast", "contrast", "Contrast", app.toggle_contrast),
+                  ("read_aloud", "speaker", "Read aloud", app.toggle_read_aloud)]
         # Ending the visit is not navigation: it sits apart at the far end, outlined rather
         # than filled, and asks first. (Its key keeps the event outcome's name.)
-        end = [("start_again", "exit", tr("Finish and clear"),
+        end = [("start_again", "exit", "Finish and clear",
                 lambda: app.ask_end_session("start_again"))]
+        self._msgids: dict[str, str] = {}
         left = BoxLayout(spacing=dp(16))
         right = BoxLayout(spacing=dp(16))
         last = BoxLayout(padding=[0, 0, dp(8), 0] if app.rtl else [dp(8), 0, 0, 0])
@@ -49,7 +51,9 @@ class Toolbar(Panel):
         # says why, in the citizen's language (KioskApp.toggle_read_aloud).
         voice = app.services.speech.can_speak(app.lang)
         for box, items in ((left, nav), (right, access), (last, end)):
-            for name, icon, text, action in items:
+            for name, icon, msgid, action in items:
+                text = tr(msgid)
+                self._msgids[name] = msgid
                 if box is last:
                     b = FinishButton(icon, text, name)
                 elif name == "read_aloud" and not voice:
@@ -65,19 +69,53 @@ class Toolbar(Panel):
         self._show_states()
         for b in self.buttons.values():
             b.label.bind(texture_size=self._fit_height)
-        self._back_box, self._rtl = left, app.rtl
+        self._back_box, self._rtl = left, False
+        self._voice = voice
+        self._boxes, self._last = (left, right, last), last
         app.bind(speaking=self._speaking)
         self._speaking(app, app.speaking)
-        parts = [left, Spacer(), right, last]
+        for p in (left, Spacer(), right, last):
+            self.add_widget(p)
         if app.rtl:
-            parts.reverse()
-            for box in (left, right, last):
-                kids = list(box.children)
-                box.clear_widgets()
-                for k in kids:  # children are stored last-first: re-adding reverses them
-                    box.add_widget(k)
+            self._mirror()
+
+    def _mirror(self) -> None:
+        """Right to left and back: the bar's parts and each part's buttons in the other
+        order, Finish and clear's margin on its other side, pointing icons turned."""
+        self._rtl = not self._rtl
+        for box in self._boxes:
+            kids = list(box.children)
+            box.clear_widgets()
+            for k in kids:  # children are stored last-first: re-adding reverses them
+                box.add_widget(k)
+        parts = list(self.children)
+        self.clear_widgets()
         for p in parts:
             self.add_widget(p)
+        self._last.padding = [0, 0, dp(8), 0] if self._rtl else [dp(8), 0, 0, 0]
+        for b in self.buttons.values():
+            b.icon.mirrored = self._rtl
+
+    def relabel(self) -> bool:
+        """The app's language changed: the same buttons, in the new language's words, font
+        and direction; much cheaper than a new bar. False when this bar cannot show the
+        language (Read aloud has a voice in one and not the other): make a new one."""
+        app = App.get_running_app()
+        if app.services.speech.can_speak(app.lang) != self._voice:
+            return False
+        self.lang = app.lang
+        if app.rtl != self._rtl:
+            self._mirror()
+        for name, b in self.buttons.items():
+            text = app.tr(self._msgids[name])
+            if isinstance(b, FinishButton):
+                b.one_line, b.two_lines = text, balanced_lines(text)
+            b.label.text = text
+        self._show_states()
+        self._speaking(app, app.speaking)
+        self._fitted = None
+        restyle_tree(self)  # each label's font, script and alignment follow the language
+        return True
 
     def _fit_height(self, *_):
         shown = [b for b in self.buttons.values() if b.parent is not None]
