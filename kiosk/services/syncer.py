@@ -128,7 +128,8 @@ class Syncer:
             if own:
                 client.close()
         self.last_events_report = report
-        if report["status"] != "nothing_to_send":
+        # A cycle cut short by the app stopping is not a result: the last one stands for staff.
+        if report["status"] not in ("nothing_to_send", "stopped"):
             event_sync.record_last(self.data_dir, report)
         if report["status"].startswith("error"):
             log.warning("event upload: %s (%s still queued)", report["status"],

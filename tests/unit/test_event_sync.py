@@ -542,7 +542,25 @@ def test_the_syncer_flushes_the_outbox_and_sends_from_its_thread(tmp_path, hub):
         syncer.stop()
         box.close()
     assert not syncer._thread.is_alive()
-    assert syncer.last_events_report["status"] in ("uploaded", "nothing_to_send")
+    # Stopped maybe mid-cycle, after the hub stored the last five: that cycle is 'stopped'.
+    assert syncer.last_events_report["status"] in ("uploaded", "nothing_to_send", "stopped")
+    assert event_sync.last(data)["status"] == "uploaded"
+
+
+def test_a_cycle_cut_short_by_stopping_is_not_the_last_sync_staff_see(tmp_path, hub):
+    """The app closing mid-upload ends the cycle as 'stopped': not a result of syncing, so the
+    last upload's result stands for staff (it did, racing the end of the test above)."""
+    data = tmp_path / "data"
+    box = outbox.Outbox(data / "outbox.db", "kiosk-1", "camden", flush_interval=60)
+    box.record(events.new_session_id(), "screen_view")
+    syncer = Syncer(data, hub.url, TOKEN, None, lambda v: None, outbox=box)
+    try:
+        assert syncer.upload_events()["status"] == "uploaded"
+        box.record(events.new_session_id(), "screen_view")
+        syncer._stop.set()  # what stop() does, here between two cycles
+        assert syncer.upload_events()["status"] == "stopped"
+    finally:
+        box.close()
     assert event_sync.last(data)["status"] == "uploaded"
 
 
