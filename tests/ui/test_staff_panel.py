@@ -131,6 +131,7 @@ def test_the_gesture_must_be_made_in_time_and_in_the_opposite_corner(kiosk):
         gesture(h, first)
         pad = pad_of(h)
         assert pad is not None, f"corner {first}"
+        ready(h, pad)  # "One moment..." gives way to the prompt, which moves Cancel
         h.tap(pad.cancel)
         assert pad_of(h) is None
 
