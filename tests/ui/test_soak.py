@@ -74,6 +74,10 @@ def test_soak_sessions_are_all_counted_and_memory_stays_flat(tmp_path):
                         interval=3600.0, terminal_id=enrolment["terminal_id"])
         syncer.start()
         curve = []
+        out = open(os.environ["KIOSK_SOAK_CSV"], "w", newline="") \
+            if os.environ.get("KIOSK_SOAK_CSV") else None  # noqa: SIM115 (closed below)
+        if out:
+            csv.writer(out).writerow(["session", "rss_mib", "seconds"])
         try:
             warm_up(h)
             rng = random.Random(SEED)
@@ -85,7 +89,13 @@ def test_soak_sessions_are_all_counted_and_memory_stays_flat(tmp_path):
                 if i % EVERY == 0 or i == SESSIONS:  # a full collection costs 0.6 s here
                     gc.collect()
                     curve.append((i, rss_bytes(), time.monotonic() - started))
+                    if out:
+                        csv.writer(out).writerow((i, f"{curve[-1][1] / 2**20:.2f}",
+                                                  f"{curve[-1][2]:.1f}"))
+                        out.flush()
         finally:
+            if out:
+                out.close()
             syncer.stop()
             h.outbox.flush()
             ours = [(e["event_id"], e["session"]) for e in h.outbox.all_events()]
@@ -95,12 +105,6 @@ def test_soak_sessions_are_all_counted_and_memory_stays_flat(tmp_path):
                       terminal_id=enrolment["terminal_id"]).upload_events()
         assert not last["status"].startswith("error"), last
         theirs = hub_events(hub.dir)
-
-    if os.environ.get("KIOSK_SOAK_CSV"):
-        with open(os.environ["KIOSK_SOAK_CSV"], "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["session", "rss_mib", "seconds"])
-            w.writerows((i, f"{rss / 2**20:.2f}", f"{t:.1f}") for i, rss, t in curve)
 
     # Every session's events on the hub, exactly.
     assert len(theirs) == len({e for e, _ in theirs}), "an event is stored twice"
