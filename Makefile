@@ -101,3 +101,10 @@ soak: setup
 	KIOSK_MONKEY_ACTIONS=$${KIOSK_MONKEY_ACTIONS:-20000} scripts/with-display.sh $(PY) -m pytest -q -s -p no:randomly tests/ui/test_monkey.py
 	# The hub's API fuzzed at length from its own OpenAPI document (make test: 10 a route).
 	KIOSK_FUZZ_EXAMPLES=$${KIOSK_FUZZ_EXAMPLES:-300} $(PY) -m pytest -q tests/hub/test_fuzz_api.py
+	# 1,000 simulated citizen sessions on the real app syncing to a hub (make test: 100);
+	# the memory curve in build/soak-memory.csv, drawn for docs/performance.md when
+	# matplotlib is installed.
+	mkdir -p build
+	KIOSK_SOAK_SESSIONS=$${KIOSK_SOAK_SESSIONS:-1000} KIOSK_SOAK_CSV=build/soak-memory.csv \
+	    scripts/with-display.sh $(PY) -m pytest -q -s -p no:randomly tests/ui/test_soak.py
+	$(PY) scripts/soak_plot.py build/soak-memory.csv build/soak-memory.png

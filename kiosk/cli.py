@@ -87,6 +87,12 @@ def _load_content(s: settings_mod.Settings):
 
     folder, version = content_dir_for(s)
     try:
+        if version is not None:  # installed: still what its signed manifest says? (cheap)
+            from kiosk.services.content_store import ContentStore
+
+            problem = ContentStore(s.data_dir).check_installed()
+            if problem:
+                raise ValueError(problem)
         catalogue = content.load(folder)
     except (content.ContentError, OSError, ValueError) as e:
         if version is None:  # the bundled or a configured folder: the operator's to fix
@@ -99,6 +105,22 @@ def _load_content(s: settings_mod.Settings):
     for note in catalogue.notes:
         logging.getLogger(__name__).warning("content in %s: %s", folder, note)
     return catalogue
+
+
+def _recheck_content(s: settings_mod.Settings, app) -> str | None:
+    """After the first frame, before the syncer starts: hash every file of the installed
+    content against its signed manifest (the start path only compared sizes and stamps).
+    Damaged: set aside, staff and the fleet told, and the app switches to the content it
+    came with (between sessions, as for a new version); the next sync installs the pack
+    again. The problem, or None."""
+    from kiosk.services.content_store import ContentStore
+
+    if content_dir_for(s)[1] is None:
+        return None
+    problem = ContentStore(s.data_dir).check_installed(full=True)
+    if problem:
+        app.content_installed(_set_content_aside(s, problem))
+    return problem
 
 
 def _set_content_aside(s: settings_mod.Settings, problem: str) -> str:
@@ -289,6 +311,10 @@ def make_browser(s: settings_mod.Settings):
 
 def _start_syncer_later(s: settings_mod.Settings, app, outbox, services) -> None:
     try:
+        _recheck_content(s, app)
+    except Exception:  # the kiosk goes on with what it loaded
+        logging.getLogger(__name__).exception("the installed content could not be checked")
+    try:
         services.syncer = _start_syncer(s, app, outbox)
     except Exception:  # the kiosk goes on serving citizens without a hub
         logging.getLogger(__name__).exception("the syncer did not start")
@@ -463,6 +489,12 @@ def status_text(r: dict) -> str:
            "; INSECURE: http:// allowed by allow_insecure_hub (development only)"
            if r.get("hub_insecure") and r["enrolled"] else ""),
     ]
+    if r.get("disk_free_bytes") is not None:
+        lines.append(f"disk:         {r['disk_free_bytes'] / 2**20:,.1f} MiB free of "
+                     f"{r['disk_total_bytes'] / 2**20:,.0f} MiB"
+                     + ("; FULL: usage events wait in memory and content updates cannot be "
+                        "installed until there is space: free space on the terminal, or ask "
+                        "the council's IT" if r.get("disk_full") else ""))
     for note in r.get("set_aside") or []:
         lines.append(f"DAMAGED:      {note.get('what')} could not be read at {note.get('at')}"
                      f" and was set aside as {note.get('kept_as')} (kept for inspection); "
@@ -606,7 +638,10 @@ def run_sync(args) -> int:
                         "events": events_error, "config": config_error or None,
                         "content": content_error})
     except (UserError, hub_client.HubError, packs.PackError, OSError) as e:
-        message = str(e) if not isinstance(e, OSError) else f"disk error: {e}"
+        from kiosk.services import damaged
+
+        message = (str(e) if not isinstance(e, OSError) else
+                   f"{damaged.DISK_FULL} ({e})" if damaged.disk_full(e) else f"disk error: {e}")
         report["status"] = f"error: {message}"
         report["content_version"] = store.installed_version()
         sync_log.record(s.data_dir, report)

@@ -41,7 +41,14 @@ class Layout:
         for row, other in zip(self.rows, self.shift_rows, strict=False):
             if ch in row:
                 return other[row.index(ch)]
-        return upper(ch, lang) if self.cased else ch
+        if not self.cased:
+            return ch
+        special = _UPPER.get(lang, {})
+        if special and not all(any(k in row for row in self.rows) for k in special):
+            # Not the language's own layout (Turkish on the English letters, which have no
+            # dotless ı): its casing would leave a capital I that no key can type.
+            lang = ""
+        return upper(ch, lang)
 
 
 @cache

@@ -3,6 +3,7 @@
     DATA_DIR/content/blobs/<sha256>          content files, named by their hash (verified)
     DATA_DIR/content/blobs/<sha256>.part     a download in progress (resumed with Range)
     DATA_DIR/content/manifests/<N>.json|.sig the signed manifest of each kept version
+    DATA_DIR/content/manifests/<N>.stamp     each file's size and mtime when last checked
     DATA_DIR/content/versions/<N>/           the extracted content tree of version N
     DATA_DIR/content/current                 {"version": N, "dir": "versions/N"}
     DATA_DIR/content/previous                the version before (kept for a staff rollback)
@@ -17,6 +18,12 @@ with os.replace (written to a temporary file and fsynced first). A crash at any 
 `current` naming a complete version. The blobs folder is fsynced once per sync, not once per
 blob: a blob whose new name a crash lost is still its complete .part file, hashed again. Blobs and versions named by neither `current` nor
 `previous` are then garbage-collected.
+
+The installed version is checked again at every start (issue 15; `check_installed`): the
+start path compares each file's size with the signed manifest and its size and mtime with
+the stamp noted when it was installed, hashing only a file whose stamp changed; the full
+hash of every file runs after the first frame (kiosk/cli.py). Content that fails either is
+set aside by the caller and the kiosk serves the content it came with.
 
 A manifest is refused (and the installed content kept) when its signature is bad or by an
 unknown key, when it has expired, or when its version is not newer than the installed one
@@ -49,6 +56,7 @@ MANIFESTS = "manifests"
 CURRENT = "current"
 PREVIOUS = "previous"
 ETAG = "etag"
+STAMP = ".stamp"
 
 
 class RollbackError(packs.PackError):
@@ -123,6 +131,77 @@ class ContentStore:
             return (self.manifests / f"{version}.json").read_bytes()
         except OSError:
             return None
+
+    # -- checking the installed version again (at start) -------------------------------
+
+    def check_installed(self, full: bool = False) -> str | None:
+        """Is the installed version still what its signed manifest says? None when it is
+        (or none is installed), else the problem in words, naming the file.
+
+        Cheap by default (the start path): each file's size against the manifest, and its
+        size and mtime against the stamp noted when it was last checked; only a file whose
+        stamp changed is hashed. `full` hashes every file (after the first frame) and, when
+        all match, notes fresh stamps."""
+        p = self._pointer(CURRENT)
+        if p is None:
+            return None
+        version = p["version"]
+        raw = self.manifest_raw(version)
+        if raw is None:
+            return f"version {version}: its manifest is missing"
+        try:
+            manifest = packs.parse_manifest(raw)
+        except packs.PackError as e:
+            return f"version {version}: {e}"
+        folder = self.root / p["dir"]
+        stamps = self._stamps(version)
+        seen = {}
+        for e in manifest.files:
+            path = folder.joinpath(*e.path.split("/"))
+            try:
+                st = os.stat(path, follow_symlinks=False)
+            except OSError:
+                return f"{e.path}: is missing"
+            if st.st_size != e.size:
+                return (f"{e.path}: is {st.st_size} bytes, but the signed manifest says "
+                        f"{e.size}")
+            stamp = [st.st_size, st.st_mtime_ns]
+            seen[e.path] = stamp
+            if full or (e.path in stamps and stamps[e.path] != stamp):
+                try:
+                    sha, _ = packs._hash_file(path, e.path, e.size)
+                except packs.PackError as err:
+                    return str(err)
+                if sha != e.sha256:
+                    return (f"{e.path}: its bytes no longer match the signed manifest's "
+                            "SHA-256")
+        if full or any(stamps.get(k) != v for k, v in seen.items() if k in stamps):
+            self.note_stamps(version, seen)
+        return None
+
+    def _stamps(self, version: int) -> dict:
+        try:
+            data = json.loads((self.manifests / f"{version}{STAMP}").read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def note_stamps(self, version: int, stamps: dict | None = None) -> None:
+        """Note each file's size and mtime (just checked); best effort."""
+        if stamps is None:
+            folder = self.versions / str(version)
+            raw = self.manifest_raw(version)
+            if raw is None:
+                return
+            stamps = {}
+            for e in packs.parse_manifest(raw).files:
+                st = os.stat(folder.joinpath(*e.path.split("/")), follow_symlinks=False)
+                stamps[e.path] = [st.st_size, st.st_mtime_ns]
+        try:
+            files.write_atomic(self.manifests / f"{version}{STAMP}",
+                               json.dumps(stamps).encode("utf-8"))
+        except OSError as e:
+            log.warning("cannot note the content's stamps: %s", e)
 
     # -- checking a fetched manifest ------------------------------------------------------
 
@@ -230,6 +309,7 @@ class ContentStore:
             files.replace(tree, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        self.note_stamps(manifest.version)  # each file was hashed as it came in
         return final
 
     def _link_tree(self, manifest: packs.Manifest, tmp: Path) -> tuple[Path, set[str]]:

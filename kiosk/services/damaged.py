@@ -82,6 +82,26 @@ def note_set_aside(data_dir: Path, what: str, kept: Path, problem: str) -> None:
         log.exception("could not note the damaged %s", what)
 
 
+DISK_FULL = "the terminal's disk is full: free space on it, or ask the council's IT"
+# Free space below this share of the disk (or below DISK_LOW_BYTES, whichever is less) is
+# shown to staff as a full disk (`kiosk status`, the staff panel).
+DISK_LOW_SHARE = 0.02
+DISK_LOW_BYTES = 20 * 2**20
+
+
+def disk_space(data_dir: Path) -> tuple[int | None, int | None, bool]:
+    """Free and total bytes of the disk holding data_dir, and whether staff should read
+    that it is full ((None, None, False) when it cannot be measured)."""
+    import shutil
+
+    try:
+        usage = shutil.disk_usage(data_dir)
+    except OSError:
+        return None, None, False
+    return usage.free, usage.total, usage.free < min(DISK_LOW_BYTES,
+                                                     usage.total * DISK_LOW_SHARE)
+
+
 def disk_full(e: BaseException) -> bool:
     """SQLite's "database or disk is full" or "disk I/O error" (what a file-size limit
     gives), or ENOSPC, EFBIG or EDQUOT as an OSError."""

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from kiosk.core import events
 from kiosk.core.protocol import MAX_EVENTS_PER_BATCH
-from kiosk.services import hub_client, sync_log
+from kiosk.services import damaged, hub_client, sync_log
 from kiosk.services.outbox import QUEUED, REJECTED, SENT, ensure_indexes
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ RETENTION_DAYS = 7.0
 DELETE_CHUNK = 5000  # rows per delete transaction: the app's writer never waits long
 LAST_FILE = "last-upload.json"
 REFUSED_TOKEN = "the hub refused this terminal's token (revoked?)"
+DISK_FULL = damaged.DISK_FULL
 
 _SELECT = ("select rowid, " + ", ".join(events.FIELDS) +
            " from events where sent = 0 and rowid > ? order by rowid limit ?")
@@ -139,7 +140,12 @@ class Uploader:
         except _EndCycle as e:
             r["status"] = str(e)
         except sqlite3.Error as e:
-            r["status"] = f"error: the outbox {self.db_path} cannot be used ({e})"
+            if damaged.disk_full(e):  # staff must read what to do, not SQLite's words
+                r["status"] = (f"error: {DISK_FULL}: events the hub acknowledged could not "
+                               f"be marked sent in {self.db_path} (they are sent again, and "
+                               f"counted once) ({e})")
+            else:
+                r["status"] = f"error: the outbox {self.db_path} cannot be used ({e})"
         finally:
             if marker is not None:
                 marker.close(raise_error=False)
@@ -326,7 +332,10 @@ def _mark(conn: sqlite3.Connection, event_ids: list[str], value: int) -> None:
                          f"sent = {QUEUED}", ((i,) for i in event_ids))
         conn.execute("commit")
     except BaseException:
-        conn.execute("rollback")
+        # SQLite has already rolled back after some errors (a full disk): a second rollback
+        # would raise "no transaction is active" and hide the reason.
+        if conn.in_transaction:
+            conn.execute("rollback")
         raise
 
 

@@ -114,6 +114,7 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
         except hub_client.HubError as e:
             hub_problem = str(e)
     hub_url = (enrolment or {}).get("hub_url") or s.hub_url or None
+    free, total, full = damaged.disk_space(data_dir)
     return {
         "kiosk_id": s.kiosk_id,
         "centre": centre_id_for(s, enrolment),
@@ -141,6 +142,11 @@ def gather(s: settings_mod.Settings, catalogue, syncer=None) -> dict:
         "hub_problem": hub_problem,
         # Damaged data set aside at start, kept for inspection (services/outbox.py).
         "set_aside": damaged.set_aside_notes(data_dir),
+        # Measured now: with a full disk, the notes above and the last sync's report may not
+        # have been written (issue 15).
+        "disk_free_bytes": free,
+        "disk_total_bytes": total,
+        "disk_full": full,
         "demo": s.demo,
     }
 

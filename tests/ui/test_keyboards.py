@@ -57,6 +57,20 @@ def test_turkish_capital_i_has_its_dot(kiosk):
     assert field.text == "İı"
 
 
+def test_on_the_latin_layout_a_turkish_citizen_can_type_a_capital_i(kiosk):
+    """The English letters have no dotless ı: there Capital + i must give I, or the email
+    lesson's "Yes I can come on Monday" cannot be typed (the soak found a learner stuck on
+    it for 26,000 tries: Capital + i gave the Turkish İ)."""
+    h = kiosk
+    field, kb = typing_screen(h, "tr")
+    h.tap(kb.keys["switch"])
+    assert kb.layout_name == "latin"
+    h.tap(kb.keys["shift"])
+    assert kb.shift_key is not None
+    h.tap(kb.keys["i"])
+    assert field.text == "I"
+
+
 @pytest.mark.parametrize("code,word", [("ar", "سلام"), ("ta", "தமிழ்"), ("bn", "বাংলা"),
                                         ("ur", "اردو")])
 def test_typed_script_is_shaped(kiosk, tmp_path, code, word):

@@ -639,8 +639,8 @@ def test_a_batch_that_cannot_be_marked_is_sent_again_and_counted_once(tmp_path, 
 
     monkeypatch.setattr(event_sync, "_mark", failing_mark)
     report = uploader(db, client).run()
-    assert report["status"].startswith("error: the outbox")
-    assert "disk is full" in report["status"]
+    assert report["status"].startswith("error: the terminal's disk is full: ")  # in words
+    assert "database or disk is full" in report["status"]  # and SQLite's, for the log
     state = sent_state(db)
     assert sum(v == 1 for v in state.values()) == 1000  # the first batch only
     assert report["queued"] == 1500

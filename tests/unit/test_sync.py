@@ -288,7 +288,7 @@ def test_gc_drops_versions_named_by_neither_current_nor_previous(terminal, hub, 
     want = {f.sha256 for f in built[2][1].files} | {f.sha256 for f in v3.files}
     assert {p.name for p in (terminal / "content" / "blobs").iterdir()} == want
     assert sorted(p.name for p in (terminal / "content" / "manifests").iterdir()) == \
-        ["2.json", "2.sig", "3.json", "3.sig"]
+        ["2.json", "2.sig", "2.stamp", "3.json", "3.sig", "3.stamp"]  # stamps: issue 15
     store = content_store.ContentStore(terminal)
     assert store.rollback() == 2 and store.installed_version() == 2
     assert_installed(terminal, 2, built[2][0].parent / "src2")

@@ -40,6 +40,11 @@ def check_hub(app) -> str:
 
 # ----- words ------------------------------------------------------------------------------
 
+def set_aside(r: dict, what: str) -> bool:
+    """Was damaged data of this kind (outbox, content) set aside (services/damaged.py)?"""
+    return any(isinstance(n, dict) and n.get("what") == what for n in r.get("set_aside") or [])
+
+
 def age(iso: str | None) -> str:
     """How long ago, in days or hours."""
     if not iso:
@@ -117,6 +122,11 @@ class StatusSection:
             (st("Hub"), self._hub(r), ""),
             (st("Enrolment"), self._enrolment(r), "error" if r.get("revoked") else ""),
         ]
+        if r.get("disk_full"):  # urgent: next to what it stops
+            rows.insert(2, (st("Disk"), st("Full: usage events wait in memory and content "
+                                           "updates cannot be installed until there is "
+                                           "space. Free space on the terminal, or tell the "
+                                           "council's IT."), "error"))
         if state.problems:
             rows.append((st("Settings files"), "\n".join(state.problems), "error"))
         summary = Panel(bg_name="background", edge_name="border", padding=[dp(24), dp(12)],
@@ -153,8 +163,13 @@ class StatusSection:
             if r["content_out_of_date"]:
                 text += " " + sfmt("Out of date since {when}.",
                                    when=lambda lang: when(r["content_expires"], lang))
-        return text + " " + sfmt("{services} service guides, {tutorials} tutorials.",
-                                 services=r["services"], tutorials=r["tutorials"])
+        text += " " + sfmt("{services} service guides, {tutorials} tutorials.",
+                           services=r["services"], tutorials=r["tutorials"])
+        if set_aside(r, "content"):
+            text += " " + st("The installed content was damaged: it was kept aside for the "
+                             "council's IT, and the terminal shows the content it came with "
+                             "until the next sync installs it again.")
+        return text
 
     def _events(self, r: dict) -> str:
         if r["queued_events"] is None:
@@ -163,7 +178,7 @@ class StatusSection:
         if r["rejected_events"]:
             text += " " + stn("{n} set aside: the hub refused it.",
                               "{n} set aside: the hub refused them.", r["rejected_events"])
-        if r.get("set_aside"):
+        if set_aside(r, "outbox"):
             text += " " + st("The list of usage events could not be read at start: it was "
                              "kept aside for the council's IT and a new one started.")
         return text
