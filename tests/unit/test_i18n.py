@@ -96,3 +96,28 @@ def test_the_staff_panel_has_its_own_catalogue_that_falls_back_to_english():
     assert total > 150 and done == total
     for code in OTHERS:
         assert (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "staff.po").exists(), code
+
+
+@pytest.mark.parametrize(("domain", "keywords"), [
+    ("kiosk", ["-k", "tr", "-k", "fmt", "-k", "ntr:1,2", "-k", "N_"]),
+    ("staff", ["-k", "st", "-k", "sfmt", "-k", "stn:1,2"]),
+])
+def test_every_string_in_the_code_is_in_its_template(tmp_path, domain, keywords):
+    """A string added to the code but not to the .pot never reaches a translator: the
+    completeness checks above compare catalogues with the template, not with the code."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests import REPO_ROOT
+
+    out = tmp_path / f"{domain}.pot"
+    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F",
+                    "babel.cfg", *keywords, "--no-default-keywords", "--omit-header", "-o",
+                    str(out), "."], cwd=REPO_ROOT, check=True, capture_output=True,
+                   timeout=120)
+    with out.open("rb") as f:
+        in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    with (REPO_ROOT / "kiosk" / "locale" / f"{domain}.pot").open("rb") as f:
+        in_template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    assert sorted(in_code - in_template) == []
