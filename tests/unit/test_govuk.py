@@ -29,6 +29,10 @@ def doc(name: str) -> dict:
 
 @pytest.fixture
 def src(tmp_path):
+    return empty_source(tmp_path)
+
+
+def empty_source(tmp_path: Path) -> Path:
     """A content source: the bundled index and councils, no guides yet."""
     s = tmp_path / "content"
     (s / "services").mkdir(parents=True)

@@ -23,9 +23,7 @@ import pytest
 
 from kiosk import content_cli
 from kiosk.core import content, govuk
-
-DOCS = Path(__file__).parent / "govuk_docs"
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.test_govuk import DOCS, cli, doc, empty_source
 
 REAL_STEP_BY_STEPS = ["learn_to_drive_a_car.json", "step_by_step_nav.json",
                       "publisher_v2-learn_to_drive_a_car.json", "publisher_v2-get-a-divorce.json",
@@ -38,23 +36,9 @@ BODIES = ("introductory_paragraph", "what_you_need_to_know", "more_information",
           "other_ways_to_apply")
 
 
-def doc(name: str) -> dict:
-    return json.loads((DOCS / name).read_text(encoding="utf-8"))
-
-
 @pytest.fixture
 def src(tmp_path):
-    s = tmp_path / "content"
-    (s / "services").mkdir(parents=True)
-    (s / "tutorials").mkdir()
-    index = json.loads((ROOT / "assets/content/content.json").read_text(encoding="utf-8"))
-    index["services"], index["tutorials"] = [], []
-    (s / "content.json").write_text(json.dumps(index, indent=2), encoding="utf-8")
-    return s
-
-
-def cli(*argv) -> int:
-    return content_cli.main(list(map(str, argv)))
+    return empty_source(tmp_path)
 
 
 def only_service(src: Path) -> tuple[str, dict]:
