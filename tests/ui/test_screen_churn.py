@@ -4,6 +4,7 @@ observer counts as they were, and no dropped screen stays alive."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 
 from kivy.uix.screenmanager import Screen
@@ -12,10 +13,8 @@ from kivy.uix.screenmanager import Screen
 def observers(d) -> dict[str, int]:
     out = {}
     for name in list(d.properties()) + list(getattr(d, "__events__", ())):
-        try:
+        with contextlib.suppress(KeyError):  # not a property or event of this dispatcher
             out[name] = len(d.get_property_observers(name))
-        except Exception:  # not a property or event of this dispatcher
-            pass
     return out
 
 
